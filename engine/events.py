@@ -1,0 +1,95 @@
+"""Frozen dataclass events yielded by long work in the engine.
+
+A training or evaluation generator yields these; the command line prints them,
+the app turns them into Textual messages, tests collect them into lists. Tensors
+never appear here: only Python numbers, strings, tuples and detached numpy arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base class of every event."""
+
+
+@dataclass(frozen=True)
+class Started(Event):
+    """A run began. ``description`` is a one-line summary of the configuration."""
+
+    total_steps: int
+    device: str
+    description: str = ""
+    start_step: int = 0
+
+
+@dataclass(frozen=True)
+class Step(Event):
+    """One optimiser step (yielded every N steps or M milliseconds)."""
+
+    step: int
+    total_steps: int
+    loss: float
+    """Per-token mean cross-entropy of this batch (nats)."""
+    smoothed_loss: float
+    """Bias-corrected exponential moving average of ``loss``."""
+    grad_norm: float
+    """Global L2 norm of the gradient before clipping."""
+    grad_norm_clipped: float
+    """Global L2 norm after clipping (equal to ``grad_norm`` when clipping did not fire)."""
+    clipped: bool
+    lr: float
+    tokens_per_s: float
+    elapsed_s: float
+    eta_s: float
+    clip_threshold: float | None = None
+    clip_mode: Literal["value", "norm", "none"] = "none"
+
+
+@dataclass(frozen=True)
+class Evaluated(Event):
+    """Validation loss (per-token mean, nats) at ``step``."""
+
+    step: int
+    val_loss: float
+
+
+@dataclass(frozen=True)
+class Sample:
+    text: str
+    in_training_set: bool | None = None
+    """True/False for name corpora; None where the question does not apply."""
+
+
+@dataclass(frozen=True)
+class Sampled(Event):
+    step: int
+    samples: tuple[Sample, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Saved(Event):
+    step: int
+    path: str
+
+
+@dataclass(frozen=True)
+class Diverged(Event):
+    """The loss became NaN or infinite; ``advice`` says what to try."""
+
+    step: int
+    loss: float
+    advice: str
+
+
+@dataclass(frozen=True)
+class Finished(Event):
+    step: int
+    reason: Literal["completed", "stopped", "diverged"]
+    final_loss: float | None = None
+    val_loss: float | None = None
+    elapsed_s: float = 0.0
+    checkpoint: str | None = None

@@ -1,0 +1,102 @@
+"""The ``seq-explorer`` command line.
+
+``seq-explorer`` with no subcommand opens the app. Subcommands run headless; each
+group lives in :mod:`explorer.commands` and registers itself through
+``register(subparsers)``. Handlers import the engine lazily, so ``--help`` and the
+app's first frame never wait for torch.
+
+Every error is one line on stderr with a non-zero exit status; ``--debug`` shows
+the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Callable, Sequence
+
+# Modules under explorer.commands that add subcommands; each has register(subparsers).
+COMMAND_MODULES: tuple[str, ...] = ("lm", "embeddings", "gradients")
+SCREENS: tuple[str, ...] = ("train", "gates", "generate", "embeddings", "analogies", "gradients")
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seq-explorer",
+        description="A terminal laboratory for sequence models. With no command, opens the app.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--screen", choices=SCREENS, default="train", help="screen the app opens on")
+    parser.add_argument("--checkpoint", metavar="DIR", help="language-model checkpoint the app shows")
+    parser.add_argument("--embeddings", metavar="glove|DIR", default="glove", help="embeddings the app queries")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where models run")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"explorer.commands.{name}")
+        except ModuleNotFoundError as exc:  # a command group not written yet
+            if exc.name != f"explorer.commands.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return " ".join(text.split())
+
+
+def run_handler(handler: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
+    """Run a subcommand handler, turning every failure into one line on stderr."""
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        print("seq-explorer: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the one place errors become messages
+        if getattr(args, "debug", False):
+            raise
+        from_engine = _is_input_error(exc)
+        if from_engine or isinstance(exc, (OSError, UnicodeError)):
+            print(f"seq-explorer: error: {_one_line(exc)}", file=sys.stderr)
+        else:
+            print(
+                f"seq-explorer: internal error: {exc.__class__.__name__}: {_one_line(exc)} "
+                "(run again with --debug for the traceback)",
+                file=sys.stderr,
+            )
+        return EXIT_ERROR
+
+
+def _is_input_error(exc: BaseException) -> bool:
+    mod = sys.modules.get("engine.errors")
+    return mod is not None and isinstance(exc, mod.InputError)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        return run_handler(_open_app, args)
+    return run_handler(handler, args)
+
+
+def _open_app(args: argparse.Namespace) -> int:
+    from explorer.app import make_app
+
+    app = make_app(screen=args.screen, checkpoint=args.checkpoint, embeddings=args.embeddings, device=args.device)
+    app.run()
+    return int(app.return_code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
