@@ -1,26 +1,195 @@
-"""The Textual app (shell; screens arrive with the app issue)."""
+"""The Textual app: one mode per screen, global keys, the command palette, error routing.
+
+* Screens are listed in :data:`explorer.screens.SCREENS` and imported lazily when
+  first shown; ``1``–``6`` switch between them, as do the tab bar (mouse) and the
+  command palette (``ctrl+p``).
+* ``?``/``f1`` lists every key of the current screen; ``ctrl+q`` quits, asking
+  first only while a run is active.
+* torch is imported in a background worker right after the first frame
+  (``torch_status`` shows "loading torch…"), so nothing waits for it.
+* Every worker error arrives in :meth:`SeqExplorerApp.on_worker_state_changed`
+  and becomes an :class:`~explorer.screens.dialogs.ErrorDialog`.
+"""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+import os
+import sys
+import time
+from typing import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from explorer.messages import TorchReady
+from explorer.screens import SCREENS, TITLES, make_screen
+
+# Set by bench/startup.py: write the seconds from this epoch time to the first frame, then exit.
+FIRST_FRAME_ENV = "SEQ_EXPLORER_FIRST_FRAME_FILE"
+T0_ENV = "SEQ_EXPLORER_T0"
+
+
+def _screen_bindings() -> list[Binding]:
+    return [
+        Binding(
+            key,
+            f"switch_mode('{name}')",
+            TITLES[name],
+            id=f"app.{name}",
+            tooltip=f"Show the {TITLES[name]} screen",
+        )
+        for name, (_module, _cls, key) in SCREENS.items()
+    ]
+
+
+def describe_error(error: BaseException) -> tuple[str, str, str]:
+    """(title, message, hint) for an error that reached the UI.
+
+    Engine ``InputError`` messages are shown as they are (they already say what
+    to do); anything else is an internal error, shown with its type.
+    """
+    errors = sys.modules.get("engine.errors")
+    message = " ".join((str(error).strip() or error.__class__.__name__).split())
+    if errors is not None and isinstance(error, errors.InputError):
+        return "Cannot do that", message, ""
+    if isinstance(error, (OSError, UnicodeError)):
+        return "File problem", message, "Check the path and that the file is readable UTF-8 text."
+    return (
+        "Internal error",
+        f"{error.__class__.__name__}: {message}",
+        "This is a bug in seq-explorer. Run `seq-explorer --debug` from a terminal to see the traceback.",
+    )
 
 
 class SeqExplorerApp(App):
+    """seq-explorer: a terminal laboratory for sequence models."""
+
     TITLE = "seq-explorer"
+    CSS_PATH = "app.tcss"
+
+    BINDINGS = [
+        *_screen_bindings(),
+        Binding("question_mark,f1", "help", "Keys", id="app.help", tooltip="List every key of this screen"),
+        Binding("ctrl+p", "command_palette", "Palette", id="app.palette", tooltip="Search commands and screens",
+                show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit (asks first while a run is active)",
+                priority=True),
+    ]
+
+    torch_status: reactive[str] = reactive("")
+    torch_ready: reactive[bool] = reactive(False)
 
     def __init__(self, *, screen: str = "train", checkpoint: str | None = None,
-                 embeddings: str = "glove", device: str = "auto") -> None:
+                 embeddings: str = "glove", device: str = "auto", preload_torch: bool = True) -> None:
         super().__init__()
+        if screen not in SCREENS:
+            screen = "train"
         self.start_screen = screen
         self.checkpoint = checkpoint
         self.embeddings = embeddings
         self.device_name = device
+        self.options = {"checkpoint": checkpoint, "embeddings": embeddings, "device": device}
+        self.preload_torch = preload_torch
+        self.first_frame_torch_loaded: bool | None = None
+        for name in SCREENS:
+            self.add_mode(name, lambda name=name: make_screen(name))
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("seq-explorer", id="welcome")
-        yield Footer()
+    # -- start -----------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.switch_mode(self.start_screen)
+
+    def on_ready(self) -> None:
+        """The first frame is on screen: only now start importing torch."""
+        self.first_frame_torch_loaded = "torch" in sys.modules
+        path = os.environ.get(FIRST_FRAME_ENV)
+        if path:
+            t0 = float(os.environ.get(T0_ENV, "0") or 0)
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(f"{time.time() - t0:.4f} {int(self.first_frame_torch_loaded)}\n")
+            self.exit()
+            return
+        if self.preload_torch and not self.first_frame_torch_loaded:
+            self.torch_status = "loading torch…"
+            self.run_worker(self._import_torch, name="import torch", group="torch", thread=True,
+                            exit_on_error=False)
+        elif "torch" in sys.modules:
+            self._set_torch_ready(0.0)
+
+    def _import_torch(self) -> None:
+        t = time.perf_counter()
+        try:
+            import torch  # noqa: F401 - the point is the import
+        except ImportError:  # reported when a run needs it
+            pass
+        self.post_message(TorchReady(time.perf_counter() - t))
+
+    def on_torch_ready(self, message: TorchReady) -> None:
+        self._set_torch_ready(message.seconds)
+
+    def _set_torch_ready(self, seconds: float) -> None:
+        self.torch_ready = True
+        self.torch_status = f"device {self.device_label()}"
+
+    def device_label(self) -> str:
+        """'cpu', 'cuda' or the user's choice; never imports torch itself."""
+        if self.device_name != "auto" or "torch" not in sys.modules:
+            return self.device_name
+        torch = sys.modules["torch"]
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+    # -- screens, palette, help ----------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for name, (_module, _cls, key) in SCREENS.items():
+            yield SystemCommand(f"Screen: {TITLES[name]}", f"Show the {TITLES[name]} screen (key {key})",
+                                lambda name=name: self.switch_mode(name))
+        yield SystemCommand("Keys", "List every key of this screen", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    def action_help(self) -> None:
+        from explorer.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        title = TITLES.get(getattr(self.screen, "mode_name", ""), self.screen.__class__.__name__)
+        note = getattr(self.screen, "HELP", "")
+        self.push_screen(HelpScreen(title, self.screen.active_bindings, note))
+
+    # -- quitting -----------------------------------------------------------------
+    async def action_quit(self) -> None:
+        from explorer.runs import active_runs
+
+        if not active_runs(self):
+            self.exit()
+            return
+        from explorer.screens.dialogs import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmDialog("A run is still going. Stop it and quit?", yes="Quit", no="Keep running"),
+                         answered)
+
+    def on_unmount(self) -> None:
+        from explorer.runs import stop_all
+
+        stop_all(self)
+
+    # -- errors ---------------------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a worker's failure becomes a dialog."""
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        self.show_error(event.worker.error)
+
+    def show_error(self, error: BaseException) -> None:
+        from explorer.screens.dialogs import ErrorDialog
+
+        title, message, hint = describe_error(error)
+        self.push_screen(ErrorDialog(title, message, hint))
 
 
 def make_app(**kwargs) -> SeqExplorerApp:

@@ -1,0 +1,139 @@
+"""The worker glue: the only place in ``explorer`` that iterates engine generators.
+
+Usage from any screen or widget::
+
+    from explorer.runs import start_run
+
+    def factory(stop):                      # runs in the worker thread
+        from engine.training import train   # import torch-heavy code here, not at module top
+        return train(config, stop)
+
+    self.run_handle = start_run(self, factory, group="train")
+    ...
+    def on_engine_event(self, message):     # on the UI thread
+        event = message.event
+    def on_run_finished(self, message):     # message.error is None or the exception
+        ...
+
+The thread posts one :class:`~explorer.messages.EngineEvent` per event to ``node``
+(never touching widgets, never calling ``call_from_thread``) and a
+:class:`~explorer.messages.RunFinished` at the end. A failure inside the
+generator is re-raised so the worker ends in the ERROR state, and the App's single
+``on_worker_state_changed`` handler shows it in an error dialog.
+
+Workers are created on the App (so that handler sees every one of them) with
+``exclusive=True`` in their group: starting a run cancels the previous run of the
+same group.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from textual.dom import DOMNode
+from textual.worker import Worker, WorkerState
+
+from explorer.messages import EngineEvent, RunFinished
+
+EventFactory = Callable[[threading.Event], Iterator[object]]
+
+# app -> {group -> handle of the latest run in that group} (UI thread only).
+_REGISTRY: "weakref.WeakKeyDictionary[object, dict[str, RunHandle]]" = weakref.WeakKeyDictionary()
+
+
+def _runs_of(app: object) -> dict[str, "RunHandle"]:
+    return _REGISTRY.setdefault(app, {})
+
+
+@dataclass
+class RunHandle:
+    """A started run: ``stop()`` asks the generator to finish, ``running`` says whether it still does."""
+
+    group: str
+    stop_event: threading.Event
+    worker: Worker | None = None
+    paused: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
+    def stop(self) -> None:
+        """Ask the generator to stop at its next yield (and wake it if paused)."""
+        self.stop_event.set()
+        self.paused.clear()
+
+    def pause(self) -> None:
+        """Hold the generator between two events (the worker thread waits)."""
+        self.paused.set()
+
+    def resume(self) -> None:
+        self.paused.clear()
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused.is_set()
+
+
+def _consume(node: DOMNode, factory: EventFactory, handle: RunHandle) -> None:
+    """Worker body (thread): iterate the generator, post every event to ``node``."""
+    error: BaseException | None = None
+    try:
+        events = factory(handle.stop_event)
+        for event in events:
+            node.post_message(EngineEvent(event, handle.group))
+            while handle.paused.is_set() and not handle.stop_event.is_set():
+                handle.stop_event.wait(0.05)  # paused: hold the generator between two events
+            if handle.stop_event.is_set() and _stopped_hard(handle):
+                break
+    except BaseException as exc:  # noqa: BLE001 - reported to the screen, then re-raised for the App
+        error = exc
+        node.post_message(RunFinished(handle.group, error=exc))
+        raise
+    finally:
+        if error is None:
+            node.post_message(RunFinished(handle.group, cancelled=handle.stop_event.is_set()))
+
+
+def _stopped_hard(handle: RunHandle) -> bool:
+    # The generator itself honours ``stop`` (and yields a final event); we keep
+    # iterating so that final event arrives. Only a cancelled worker breaks out.
+    return handle.worker is not None and handle.worker.is_cancelled
+
+
+def start_run(node: DOMNode, factory: EventFactory, *, group: str) -> RunHandle:
+    """Run ``factory(stop)``'s generator in a thread worker; events go to ``node``.
+
+    A previous run of the same ``group`` is stopped first. Returns a :class:`RunHandle`.
+    """
+    app = node.app
+    runs = _runs_of(app)
+    previous = runs.get(group)
+    if previous is not None:
+        previous.stop()
+    handle = RunHandle(group=group, stop_event=threading.Event())
+    handle.worker = app.run_worker(
+        lambda: _consume(node, factory, handle),
+        name=f"run:{group}",
+        group=group,
+        description=f"engine run {group!r}",
+        exit_on_error=False,
+        exclusive=True,
+        thread=True,
+    )
+    runs[group] = handle
+    return handle
+
+
+def active_runs(app: object) -> list[RunHandle]:
+    """Handles of ``app``'s runs still going (quit confirmation and shutdown)."""
+    return [h for h in _runs_of(app).values() if h.running]
+
+
+def stop_all(app: object) -> None:
+    """Ask every run of ``app`` to stop (App shutdown)."""
+    for handle in list(_runs_of(app).values()):
+        handle.stop()

@@ -1,0 +1,68 @@
+"""The base class of every screen: tab bar on top, the body, a status line and the footer.
+
+Subclasses implement :meth:`compose_body`. ``self.status(text)`` writes to the
+status line; ``self.options`` holds the command-line choices
+(``checkpoint``, ``embeddings``, ``device``). Screen CSS is app-global, so rules
+in ``DEFAULT_CSS`` are prefixed with the screen class name.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from explorer.widgets.navbar import NavBar
+from explorer.widgets.status import StatusBar
+
+
+class ExplorerScreen(Screen):
+    """A screen of seq-explorer (one per mode)."""
+
+    mode_name: str = ""
+
+    def compose(self) -> ComposeResult:
+        yield NavBar(current=self.mode_name or None)
+        with Vertical(classes="screen-body"):
+            yield from self.compose_body()
+        yield StatusBar()
+        yield Footer()
+
+    def compose_body(self) -> Iterable[Widget]:
+        return ()
+
+    @property
+    def options(self) -> dict:
+        return getattr(self.app, "options", {})
+
+    def status(self, text: str) -> None:
+        """Show ``text`` (console markup) on this screen's status line."""
+        for bar in self.query(StatusBar):
+            bar.message = text
+
+
+class PlaceholderScreen(ExplorerScreen):
+    """Stands in for a screen whose module is not written yet (or failed to import)."""
+
+    DEFAULT_CSS = """
+    PlaceholderScreen #placeholder {
+        width: 1fr;
+        height: 1fr;
+        content-align: center middle;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__()
+        self.mode_name = name
+        self.reason = reason
+
+    def compose_body(self) -> Iterable[Widget]:
+        from explorer.screens import TITLES
+
+        yield Static(f"[b]{TITLES.get(self.mode_name, self.mode_name)}[/b]\n\n{self.reason}", id="placeholder")

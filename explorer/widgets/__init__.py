@@ -1,0 +1,1 @@
+"""Widgets drawn with Rich renderables: charts, heatmaps, token strips, bars, panels."""
