@@ -1,0 +1,312 @@
+"""Analogies: ask word vectors questions, evaluate them, and look at their gender bias.
+
+The query box has focus when the screen opens. It accepts ``man : woman :: king : ?``,
+``king - man + woman``, ``father ~ mother`` or a single word (neighbours); Enter answers
+with the top 10 and a cosine bar each. ``ctrl+g`` switches between the pretrained vectors
+(GloVe by default) and the model trained on the Embeddings screen, ``ctrl+o`` between
+3CosAdd and 3CosMul, ``ctrl+t`` includes or excludes the query words. ``ctrl+r`` runs the
+Google analogy test set with a progress bar and a per-section table; ``ctrl+b`` shows the
+debias view (projections on the bias direction before and after neutralize/equalize).
+
+Vectors load in a worker ("loading GloVe…"); queries, evaluation and debias run in workers
+too (:func:`explorer.runs.start_run`), so keys always answer at once.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, DataTable, Input, ProgressBar, Static
+
+from explorer.query import EXAMPLES, QueryError, parse_query
+from explorer.screens.base import ExplorerScreen
+from explorer.widgets.analogy_debias import DebiasBars
+from explorer.widgets.analogy_queries import METHOD_NAMES, QueryAnswered, QueryFailed, query_factory
+from explorer.widgets.cosine_bars import CosineBars
+from explorer.widgets.embedding_store import VectorsLoaded, describe_vectors, load_factory, source_label, store_for
+
+RESTRICT_VOCAB = 30_000
+HINTS = ("\n[b]try[/b]  paris : france :: rome : ?   ·   walk : walked :: swim : ?   ·   big : bigger :: small\n"
+         "     king - man + woman   ·   father ~ mother   ·   frog\n"
+         "[b]keys[/b] ctrl+o 3CosAdd ↔ 3CosMul · ctrl+t include the query words (the “fair” view) · "
+         "ctrl+g GloVe ↔ your trained model")
+
+
+class AnalogiesScreen(ExplorerScreen):
+    """Queries with cosine bars, the Google analogy evaluation and the debias view."""
+
+    HELP = ("Type a query and press Enter: man : woman :: king : ?  ·  king - man + woman  ·  "
+            "father ~ mother  ·  a single word for its neighbours.")
+
+    DEFAULT_CSS = """
+    AnalogiesScreen #analogies-query { margin: 0 1; }
+    AnalogiesScreen #analogies-message { height: auto; padding: 0 2; }
+    AnalogiesScreen #analogies-message.-error { color: $error; }
+    AnalogiesScreen #analogies-options { height: 1; padding: 0 2; color: $text-muted; }
+    AnalogiesScreen #analogies-main { height: 1fr; }
+    AnalogiesScreen #analogies-answers-panel { width: 1fr; height: 1fr; }
+    AnalogiesScreen #analogies-note { height: auto; color: $text-muted; }
+    AnalogiesScreen #analogies-side { width: 1fr; height: 1fr; }
+    AnalogiesScreen #analogies-eval, AnalogiesScreen #analogies-debias { height: 1fr; }
+    AnalogiesScreen #analogies-eval-progress { margin: 0 0 1 0; }
+    AnalogiesScreen #analogies-eval-table { height: 1fr; }
+    AnalogiesScreen .analogies-info { height: auto; color: $text-muted; }
+    AnalogiesScreen #analogies-answers { height: auto; }
+    AnalogiesScreen #analogies-hints { dock: bottom; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+g", "toggle_vectors", "Vectors", id="analogies.vectors",
+                tooltip="Switch between the pretrained vectors (GloVe) and the model trained on the Embeddings screen"),
+        Binding("ctrl+o", "toggle_method", "3CosAdd/Mul", id="analogies.method",
+                tooltip="Answer analogies by 3CosAdd or 3CosMul (Levy & Goldberg 2014)"),
+        Binding("ctrl+t", "toggle_query_words", "Query words", id="analogies.query_words",
+                tooltip="Include or exclude the query words from the answers"),
+        Binding("ctrl+r", "evaluate", "Evaluate", id="analogies.evaluate",
+                tooltip="Run the Google analogy test set (restrict_vocab 30,000) with a per-section table"),
+        Binding("ctrl+b", "debias", "Debias", id="analogies.debias",
+                tooltip="Projections on the gender direction before and after neutralize / equalize"),
+        Binding("escape", "stop", "Stop", id="analogies.stop", tooltip="Stop the running evaluation"),
+    ]
+
+    which: reactive[str] = reactive("pretrained", bindings=True)
+    method: reactive[str] = reactive("add", bindings=True)
+    exclude_query: reactive[bool] = reactive(True, bindings=True)
+    loaded: reactive[bool] = reactive(False, bindings=True)
+    evaluating: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending: str | None = None
+        self._last_text: str | None = None
+        self._eval_handle = None
+
+    # -- layout -------------------------------------------------------------------
+    def compose_body(self) -> Iterable[Widget]:
+        yield Input(placeholder=EXAMPLES, id="analogies-query")
+        yield Static("", id="analogies-message", markup=False)
+        yield Static("", id="analogies-options")
+        with Horizontal(id="analogies-main"):
+            with Vertical(id="analogies-answers-panel", classes="panel") as panel:
+                panel.border_title = "answers"
+                yield Static("", id="analogies-note", markup=False)
+                yield CosineBars("Type a query and press Enter.", id="analogies-answers")
+                yield Static(HINTS, id="analogies-hints", classes="analogies-info")
+            with ContentSwitcher(initial="analogies-eval", id="analogies-side", classes="panel"):
+                with Vertical(id="analogies-eval"):
+                    yield Static("Google analogy test set: ctrl+r to run (restrict_vocab "
+                                 f"{RESTRICT_VOCAB:,}).", id="analogies-eval-info", classes="analogies-info")
+                    yield ProgressBar(total=None, id="analogies-eval-progress", show_eta=True, classes="hidden")
+                    yield DataTable(id="analogies-eval-table", cursor_type="row", zebra_stripes=True)
+                with Vertical(id="analogies-debias"):
+                    yield Static("", id="analogies-debias-info", classes="analogies-info", markup=False)
+                    yield DebiasBars(id="analogies-debias-bars")
+
+    def on_mount(self) -> None:
+        side = self.query_one("#analogies-side")
+        side.border_title = "evaluation"
+        table = self.query_one("#analogies-eval-table", DataTable)
+        table.add_columns("section", "correct", "total", "accuracy")
+        self.query_one("#analogies-query", Input).focus()
+        self._refresh_options()
+        store = store_for(self.app)
+        if store.pretrained is not None:
+            self.loaded = True
+            self._say(f"{source_label(store.source)} ready: {describe_vectors(store.pretrained)}.")
+        else:
+            self._say(f"loading {source_label(store.source)}…")
+            from explorer.runs import start_run
+
+            start_run(self, load_factory(store.source), group="analogies.load")
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#analogies-query", Input).focus()
+        self._refresh_options()
+
+    # -- state ----------------------------------------------------------------------
+    def _say(self, text: str, error: bool = False) -> None:
+        message = self.query_one("#analogies-message", Static)
+        message.update(text)
+        message.set_class(error, "-error")
+
+    def _vectors(self):
+        return store_for(self.app).vectors(self.which)
+
+    def _refresh_options(self) -> None:
+        store = store_for(self.app)
+        wv = self._vectors()
+        if self.which == "trained":
+            name = "trained word2vec" + (f" ({store.trained_note})" if store.trained_note else "")
+        else:
+            name = source_label(store.source)
+        size = describe_vectors(wv) if wv is not None else ("not loaded" if self.which == "pretrained"
+                                                             else "none yet")
+        words = "excluded" if self.exclude_query else "included"
+        self.query_one("#analogies-options", Static).update(
+            f"vectors [b]{name}[/b] · {size}   │   method [b]{METHOD_NAMES[self.method]}[/b]   │   "
+            f"query words [b]{words}[/b]"
+        )
+
+    def watch_which(self) -> None:
+        if self.is_mounted:
+            self._refresh_options()
+
+    def watch_method(self) -> None:
+        if self.is_mounted:
+            self._refresh_options()
+
+    def watch_exclude_query(self) -> None:
+        if self.is_mounted:
+            self._refresh_options()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return True if self.evaluating else False
+        if action in ("evaluate", "debias"):
+            return None if not self.loaded or self.evaluating else True
+        return True
+
+    # -- queries ------------------------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "analogies-query":
+            return
+        event.stop()
+        self._ask(event.value)
+
+    def _ask(self, text: str) -> None:
+        try:
+            query = parse_query(text)
+        except QueryError as exc:
+            self._say(str(exc), error=True)
+            return
+        wv = self._vectors()
+        if wv is None:
+            if self.which == "trained":
+                self._say("No trained vectors yet: train word2vec on the Embeddings screen (key 4), "
+                          "or press ctrl+g for the pretrained ones.", error=True)
+            else:
+                self._pending = text
+                self._say(f"still loading {source_label(store_for(self.app).source)}… "
+                          "your query runs as soon as it is ready.")
+            return
+        self._last_text = text
+        from explorer.runs import start_run
+
+        start_run(self, query_factory(wv, query, text=text, method=self.method,  # type: ignore[arg-type]
+                                      exclude_query=self.exclude_query), group="analogies.query")
+
+    def _show_answer(self, answer: QueryAnswered) -> None:
+        self._say(answer.title)
+        self.query_one("#analogies-note", Static).update(answer.note)
+        self.query_one("#analogies-answers", CosineBars).show(
+            answer.rows, marked=answer.marked, dimmed=answer.dimmed, label=answer.label)
+
+    def _show_failure(self, failure: QueryFailed) -> None:
+        self._say(failure.message, error=True)
+
+    def _requery(self) -> None:
+        """Answer the last query again after a switch of vectors, method or query words."""
+        if self._last_text:
+            self._ask(self._last_text)
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_toggle_vectors(self) -> None:
+        store = store_for(self.app)
+        if self.which == "pretrained" and store.trained is None:
+            self._say("No trained vectors yet: train word2vec on the Embeddings screen (key 4) first.", error=True)
+            return
+        self.which = "trained" if self.which == "pretrained" else "pretrained"
+        self._say(f"now querying the {'trained word2vec' if self.which == 'trained' else 'pretrained'} vectors.")
+        self._requery()
+
+    def action_toggle_method(self) -> None:
+        self.method = "mul" if self.method == "add" else "add"
+        self._requery()
+
+    def action_toggle_query_words(self) -> None:
+        self.exclude_query = not self.exclude_query
+        self._requery()
+
+    def action_evaluate(self) -> None:
+        from explorer.widgets.analogy_eval import evaluation_factory, questions_path
+
+        wv = self._vectors()
+        if wv is None:
+            self._say("Nothing to evaluate yet: the vectors are still loading.", error=True)
+            return
+        self.query_one("#analogies-side", ContentSwitcher).current = "analogies-eval"
+        self.query_one("#analogies-side").border_title = "evaluation"
+        path = questions_path()
+        self.query_one("#analogies-eval-table", DataTable).clear()
+        progress = self.query_one("#analogies-eval-progress", ProgressBar)
+        progress.update(total=None, progress=0)
+        progress.remove_class("hidden")
+        self.query_one("#analogies-eval-info", Static).update(
+            f"Google analogies · {path.name} · restrict_vocab {RESTRICT_VOCAB:,} · running… (escape stops)")
+        from explorer.runs import start_run
+
+        self.evaluating = True
+        self._eval_handle = start_run(self, evaluation_factory(wv, str(path), RESTRICT_VOCAB),
+                                      group="analogies.eval")
+
+    def action_stop(self) -> None:
+        if self._eval_handle is not None and self.evaluating:
+            self._eval_handle.stop()
+            self._say("stopping the evaluation…")
+        else:
+            self.query_one("#analogies-query", Input).focus()
+
+    def action_debias(self) -> None:
+        from explorer.widgets.analogy_eval import debias_factory
+
+        wv = self._vectors()
+        if wv is None:
+            self._say("The vectors are still loading.", error=True)
+            return
+        self.query_one("#analogies-side", ContentSwitcher).current = "analogies-debias"
+        self.query_one("#analogies-side").border_title = "debias"
+        self.query_one("#analogies-debias-info", Static).update("computing the bias direction…")
+        from explorer.runs import start_run
+
+        start_run(self, debias_factory(wv), group="analogies.debias")
+
+    # -- engine events --------------------------------------------------------------------
+    def on_engine_event(self, message) -> None:
+        event = message.event
+        if message.group.startswith("analogies."):
+            message.stop()
+        if isinstance(event, VectorsLoaded):
+            store = store_for(self.app)
+            store.pretrained = event.vectors
+            self.loaded = True
+            self._refresh_options()
+            self._say(f"{source_label(event.source)} ready: {describe_vectors(event.vectors)} "
+                      f"(loaded in {event.seconds:.1f} s).")
+            if self._pending is not None:
+                pending, self._pending = self._pending, None
+                self._ask(pending)
+        elif isinstance(event, QueryAnswered):
+            self._show_answer(event)
+        elif isinstance(event, QueryFailed):
+            self._show_failure(event)
+        else:
+            from explorer.widgets.analogy_eval import show_engine_event
+
+            show_engine_event(self, event)
+
+    def on_run_finished(self, message) -> None:
+        if not message.group.startswith("analogies."):
+            return
+        message.stop()
+        if message.group == "analogies.eval":
+            self.evaluating = False
+        if message.error is not None:
+            text = " ".join(str(message.error).split()) or message.error.__class__.__name__
+            if message.group == "analogies.load":
+                self._say(f"Could not load {source_label(store_for(self.app).source)}: {text}", error=True)
+            else:
+                self._say(text, error=True)

@@ -1,0 +1,110 @@
+"""Answer a parsed query (:mod:`explorer.query`) with a WordVectors; runs in a worker thread.
+
+Pure functions over the engine's ``WordVectors`` (duck-typed, nothing imported at
+module level), so they can be tested with a small matrix. An unknown word does not
+raise: it becomes a :class:`QueryFailed` whose message names the word and its
+close spellings, which the screen shows under the query box.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Literal
+
+from explorer.query import Analogy, Arithmetic, Neighbours, Query, Similarity, describe
+
+METHOD_NAMES = {"add": "3CosAdd", "mul": "3CosMul"}
+
+
+@dataclass(frozen=True)
+class QueryAnswered:
+    """The answers to show: ``rows`` (word, score) best first, and how to read them."""
+
+    text: str
+    rows: tuple[tuple[str, float], ...]
+    title: str
+    note: str = ""
+    marked: frozenset[str] = field(default_factory=frozenset)
+    dimmed: frozenset[str] = field(default_factory=frozenset)
+    label: str = "cos"
+
+
+@dataclass(frozen=True)
+class QueryFailed:
+    """The query could not be answered (unknown word, …); ``message`` is one line."""
+
+    text: str
+    message: str
+    suggestions: tuple[str, ...] = ()
+
+
+def _spell(wv: Any, word: str) -> str:
+    """GloVe is lowercase: use the lowercase form when only it is known."""
+    if word in wv or word.lower() not in wv:
+        return word
+    return word.lower()
+
+
+def answer_query(wv: Any, query: Query, *, text: str = "", method: Literal["add", "mul"] = "add",
+                 exclude_query: bool = True, topn: int = 10) -> QueryAnswered:
+    """Answer ``query`` with ``wv`` (raises the engine's UnknownWordError / InputError)."""
+    excl = "excluded" if exclude_query else "included"
+    if isinstance(query, Similarity):
+        a, b = _spell(wv, query.first), _spell(wv, query.second)
+        score = wv.similarity(a, b)
+        return QueryAnswered(text, ((f"{a} ~ {b}", score),), describe(Similarity(a, b)),
+                             note=f"cos(e_{a}, e_{b}) = {score:.4f}")
+    if isinstance(query, Neighbours):
+        word = _spell(wv, query.word)
+        rows = wv.most_similar(positive=[word], topn=topn, exclude_query=exclude_query)
+        return QueryAnswered(text, tuple(rows), describe(Neighbours(word)),
+                             dimmed=frozenset() if exclude_query else frozenset({word}))
+    analogy = query if isinstance(query, Analogy) else query.as_analogy()
+    if analogy is not None:
+        a, b, c = (_spell(wv, w) for w in analogy.words)
+        expected = _spell(wv, analogy.expected) if analogy.expected else None
+        rows = tuple(wv.analogy(a, b, c, topn=topn, method=method, exclude_query=exclude_query))
+        note = f"{METHOD_NAMES[method]}, query words {excl}"
+        if expected is not None:
+            ranks = [i for i, (w, _) in enumerate(rows, 1) if w == expected]
+            note = (f"✓ {expected} is the top answer" if ranks == [1] else
+                    f"✗ {expected} ranks #{ranks[0]}" if ranks else f"✗ {expected} is not in the top {topn}")
+            note += f"  ({METHOD_NAMES[method]}, query words {excl})"
+        title = f"{a} : {b} :: {c} : ?"
+        if method == "mul":
+            title += "   argmax cos′(w,b)·cos′(w,c) / (cos′(w,a) + ε)"
+            label = "3CosMul"
+        else:
+            title += f"   argmax cos(e_w, e_{c} − e_{a} + e_{b})"
+            label = "cos"
+        return QueryAnswered(text, rows, title, note=note, label=label,
+                             marked=frozenset({expected}) if expected else frozenset(),
+                             dimmed=frozenset() if exclude_query else frozenset({a, b, c}))
+    assert isinstance(query, Arithmetic)
+    positive = tuple(_spell(wv, w) for w in query.positive)
+    negative = tuple(_spell(wv, w) for w in query.negative)
+    rows = tuple(wv.most_similar(positive=list(positive), negative=list(negative), topn=topn,
+                                 exclude_query=exclude_query))
+    note = f"query words {excl}"
+    if method == "mul":
+        note = "3CosMul needs the form c − a + b; answered by cosine to the sum. " + note
+    return QueryAnswered(text, rows, describe(Arithmetic(positive, negative)), note=note,
+                         dimmed=frozenset() if exclude_query else frozenset(positive + negative))
+
+
+def query_factory(wv: Any, query: Query, *, text: str, method: Literal["add", "mul"], exclude_query: bool,
+                  topn: int = 10):
+    """A run factory for :func:`explorer.runs.start_run`: yields QueryAnswered or QueryFailed."""
+
+    def factory(stop: threading.Event) -> Iterator[QueryAnswered | QueryFailed]:
+        from engine.errors import InputError, UnknownWordError
+
+        try:
+            yield answer_query(wv, query, text=text, method=method, exclude_query=exclude_query, topn=topn)
+        except UnknownWordError as exc:
+            yield QueryFailed(text, str(exc), tuple(exc.suggestions))
+        except InputError as exc:
+            yield QueryFailed(text, str(exc))
+
+    return factory
