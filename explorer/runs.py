@@ -36,7 +36,7 @@ from typing import Callable, Iterator
 from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
-from explorer.messages import EngineEvent, RunFinished
+from explorer.messages import REPLACEABLE, Backlog, EngineEvent, RunFinished
 
 EventFactory = Callable[[threading.Event], Iterator[object]]
 
@@ -81,10 +81,16 @@ class RunHandle:
 def _consume(node: DOMNode, factory: EventFactory, handle: RunHandle) -> None:
     """Worker body (thread): iterate the generator, post every event to ``node``."""
     error: BaseException | None = None
+    backlogs: dict[type, Backlog] = {}
     try:
         events = factory(handle.stop_event)
         for event in events:
-            node.post_message(EngineEvent(event, handle.group))
+            if type(event).__name__ in REPLACEABLE:
+                backlog = backlogs.setdefault(type(event), Backlog())
+                backlog.push(event)
+                node.post_message(EngineEvent(event, handle.group, backlog))
+            else:
+                node.post_message(EngineEvent(event, handle.group))
             while handle.paused.is_set() and not handle.stop_event.is_set():
                 handle.stop_event.wait(0.05)  # paused: hold the generator between two events
             if handle.stop_event.is_set() and _stopped_hard(handle):
@@ -137,3 +143,24 @@ def stop_all(app: object) -> None:
     """Ask every run of ``app`` to stop (App shutdown)."""
     for handle in list(_runs_of(app).values()):
         handle.stop()
+
+
+@dataclass(frozen=True)
+class Result:
+    """The value of a one-off computation run by :func:`start_call` (arrives as ``EngineEvent.event``)."""
+
+    name: str
+    value: object
+
+
+def start_call(node: DOMNode, fn: Callable[[], object], *, group: str, name: str = "") -> RunHandle:
+    """Run ``fn()`` (loading a checkpoint, recording a trace, …) in a thread worker.
+
+    Its return value arrives at ``node`` as ``EngineEvent(Result(name or group, value), group)``;
+    a failure becomes the App's error dialog, like any run's.
+    """
+
+    def one(stop: threading.Event) -> Iterator[object]:
+        yield Result(name or group, fn())
+
+    return start_run(node, one, group=group)

@@ -94,3 +94,42 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class FilePickerDialog(ModalScreen["str | None"]):
+    """Choose a file from a directory tree; dismisses with its path, or None on Escape."""
+
+    DEFAULT_CSS = """
+    FilePickerDialog { align: center middle; }
+    FilePickerDialog > Vertical {
+        width: 80%; max-width: 100; height: 80%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    FilePickerDialog DirectoryTree { height: 1fr; }
+    FilePickerDialog #picker-help { color: $text-muted; height: 1; }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel", tooltip="Close without choosing")]
+
+    def __init__(self, start: str = ".", title: str = "Choose a text file") -> None:
+        super().__init__()
+        self.start = start
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import DirectoryTree
+
+        with Vertical():
+            yield Label(self.title_text, markup=False)
+            yield DirectoryTree(self.start, id="tree")
+            yield Static("Enter opens a folder or chooses a file · Escape cancels", id="picker-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#tree").focus()
+
+    def on_directory_tree_file_selected(self, event) -> None:
+        event.stop()
+        self.dismiss(str(event.path))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

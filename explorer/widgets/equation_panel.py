@@ -1,0 +1,128 @@
+"""The cell's equations in the course's notation, with the selected unit's numbers filled in.
+
+:func:`filled_equations` is pure (numbers in, lines out) so it is tested against
+the course formulas directly; :class:`EquationPanel` shows its lines together
+with the symbolic equations and the variant note that the engine provides.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rich.console import Group
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+def _n(v: float) -> str:
+    s = f"{v:.2f}"
+    return f"({s})" if v < 0 else s
+
+
+@dataclass(frozen=True)
+class UnitStep:
+    """One unit's numbers at one step (``None`` where the cell kind has no such quantity)."""
+
+    kind: str
+    t: int
+    """0-based step; shown 1-based as in the course."""
+    a: float
+    a_prev: float
+    c: float | None = None
+    c_prev: float | None = None
+    update: float | None = None
+    forget: float | None = None
+    output: float | None = None
+    relevance: float | None = None
+    candidate: float | None = None
+
+
+def filled_equations(u: UnitStep) -> list[str]:
+    """The update equations of ``u.kind`` with ``u``'s numbers substituted and evaluated."""
+    t = u.t + 1
+    lines: list[str] = []
+    if u.kind == "rnn":
+        lines.append(f"a⟨{t - 1}⟩ = {_n(u.a_prev)}")
+        lines.append(f"a⟨{t}⟩ = g(W_a[a⟨{t - 1}⟩, x⟨{t}⟩] + b_a) = {_n(u.a)}")
+        return lines
+    if u.update is not None:
+        lines.append(f"Γu = σ(W_u[·] + b_u) = {u.update:.2f}")
+    if u.relevance is not None:
+        lines.append(f"Γr = σ(W_r[·] + b_r) = {u.relevance:.2f}")
+    if u.forget is not None:
+        lines.append(f"Γf = σ(W_f[·] + b_f) = {u.forget:.2f}")
+    if u.output is not None:
+        lines.append(f"Γo = σ(W_o[·] + b_o) = {u.output:.2f}")
+    if u.candidate is not None:
+        lines.append(f"c̃⟨{t}⟩ = tanh(W_c[·] + b_c) = {_n(u.candidate)}")
+    c_prev = u.c_prev if u.c_prev is not None else u.a_prev
+    if u.kind.startswith("lstm") and None not in (u.update, u.forget, u.candidate, u.c):
+        value = u.update * u.candidate + u.forget * c_prev
+        lines.append(
+            f"c⟨{t}⟩ = Γu·c̃ + Γf·c⟨{t - 1}⟩ = {u.update:.2f}·{_n(u.candidate)} + {u.forget:.2f}·{_n(c_prev)}"
+            f" = {_n(value)}"
+        )
+        if u.output is not None:
+            a_value = u.output * math.tanh(u.c)
+            lines.append(f"a⟨{t}⟩ = Γo·tanh(c⟨{t}⟩) = {u.output:.2f}·tanh({_n(u.c)}) = {_n(a_value)}")
+        _check(lines, value, u.c, "c")
+    elif u.kind.startswith("gru") and None not in (u.update, u.candidate):
+        value = u.update * u.candidate + (1 - u.update) * c_prev
+        lines.append(
+            f"c⟨{t}⟩ = Γu·c̃ + (1−Γu)·c⟨{t - 1}⟩ = {u.update:.2f}·{_n(u.candidate)} + "
+            f"{1 - u.update:.2f}·{_n(c_prev)} = {_n(value)}"
+        )
+        lines.append(f"a⟨{t}⟩ = c⟨{t}⟩ = {_n(u.a)}")
+        _check(lines, value, u.c if u.c is not None else u.a, "c")
+    else:
+        lines.append(f"a⟨{t}⟩ = {_n(u.a)}")
+    return lines
+
+
+def _check(lines: list[str], computed: float, recorded: float | None, name: str) -> None:
+    if recorded is not None and abs(computed - recorded) > 5e-3:
+        lines.append(f"(recorded {name} = {recorded:.4f}; differs from the formula)")
+
+
+class EquationPanel(Widget):
+    """Symbolic equations (from the engine), the variant note and the filled-in numbers."""
+
+    DEFAULT_CSS = """
+    EquationPanel {
+        height: auto;
+        width: 1fr;
+        padding: 0 1;
+    }
+    """
+
+    version: reactive[int] = reactive(0)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.equations: tuple[str, ...] = ()
+        self.variant_note = ""
+        self.unit_step: UnitStep | None = None
+        self.unit = 0
+
+    def set_cell(self, equations: tuple[str, ...], variant_note: str) -> None:
+        self.equations, self.variant_note = tuple(equations), variant_note
+        self.version += 1
+
+    def set_values(self, unit_step: UnitStep | None, unit: int = 0) -> None:
+        self.unit_step, self.unit = unit_step, unit
+        self.version += 1
+
+    def render(self) -> Group:
+        parts: list[Text] = []
+        if self.variant_note:
+            parts.append(Text(self.variant_note, style="italic"))
+        for eq in self.equations:
+            parts.append(Text("  " + eq, style="dim"))
+        if self.unit_step is not None:
+            parts.append(Text(f"unit {self.unit}, step {self.unit_step.t + 1}:", style="bold"))
+            parts.extend(Text("  " + line) for line in filled_equations(self.unit_step))
+        if not parts:
+            parts.append(Text("(equations appear once a model is traced)", style="dim"))
+        return Group(*parts)

@@ -1,0 +1,126 @@
+"""A units × time heatmap of one gate or state, with the tokens along the time axis.
+
+One character column per time step (windowed around the current step when the
+sequence is longer than the widget), one row per unit (windowed around the
+selected unit). The current step is marked ``▼`` above its column and the
+selected unit's label is reversed; a legend maps colours to values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from explorer.widgets.colormap import colour_for
+
+
+def token_glyph(token: str) -> str:
+    """One visible character for a token (space → ␣, newline → ↵, empty → ∅)."""
+    if token == "\n":
+        return "↵"
+    if token == " ":
+        return "␣"
+    if token in ("<eos>", "<EOS>", "</s>"):
+        return "⏎"
+    return token[:1] if token else "∅"
+
+
+def window(n: int, size: int, centre: int) -> tuple[int, int]:
+    """``[start, stop)`` of a ``size``-wide window over ``range(n)`` that contains ``centre``."""
+    if n <= size:
+        return 0, n
+    start = min(max(centre - size // 2, 0), n - size)
+    return start, start + size
+
+
+@dataclass
+class HeatmapRender:
+    values: np.ndarray  # (T, H)
+    tokens: list[str]
+    step: int
+    unit: int
+    lo: float
+    hi: float
+    title: str
+    width: int
+    height: int
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.lines()
+
+    def lines(self) -> list[Text]:
+        T, H = self.values.shape
+        gutter = len(str(max(H - 1, 0))) + 1
+        cols = max(self.width - gutter, 1)
+        rows = max(self.height - 3, 1)  # title, step marker, ... units ..., tokens
+        t0, t1 = window(T, cols, self.step)
+        u0, u1 = window(H, rows, self.unit)
+        out = []
+        head = Text(no_wrap=True, overflow="ellipsis")
+        head.append(self.title, style="bold")
+        head.append(f"  t={self.step + 1}/{T}  unit {self.unit}  ", style="dim")
+        for v in (self.lo, (self.lo + self.hi) / 2, self.hi):
+            head.append(" ", style=Style(bgcolor=colour_for(v, self.lo, self.hi)))
+            head.append(f"{v:+.1f} ", style="dim")
+        out.append(head)
+        marker = Text(" " * gutter, no_wrap=True)
+        marker.append(" " * (self.step - t0) + "▼", style="bold")
+        out.append(marker)
+        for u in range(u0, u1):
+            line = Text(no_wrap=True)
+            label = str(u).rjust(gutter - 1) + " "
+            line.append(label, style="reverse bold" if u == self.unit else "dim")
+            for t in range(t0, t1):
+                v = float(self.values[t, u])
+                ch = "█" if t != self.step else "▌"
+                line.append(ch, style=Style(color=colour_for(v, self.lo, self.hi)))
+            out.append(line)
+        toks = Text(" " * gutter, no_wrap=True)
+        for t in range(t0, t1):
+            toks.append(token_glyph(self.tokens[t] if t < len(self.tokens) else ""),
+                        style="reverse bold" if t == self.step else "")
+        out.append(toks)
+        return out
+
+
+class Heatmap(Widget):
+    """Heatmap of ``values`` (T × H) for one gate/state. Set data with :meth:`set_data`."""
+
+    DEFAULT_CSS = """
+    Heatmap {
+        height: 12;
+        width: 1fr;
+        min-width: 20;
+        padding: 0 1 0 0;
+    }
+    """
+
+    step: reactive[int] = reactive(0)
+    unit: reactive[int] = reactive(0)
+    version: reactive[int] = reactive(0)
+
+    def __init__(self, title: str, lo: float = 0.0, hi: float = 1.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.title = title
+        self.lo, self.hi = lo, hi
+        self.values = np.zeros((0, 0), dtype=np.float32)
+        self.tokens: list[str] = []
+
+    def set_data(self, values: np.ndarray, tokens: list[str]) -> None:
+        """``values``: (T, H) activations of this gate/state for one sequence."""
+        self.values = np.asarray(values, dtype=np.float32)
+        self.tokens = list(tokens)
+        self.version += 1
+
+    def render(self) -> HeatmapRender | Text:
+        if self.values.size == 0:
+            return Text(f"{self.title}\n(no trace yet)", style="dim")
+        T, H = self.values.shape
+        return HeatmapRender(self.values, self.tokens, min(self.step, T - 1), min(self.unit, H - 1),
+                             self.lo, self.hi, self.title, self.size.width, self.size.height)

@@ -1,0 +1,213 @@
+"""A line chart drawn with braille dots: several series, a threshold line, event marks.
+
+Used for the training loss (raw, smoothed, validation) and the gradient norm (with
+the clip threshold drawn and clipping events marked). Pure Rich: the renderable
+:class:`ChartRender` is testable without an app.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+# Braille dot bits for (column 0..1, row 0..3) inside one character cell.
+_DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+
+
+@dataclass
+class Series:
+    name: str
+    style: str
+    points: list[tuple[float, float]] = field(default_factory=list)
+    markers: bool = False
+    """Draw isolated points (validation loss) instead of a connected line."""
+
+
+def _fmt(v: float) -> str:
+    if not math.isfinite(v):
+        return str(v)
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1000 or a < 0.01:
+        return f"{v:.1e}"
+    return f"{v:.3g}"
+
+
+@dataclass
+class ChartRender:
+    """Rich renderable for a braille line chart of ``series`` in ``width × height`` cells."""
+
+    series: list[Series]
+    width: int
+    height: int
+    threshold: float | None = None
+    threshold_label: str = ""
+    marks: list[float] = field(default_factory=list)
+    """x positions drawn as ticks under the plot (clipping events)."""
+    log_y: bool = False
+    empty_text: str = "no data yet"
+
+    def _ys(self, y: float) -> float:
+        return math.log10(max(y, 1e-12)) if self.log_y else y
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.lines()
+
+    def lines(self) -> list[Text]:
+        width, height = max(self.width, 12), max(self.height, 3)
+        legend = Text(no_wrap=True, overflow="ellipsis")
+        for s in self.series:
+            last = s.points[-1][1] if s.points else None
+            legend.append("━ " if not s.markers else "• ", style=s.style)
+            legend.append(f"{s.name} {_fmt(last) if last is not None else '–'}  ")
+        if self.threshold is not None:
+            legend.append("┄ ", style="bold yellow")
+            legend.append(f"{self.threshold_label or 'threshold'} {_fmt(self.threshold)}  ")
+        if self.marks:
+            legend.append("▲ ", style="bold magenta")
+            legend.append(f"clipped ×{len(self.marks)}")
+        plot_h = height - 2 - (1 if self.marks else 0)
+        pts = [(x, y) for s in self.series for x, y in s.points if math.isfinite(y)]
+        if not pts or plot_h < 1:
+            body = [Text(self.empty_text, style="dim")] + [Text("")] * (height - 2)
+            return [legend, *body[: height - 1]]
+        ys = [self._ys(y) for _, y in pts] + ([self._ys(self.threshold)] if self.threshold is not None else [])
+        xs = [x for x, _ in pts] + list(self.marks)
+        x0, x1 = min(xs), max(xs)
+        y0, y1 = min(ys), max(ys)
+        if y1 - y0 < 1e-9:
+            y0, y1 = y0 - 0.5, y1 + 0.5
+        labels = [_fmt(10 ** y1 if self.log_y else y1), _fmt(10 ** y0 if self.log_y else y0)]
+        gutter = max(len(s) for s in labels) + 1
+        plot_w = max(width - gutter - 1, 4)
+        dot_w, dot_h = plot_w * 2, plot_h * 4
+        cells = [[0] * plot_w for _ in range(plot_h)]
+        colours: list[list[str | None]] = [[None] * plot_w for _ in range(plot_h)]
+
+        def to_dot(x: float, y: float) -> tuple[int, int]:
+            dx = 0 if x1 == x0 else round((x - x0) / (x1 - x0) * (dot_w - 1))
+            dy = round((y1 - self._ys(y)) / (y1 - y0) * (dot_h - 1))
+            return dx, min(max(dy, 0), dot_h - 1)
+
+        def plot(dx: int, dy: int, style: str) -> None:
+            cx, cy = dx // 2, dy // 4
+            if 0 <= cx < plot_w and 0 <= cy < plot_h:
+                cells[cy][cx] |= _DOTS[dy % 4][dx % 2]
+                colours[cy][cx] = style
+
+        if self.threshold is not None:
+            _, ty = to_dot(x0, self.threshold)
+            for dx in range(0, dot_w, 2):
+                plot(dx, ty, "bold yellow")
+        for s in self.series:
+            prev = None
+            for x, y in s.points:
+                if not math.isfinite(y):
+                    prev = None
+                    continue
+                d = to_dot(x, y)
+                if s.markers or prev is None:
+                    plot(*d, s.style)
+                else:
+                    self._line(prev, d, lambda a, b, st=s.style: plot(a, b, st))
+                prev = d
+        out = [legend]
+        for row in range(plot_h):
+            label = labels[0] if row == 0 else labels[1] if row == plot_h - 1 else ""
+            line = Text(label.rjust(gutter - 1) + " ┤" if label else " " * (gutter - 1) + " │", style="dim",
+                        no_wrap=True)
+            for col in range(plot_w):
+                bits = cells[row][col]
+                line.append(chr(0x2800 + bits) if bits else " ", style=colours[row][col] or "")
+            out.append(line)
+        if self.marks:
+            ticks = [" "] * plot_w
+            for m in self.marks:
+                cx = (0 if x1 == x0 else round((m - x0) / (x1 - x0) * (dot_w - 1))) // 2
+                if 0 <= cx < plot_w:
+                    ticks[cx] = "▲"
+            out.append(Text(" " * (gutter + 1) + "".join(ticks), style="bold magenta", no_wrap=True))
+        axis = Text(" " * (gutter + 1), no_wrap=True, style="dim")
+        left, right = f"step {_fmt(x0)}", _fmt(x1)
+        axis.append(left + right.rjust(max(plot_w - len(left), 0)))
+        out.append(axis)
+        return out
+
+    @staticmethod
+    def _line(a: tuple[int, int], b: tuple[int, int], plot) -> None:
+        (xa, ya), (xb, yb) = a, b
+        dx, dy = abs(xb - xa), -abs(yb - ya)
+        sx, sy = (1 if xa < xb else -1), (1 if ya < yb else -1)
+        err = dx + dy
+        while True:
+            plot(xa, ya)
+            if xa == xb and ya == yb:
+                return
+            e2 = 2 * err
+            if e2 >= dy:
+                err += dy
+                xa += sx
+            if e2 <= dx:
+                err += dx
+                ya += sy
+
+
+class LineChart(Widget):
+    """A live chart: call :meth:`add` / :meth:`set_series`, it redraws at most when shown."""
+
+    DEFAULT_CSS = """
+    LineChart {
+        height: 1fr;
+        min-height: 6;
+        width: 1fr;
+    }
+    """
+
+    version: reactive[int] = reactive(0)
+    MAX_POINTS = 2000
+
+    def __init__(self, *series: Series, threshold_label: str = "", log_y: bool = False,
+                 empty_text: str = "no data yet", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.series = {s.name: s for s in series}
+        self.threshold: float | None = None
+        self.threshold_label = threshold_label
+        self.marks: list[float] = []
+        self.log_y = log_y
+        self.empty_text = empty_text
+
+    def add(self, name: str, x: float, y: float) -> None:
+        pts = self.series[name].points
+        pts.append((float(x), float(y)))
+        if len(pts) > self.MAX_POINTS:  # keep every other point of the older half
+            half = len(pts) // 2
+            pts[:half] = pts[:half:2]
+        self.version += 1
+
+    def mark(self, x: float) -> None:
+        self.marks.append(float(x))
+        if len(self.marks) > self.MAX_POINTS:
+            del self.marks[: len(self.marks) // 2]
+        self.version += 1
+
+    def set_threshold(self, value: float | None) -> None:
+        self.threshold = value
+        self.version += 1
+
+    def clear(self) -> None:
+        for s in self.series.values():
+            s.points.clear()
+        self.marks.clear()
+        self.threshold = None
+        self.version += 1
+
+    def render(self) -> ChartRender:
+        return ChartRender(list(self.series.values()), self.size.width, self.size.height, self.threshold,
+                           self.threshold_label, list(self.marks), self.log_y, self.empty_text)

@@ -1,0 +1,133 @@
+"""The training configuration form: corpus (bundled or a file), level, cell, sizes, rate, clipping, steps.
+
+``values()`` returns plain strings/numbers keyed like the command line's options;
+:func:`parse_form` checks the numbers and raises ``ValueError`` with a one-line
+message naming the field. The screen turns the values into the engine's
+``TrainConfig`` inside the worker (so this module never imports torch).
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Label, Select
+
+CELLS = ("lstm", "lstm-peephole", "gru", "gru-course", "gru-simple", "rnn")
+CORPORA = ("dinos", "names", "shakespeare")
+FILE = "file"
+
+DEFAULTS: dict[str, str] = {
+    "data": "dinos",
+    "path": "",
+    "level": "char",
+    "cell": "lstm",
+    "layers": "1",
+    "hidden": "50",
+    "lr": "0.01",
+    "clip": "value",
+    "clip_threshold": "5",
+    "steps": "2000",
+    "seed": "0",
+}
+
+_INTS = {"layers": (1, 16), "hidden": (1, 4096), "steps": (1, 10_000_000), "seed": (0, 2**31 - 1)}
+_FLOATS = {"lr": (1e-8, 100.0), "clip_threshold": (1e-6, 1e6)}
+
+
+def parse_form(raw: dict[str, str]) -> dict[str, object]:
+    """Validate the form's strings; the result uses the command line's names and types."""
+    out: dict[str, object] = {}
+    for key, (lo, hi) in _INTS.items():
+        text = str(raw.get(key, "")).strip()
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"{key} must be a whole number between {lo} and {hi}, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"{key} must be between {lo} and {hi}, got {value}")
+        out[key] = value
+    for key, (lo, hi) in _FLOATS.items():
+        text = str(raw.get(key, "")).strip()
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{key} must be a number, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"{key} must be between {lo:g} and {hi:g}, got {value:g}")
+        out[key] = value
+    data = raw.get("data", "dinos")
+    if data == FILE:
+        path = str(raw.get("path", "")).strip()
+        if not path:
+            raise ValueError("choose a text file (press o to browse) or pick a bundled corpus")
+        data = path
+    out["data"] = data
+    out["level"] = raw.get("level", "char")
+    out["cell"] = raw.get("cell", "lstm")
+    out["clip"] = raw.get("clip", "value")
+    return out
+
+
+class TrainForm(VerticalScroll):
+    """Labels and controls in one column; scrolls on small terminals."""
+
+    DEFAULT_CSS = """
+    TrainForm {
+        width: 34;
+        height: 1fr;
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+    }
+    TrainForm Label { margin-top: 1; color: $text-muted; }
+    TrainForm Select, TrainForm Input { width: 1fr; }
+    TrainForm Horizontal { height: auto; }
+    TrainForm #path { width: 1fr; }
+    TrainForm #browse { min-width: 8; width: 8; }
+    """
+
+    def compose(self) -> ComposeResult:
+        d = DEFAULTS
+        yield Label("corpus")
+        yield Select([(c, c) for c in CORPORA] + [("a file…", FILE)], value=d["data"], allow_blank=False,
+                     id="data", compact=True)
+        with Horizontal():
+            yield Input(d["path"], placeholder="path to a text file", id="path", compact=True)
+            yield Button("…", id="browse", compact=True, tooltip="Choose a file (o)")
+        yield Label("level · cell")
+        with Horizontal():
+            yield Select([("char", "char"), ("word", "word")], value=d["level"], allow_blank=False, id="level",
+                         compact=True)
+            yield Select([(c, c) for c in CELLS], value=d["cell"], allow_blank=False, id="cell", compact=True)
+        yield Label("layers · hidden")
+        with Horizontal():
+            yield Input(d["layers"], id="layers", type="integer", compact=True)
+            yield Input(d["hidden"], id="hidden", type="integer", compact=True)
+        yield Label("learning rate · steps")
+        with Horizontal():
+            yield Input(d["lr"], id="lr", type="number", compact=True)
+            yield Input(d["steps"], id="steps", type="integer", compact=True)
+        yield Label("clipping · threshold")
+        with Horizontal():
+            yield Select([("by value", "value"), ("by norm", "norm"), ("none", "none")], value=d["clip"],
+                         allow_blank=False, id="clip", compact=True)
+            yield Input(d["clip_threshold"], id="clip_threshold", type="number", compact=True)
+        yield Label("seed")
+        yield Input(d["seed"], id="seed", type="integer", compact=True)
+
+    def raw_values(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key in DEFAULTS:
+            widget = self.query_one(f"#{key}")
+            out[key] = str(widget.value)
+        return out
+
+    def values(self) -> dict[str, object]:
+        return parse_form(self.raw_values())
+
+    def set_path(self, path: str) -> None:
+        self.query_one("#path", Input).value = path
+        self.query_one("#data", Select).value = FILE
+
+    def reset(self) -> None:
+        for key, value in DEFAULTS.items():
+            self.query_one(f"#{key}").value = value
