@@ -1,0 +1,296 @@
+"""The training loop behind :func:`engine.training.train` (one run, its state and its events).
+
+Kept apart from :mod:`engine.training` (the configuration and the public entry point) so that each
+module stays one concept. Nothing here is public API; read :mod:`engine.training` first.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from engine.checkpoint import append_metrics, event_record, read_checkpoint
+from engine.corpora import resolve_corpus
+from engine.device import select_device, seed_everything
+from engine.errors import CheckpointError, InputError
+from engine.events import Diverged, Evaluated, Event, Finished, Sampled, Saved, Started, Step
+from engine.lm.io import MODEL_KIND, model_from_checkpoint, save_language_model
+from engine.lm.model import LanguageModel, ModelConfig
+from engine.lm.sampling import sample
+from engine.text import EncodedCorpus, Vocab, build_vocab, encode_corpus, read_lines
+from engine.training import ADVICE, smoothed
+
+
+def clip_gradients(params: list[torch.Tensor], mode: str, threshold: float) -> tuple[float, float, bool]:
+    """Clip gradients in place; returns (‖g‖ before, ‖g‖ after, whether clipping changed anything).
+
+    Uses :mod:`engine.clipping` (the recurrent engine's) when present, else the same maths here.
+    """
+    grads = [p.grad for p in params if p.grad is not None]
+    if mode == "none" or not grads:
+        norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))) if grads else 0.0
+        return norm, norm, False
+    try:
+        from engine import clipping
+    except ImportError:
+        clipping = None
+    if clipping is not None:
+        fn = clipping.clip_by_value if mode == "value" else clipping.clip_by_norm
+        before, after, clipped = fn(params, threshold)
+        return float(before), float(after), bool(clipped)
+    before = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+    if mode == "value":
+        clipped = any(bool((g.abs() > threshold).any()) for g in grads)
+        if clipped:
+            for g in grads:
+                g.clamp_(-threshold, threshold)
+    else:
+        clipped = before > threshold
+        if clipped:
+            for g in grads:
+                g.mul_(threshold / (before + 1e-6))
+    if not clipped:
+        return before, before, False
+    after = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+    return before, after, True
+
+
+@torch.no_grad()
+def evaluate(model: LanguageModel, corpus: EncodedCorpus, device: torch.device, max_sequences: int) -> float:
+    """Per-token mean cross-entropy (nats) over the first ``max_sequences`` validation sequences."""
+    was = model.training
+    model.eval()
+    spans = corpus.val_spans[:max_sequences]
+    total, count = 0.0, 0
+    for i in range(0, len(spans), 256):
+        y = torch.from_numpy(corpus.batch(spans[i : i + 256])).to(device)
+        loss_sum, n = model.loss(y)
+        total += float(loss_sum)
+        count += n
+    model.train(was)
+    return total / max(count, 1)
+
+
+class TrainingRun:
+    """One run: data, model, optimiser, and the event generator :meth:`events`."""
+
+    def __init__(self, config, stop: threading.Event, resume_from: str | Path | None) -> None:
+        self.cfg = config
+        self.stop = stop
+        self.resume_from = resume_from
+        self.corpus: EncodedCorpus | None = None
+        self.out = Path(config.out).expanduser() if config.out else (Path(resume_from) if resume_from else None)
+
+    def close(self) -> None:
+        if self.corpus is not None:
+            self.corpus.close()
+            self.corpus = None
+
+    # ------------------------------------------------------------------ set-up
+
+    def _setup(self) -> None:
+        cfg = self.cfg
+        self.device = select_device(cfg.device)
+        ckpt = read_checkpoint(self.resume_from, model_kind=MODEL_KIND) if self.resume_from else None
+        if ckpt is not None and not ckpt.training:
+            raise CheckpointError(f"{self.resume_from} holds no training state (a bundled or exported model); it cannot be resumed")
+        seed_everything(cfg.seed)
+        spec = resolve_corpus(cfg.data)
+        case = spec.case if cfg.case == "auto" else cfg.case
+        mode = spec.sequence if cfg.sequence == "auto" else cfg.sequence
+
+        def lines():
+            return read_lines(spec.path, cfg.encoding, case)
+
+        if ckpt is not None:
+            vocab = Vocab.from_json(ckpt.meta["vocab"])
+        else:
+            vocab = build_vocab(lines(), cfg.level, max_size=cfg.max_vocab, min_count=cfg.min_count, skip_blank=mode == "line")
+        self.corpus = corpus = encode_corpus(
+            lines(), vocab, sequence=mode, seq_len=cfg.seq_len, val_fraction=cfg.val_fraction, split_seed=cfg.split_seed
+        )
+        n_train = len(corpus.train_spans)
+        if n_train < cfg.batch_size:
+            raise InputError(
+                f"the corpus has only {n_train} training sequences, fewer than one batch of {cfg.batch_size}; "
+                "use a smaller --batch-size or a bigger file"
+            )
+        stored = cfg.to_json()
+        stored.update(data=spec.name if spec.bundled else str(spec.path.resolve()), case_mode=case, sequence_mode=mode)
+        model_config = ModelConfig(len(vocab), cfg.cell, cfg.layers, cfg.hidden, cfg.dropout, cfg.input, cfg.embedding_dim)
+        if ckpt is not None:
+            model = model_from_checkpoint(ckpt)
+            if model.model_config != model_config:
+                raise CheckpointError(
+                    f"{self.resume_from} holds a {model.model_config.cell} {model.model_config.layers}×{model.model_config.hidden} "
+                    f"model; resume with the same --cell/--layers/--hidden/--input"
+                )
+            model.config = stored
+        else:
+            model = LanguageModel(vocab, model_config, config=stored)
+        model.known_lines = corpus.known_lines
+        self.model = model.to(self.device)
+        params = [p for p in model.parameters()]
+        if cfg.optimizer == "adam":
+            self.opt: torch.optim.Optimizer = torch.optim.Adam(params, lr=cfg.lr)
+        else:
+            self.opt = torch.optim.SGD(params, lr=cfg.lr)
+        self.start_step, self.ema = 0, 0.0
+        if ckpt is not None:
+            self._restore(ckpt)
+        self.batches_per_epoch = n_train // cfg.batch_size
+        self._perm_epoch, self._perm = -1, np.zeros(0, dtype=np.int64)
+        self.description = (
+            f"{cfg.cell} {cfg.layers}×{cfg.hidden} {cfg.level}-level LM on {spec.name}: {n_train} train / "
+            f"{len(corpus.val_spans)} validation sequences ({mode}), vocabulary {len(vocab)}"
+        )
+
+    def _restore(self, ckpt) -> None:
+        tr = ckpt.training
+        if tr.get("optimizer") != self.cfg.optimizer:
+            raise CheckpointError(f"{self.resume_from} was trained with {tr.get('optimizer')!r}; resume with the same --optimizer")
+        state: dict[int, dict[str, torch.Tensor]] = {}
+        for key, tensor in ckpt.training_tensors.items():
+            if key.startswith("optimizer."):
+                _, idx, name = key.split(".", 2)
+                state.setdefault(int(idx), {})[name] = tensor.to(self.device) if name != "step" else tensor
+        groups = tr["param_groups"]
+        for g in groups:
+            if "betas" in g:
+                g["betas"] = tuple(g["betas"])
+        self.opt.load_state_dict({"state": state, "param_groups": groups})
+        for g in self.opt.param_groups:
+            g["lr"] = self.cfg.lr
+        if "rng.torch" in ckpt.training_tensors:
+            torch.set_rng_state(ckpt.training_tensors["rng.torch"])
+        self.start_step = int(tr["step"])
+        self.ema = float(tr["ema"])
+
+    def _spans(self, step: int) -> np.ndarray:
+        """The batch of step ``step`` (1-based): a function of (seed, step) only."""
+        assert self.corpus is not None
+        epoch, k = divmod(step - 1, self.batches_per_epoch)
+        if epoch != self._perm_epoch:
+            self._perm = np.random.default_rng([self.cfg.seed, epoch]).permutation(len(self.corpus.train_spans))
+            self._perm_epoch = epoch
+        B = self.cfg.batch_size
+        return self.corpus.train_spans[self._perm[k * B : (k + 1) * B]]
+
+    # ------------------------------------------------------------------ saving
+
+    def _save(self, step: int) -> Saved:
+        opt_state = self.opt.state_dict()
+        tensors: dict[str, torch.Tensor] = {"rng.torch": torch.get_rng_state()}
+        for idx, st in opt_state["state"].items():
+            for name, value in st.items():
+                tensors[f"optimizer.{idx}.{name}"] = value if torch.is_tensor(value) else torch.tensor(value)
+        groups = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items()} for g in opt_state["param_groups"]]
+        epoch, k = divmod(step, self.batches_per_epoch)
+        training = {"step": step, "ema": self.ema, "epoch": epoch, "batch_in_epoch": k,
+                    "optimizer": self.cfg.optimizer, "param_groups": groups}
+        assert self.out is not None
+        path = save_language_model(self.model, self.out, training=training, training_tensors=tensors)
+        return Saved(step=step, path=str(path))
+
+    # ------------------------------------------------------------------ the loop
+
+    def events(self) -> Iterator[Event]:
+        for event in self._events():
+            if self.out is not None:
+                append_metrics(self.out, event_record(event))
+            yield event
+
+    def _events(self) -> Iterator[Event]:
+        self._setup()
+        cfg, model, corpus, device = self.cfg, self.model, self.corpus, self.device
+        assert corpus is not None
+        beta = cfg.smoothing
+        yield Started(total_steps=cfg.steps, device=str(device), description=self.description, start_step=self.start_step)
+        params = [p for p in model.parameters()]
+        t0 = time.perf_counter()
+        last_report_t, last_report_step, window_tokens = t0, self.start_step, 0
+        last_loss, last_val, last_saved = float("nan"), None, None
+        reason = "completed"
+        step = self.start_step
+        pending: Step | None = None
+        for step in range(self.start_step + 1, cfg.steps + 1):
+            if self.stop.is_set():
+                step -= 1
+                reason = "stopped"
+                break
+            y = torch.from_numpy(corpus.batch(self._spans(step))).to(device)  # (B, T)
+            model.train()
+            loss_sum, n_tokens = model.loss(y)
+            loss = loss_sum / n_tokens  # per-token mean of L = Σ_t L⟨t⟩
+            last_loss = float(loss.detach())
+            if not math.isfinite(last_loss):
+                yield from self._diverged(step, last_loss, "the loss became NaN" if math.isnan(last_loss) else "the loss became infinite", last_val, last_saved, t0)
+                return
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            before, after, clipped = clip_gradients(params, cfg.clip, cfg.clip_threshold)
+            if not math.isfinite(before):
+                yield from self._diverged(step, before, "the gradient norm became NaN or infinite", last_val, last_saved, t0)
+                return
+            self.opt.step()
+            self.ema = beta * self.ema + (1.0 - beta) * last_loss
+            window_tokens += n_tokens
+            now = time.perf_counter()
+            pending = None
+            if step - last_report_step >= cfg.report_every_steps or now - last_report_t >= cfg.report_every_s or step == cfg.steps:
+                done = step - self.start_step
+                elapsed = now - t0
+                yield Step(
+                    step=step, total_steps=cfg.steps, loss=last_loss, smoothed_loss=smoothed(self.ema, step, beta),
+                    grad_norm=before, grad_norm_clipped=after, clipped=clipped, lr=self.opt.param_groups[0]["lr"],
+                    tokens_per_s=window_tokens / max(now - last_report_t, 1e-9), elapsed_s=elapsed,
+                    eta_s=elapsed / done * (cfg.steps - step), clip_threshold=cfg.clip_threshold if cfg.clip != "none" else None,
+                    clip_mode=cfg.clip,
+                )
+                last_report_t, last_report_step, window_tokens = time.perf_counter(), step, 0
+            else:
+                pending = (step, before, after, clipped)  # type: ignore[assignment]
+            if step % cfg.eval_every == 0 and step != cfg.steps:
+                last_val = evaluate(model, corpus, device, cfg.max_eval_sequences)
+                yield Evaluated(step=step, val_loss=last_val)
+            if cfg.sample_every and step % cfg.sample_every == 0:
+                yield Sampled(step=step, samples=tuple(self._samples(step)))
+            if self.out is not None and step % cfg.checkpoint_every == 0 and step != cfg.steps:
+                last_saved = self._save(step)
+                yield last_saved
+        if pending is not None:  # a stop between reports: the last step done is reported all the same
+            s, before, after, clipped = pending  # type: ignore[misc]
+            now = time.perf_counter()
+            yield Step(
+                step=s, total_steps=cfg.steps, loss=last_loss, smoothed_loss=smoothed(self.ema, s, beta),
+                grad_norm=before, grad_norm_clipped=after, clipped=clipped, lr=self.opt.param_groups[0]["lr"],
+                tokens_per_s=window_tokens / max(now - last_report_t, 1e-9), elapsed_s=now - t0, eta_s=0.0,
+                clip_threshold=cfg.clip_threshold if cfg.clip != "none" else None, clip_mode=cfg.clip,
+            )
+        if reason == "completed" and step > self.start_step:
+            last_val = evaluate(model, corpus, device, cfg.max_eval_sequences)
+            yield Evaluated(step=step, val_loss=last_val)
+        if self.out is not None and step > 0:
+            last_saved = self._save(step)
+            yield last_saved
+        yield Finished(
+            step=step, reason=reason, final_loss=None if math.isnan(last_loss) else last_loss, val_loss=last_val,
+            elapsed_s=time.perf_counter() - t0, checkpoint=last_saved.path if last_saved else None,
+        )
+
+    def _samples(self, step: int):
+        return sample(self.model, n=self.cfg.n_samples, temperature=1.0, max_len=self.cfg.sample_max_len, seed=self.cfg.seed * 1_000_003 + step)
+
+    def _diverged(self, step, value, what, last_val, last_saved, t0) -> Iterator[Event]:
+        lr = self.cfg.lr / 10
+        yield Diverged(step=step, loss=float(value), advice=ADVICE.format(what=what, lr=lr))
+        yield Finished(
+            step=step, reason="diverged", final_loss=float(value), val_loss=last_val,
+            elapsed_s=time.perf_counter() - t0, checkpoint=last_saved.path if last_saved else None,
+        )

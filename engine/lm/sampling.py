@@ -1,0 +1,128 @@
+"""Sampling from a language model, and the next-token distribution for step-through generation.
+
+Public API::
+
+    sample(model, n=10, temperature=1.0, top_k=None, prefix="", max_len=50, seed=None) -> list[Sample]
+    step_distribution(model, prefix_tokens, k=10) -> list[(token, probability)]
+    prepare_text(model, text) -> str          # the letter case the model was trained on
+
+Sampling runs the model one step at a time: ``x⟨1⟩ = 0``, then the prefix tokens (teacher forced),
+then ``x⟨t+1⟩ = y⟨t⟩`` with ``y⟨t⟩ ~ softmax(z⟨t⟩ / temperature)`` restricted to the ``top_k``
+likeliest tokens, until EOS or ``max_len`` new tokens. ``temperature <= 0`` takes the argmax.
+For a model trained on running text ("stream" sequences) EOS is a line break and does not stop.
+A sample's ``in_training_set`` is True/False for name-like corpora (line sequences whose lines the
+loader knows), None otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from engine.errors import InputError
+from engine.events import Sample
+from engine.text import EOS_ID
+
+
+def prepare_text(model, text: str) -> str:
+    """``text`` in the letter case of the training data (lower-cased for the dinosaur names)."""
+    return text.lower() if model.config.get("case_mode") == "lower" else text
+
+
+def _pick(logits: torch.Tensor, temperature: float, top_k: int | None, gen: torch.Generator) -> torch.Tensor:
+    """Next token ids (B,) from logits (B, V)."""
+    if temperature <= 0:
+        return logits.argmax(dim=-1)
+    z = logits / temperature
+    if top_k is not None and top_k < z.shape[-1]:
+        kth = torch.topk(z, top_k, dim=-1).values[:, -1:]  # (B, 1)
+        z = z.masked_fill(z < kth, float("-inf"))
+    probs = torch.softmax(z, dim=-1)
+    return torch.multinomial(probs, 1, generator=gen).squeeze(1)
+
+
+def _check(n: int, temperature: float, top_k: int | None, max_len: int) -> None:
+    if n < 1:
+        raise InputError(f"n must be ≥ 1, got {n}")
+    if temperature < 0:
+        raise InputError(f"temperature must be ≥ 0 (0 = always the likeliest token), got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise InputError(f"top_k must be ≥ 1, got {top_k}")
+    if max_len < 1:
+        raise InputError(f"max_len must be ≥ 1, got {max_len}")
+
+
+@torch.no_grad()
+def sample(
+    model,
+    n: int = 10,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    prefix: str = "",
+    max_len: int = 50,
+    seed: int | None = None,
+) -> list[Sample]:
+    """``n`` samples (run as one batch); the same ``seed`` gives the same samples."""
+    _check(n, temperature, top_k, max_len)
+    was_training = model.training
+    model.eval()
+    gen = torch.Generator(device="cpu")
+    if seed is None:
+        gen.seed()
+    else:
+        gen.manual_seed(int(seed))
+    vocab = model.vocab
+    prefix = prepare_text(model, prefix)
+    prefix_ids = vocab.encode(vocab.tokenize(prefix))
+    stream = model.sequence == "stream"
+    dev = model.device
+    first = torch.tensor([[-1] + prefix_ids], device=dev).expand(n, -1)  # (n, 1 + P); -1 = the zero input
+    logits, state, _ = model.run(model.embed(first))
+    last = logits[:, -1].float().cpu()  # (n, V)
+    out: list[list[int]] = [[] for _ in range(n)]
+    done = torch.zeros(n, dtype=torch.bool)
+    for _ in range(max_len):
+        nxt = _pick(last, temperature, top_k, gen)  # (n,)
+        for row in range(n):
+            if not done[row]:
+                tok = int(nxt[row])
+                if tok == EOS_ID and not stream:
+                    done[row] = True
+                else:
+                    out[row].append(tok)
+        if bool(done.all()):
+            break
+        logits, state, _ = model.run(model.embed(nxt.to(dev).unsqueeze(1)), state)
+        last = logits[:, -1].float().cpu()
+    model.train(was_training)
+    known = model.known_lines if not stream else None
+    samples = []
+    for ids in out:
+        toks = ["\n" if (t == EOS_ID and stream) else vocab.tokens[t] for t in ids]
+        if prefix and vocab.level == "word" and toks:
+            text = vocab.join(vocab.tokenize(prefix) + toks)
+        else:
+            text = prefix + vocab.join(toks)
+        samples.append(Sample(text=text, in_training_set=(text.strip() in known) if known is not None else None))
+    return samples
+
+
+@torch.no_grad()
+def step_distribution(model, prefix_tokens: Sequence[str], k: int = 10) -> list[tuple[str, float]]:
+    """The ``k`` likeliest next tokens after ``prefix_tokens`` (vocabulary tokens), with P.
+
+    ``prefix_tokens`` may be empty: the distribution of y⟨1⟩ given x⟨1⟩ = 0. Unknown tokens are
+    read as UNK; EOS appears as ``"<eos>"``.
+    """
+    was_training = model.training
+    model.eval()
+    ids = model.vocab.encode(list(prefix_tokens))
+    y = torch.tensor([[-1] + ids], device=model.device)
+    logits, _, _ = model.run(model.embed(y))
+    probs = torch.softmax(logits[0, -1].float(), dim=-1).cpu()
+    model.train(was_training)
+    k = min(k, probs.shape[0])
+    top = torch.topk(probs, k)
+    return [(model.vocab.tokens[int(i)], float(p)) for p, i in zip(top.values, top.indices)]
+

@@ -1,0 +1,75 @@
+"""Sentence probability under a language model.
+
+Public API::
+
+    sentence_probability(model, text) -> SentenceScore
+    SentenceScore(tokens: tuple[TokenScore, ...], log_probability, perplexity, probability, n_unk)
+    TokenScore(token, probability, log_probability, is_unk, is_eos)
+
+The chain rule, with EOS as the last token::
+
+    P(y⟨1⟩ … y⟨T⟩) = Π_t P(y⟨t⟩ | y⟨1⟩ … y⟨t−1⟩)
+    log P = Σ_t log ŷ⟨t⟩_{y⟨t⟩} = −L            (natural log; L is the training loss of this sentence)
+    perplexity = exp(−log P / T)
+
+A word outside the vocabulary is scored as UNK, and flagged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from engine.errors import InputError
+from engine.lm.sampling import prepare_text
+from engine.text import EOS, EOS_ID, UNK_ID
+
+
+@dataclass(frozen=True)
+class TokenScore:
+    token: str
+    """The token as written in the text (EOS as ``"<eos>"``; an unknown word keeps its spelling)."""
+    probability: float
+    """P(y⟨t⟩ | y⟨1⟩ … y⟨t−1⟩)."""
+    log_probability: float
+    is_unk: bool = False
+    """True where the word is outside the vocabulary and was scored as UNK."""
+    is_eos: bool = False
+
+
+@dataclass(frozen=True)
+class SentenceScore:
+    tokens: tuple[TokenScore, ...]
+    log_probability: float
+    """Natural log of the sentence probability (EOS included)."""
+    perplexity: float
+    probability: float
+    """exp(log_probability); may underflow to 0 for long texts, use log_probability."""
+    n_unk: int = 0
+
+
+@torch.no_grad()
+def sentence_probability(model, text: str) -> SentenceScore:
+    """Score ``text`` as one sequence ending with EOS."""
+    text = prepare_text(model, text)
+    vocab = model.vocab
+    words = vocab.tokenize(text)
+    if not words:
+        raise InputError("the text to score is empty; give at least one character or word")
+    ids = vocab.encode(words) + [EOS_ID]
+    was_training = model.training
+    model.eval()
+    y = torch.tensor([ids], device=model.device)  # (1, T)
+    logits, _, _ = model.forward(y)
+    logp = torch.log_softmax(logits[0].double(), dim=-1)  # (T, V)
+    picked = logp[torch.arange(len(ids)), torch.tensor(ids)].cpu().tolist()
+    model.train(was_training)
+    shown = words + [EOS]
+    tokens = tuple(
+        TokenScore(tok, math.exp(lp), lp, is_unk=(i == UNK_ID), is_eos=(k == len(ids) - 1))
+        for k, (tok, i, lp) in enumerate(zip(shown, ids, picked))
+    )
+    total = float(sum(picked))
+    return SentenceScore(tokens, total, math.exp(-total / len(ids)), math.exp(total), sum(t.is_unk for t in tokens))

@@ -1,0 +1,355 @@
+"""Text for language models: vocabularies with UNK and EOS, tokenisers, streaming corpus readers.
+
+Public API::
+
+    Vocab(tokens, level, counts=None)      # index 0 is EOS "<eos>", index 1 is UNK "<unk>"
+    Vocab.encode(tokens) / decode(ids) / tokenize(text) / join(tokens) / to_json() / from_json(d)
+    tokenize(text, level) -> list[str]     # "char": one token per character; "word": words and punctuation
+    read_lines(path, encoding="utf-8")     # streams a file line by line; one-line InputError on bad input
+    build_vocab(lines, level, max_size=None, min_count=1) -> Vocab          # one streaming pass
+    encode_corpus(path, vocab, ...) -> EncodedCorpus                         # a second streaming pass
+
+Each training sequence ``y⟨1⟩ … y⟨T⟩`` is a line followed by EOS (``"line"`` mode: one name, one
+sentence) or a fixed-length window over the whole token stream in which every line end is an EOS
+(``"stream"`` mode, char-rnn style, for running text such as Shakespeare). The model reads
+``x⟨1⟩ = 0`` and ``x⟨t⟩ = y⟨t−1⟩``; that shift is done by the model, not here.
+
+Memory: a file is never read at once. The vocabulary is counted in one pass over the lines; the
+encoded token ids are written in chunks, to a temporary memory-mapped file once the corpus has more
+than ``spill_tokens`` tokens. What does stay in memory is one (start, length) pair per sequence
+(12 bytes a line) and, for small line corpora (≤ ``max_known_lines``), the set of lines used to
+mark samples as new or seen.
+
+The train/validation split is reproducible: in line mode each line goes to validation with
+probability ``val_fraction`` drawn from ``numpy.random.default_rng(split_seed)`` in file order; in
+stream mode the last ``val_fraction`` of the tokens is the validation part (as char-rnn does).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Literal, Sequence
+
+import numpy as np
+
+from engine.errors import InputError
+
+Level = Literal["char", "word"]
+LEVELS: tuple[str, ...] = ("char", "word")
+EOS = "<eos>"
+UNK = "<unk>"
+EOS_ID = 0
+UNK_ID = 1
+_WORD_RE = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
+_NO_SPACE_BEFORE = set(".,;:!?)]}'’%")
+
+
+def tokenize(text: str, level: str) -> list[str]:
+    """Split ``text`` into tokens: characters, or words and punctuation marks."""
+    if level == "char":
+        return list(text)
+    if level == "word":
+        return _WORD_RE.findall(text)
+    raise InputError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
+
+
+def join_tokens(tokens: Sequence[str], level: str) -> str:
+    """Inverse of :func:`tokenize` as far as possible (words: no space before punctuation)."""
+    if level == "char":
+        return "".join(tokens)
+    out: list[str] = []
+    for tok in tokens:
+        if out and not (tok and tok[0] in _NO_SPACE_BEFORE) and out[-1] not in "([{":
+            out.append(" ")
+        out.append(tok)
+    return "".join(out)
+
+
+class Vocab:
+    """Token ↔ index map. ``EOS`` is index 0 and ``UNK`` index 1, then the corpus tokens.
+
+    Unknown tokens encode to ``UNK_ID``. Character vocabularies list their characters in sorted
+    order (as the course does); word vocabularies by decreasing count, ties alphabetically.
+    """
+
+    def __init__(self, tokens: Sequence[str], level: str, counts: Sequence[int] | None = None) -> None:
+        if level not in LEVELS:
+            raise InputError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
+        tokens = list(tokens)
+        if tokens[:2] != [EOS, UNK]:
+            tokens = [EOS, UNK] + [t for t in tokens if t not in (EOS, UNK)]
+        self.tokens: tuple[str, ...] = tuple(tokens)
+        self.level = level
+        self.counts: tuple[int, ...] | None = tuple(counts) if counts is not None else None
+        self.index: dict[str, int] = {t: i for i, t in enumerate(self.tokens)}
+        if len(self.index) != len(self.tokens):
+            raise InputError("vocabulary has repeated tokens")
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self.index
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Vocab) and (self.tokens, self.level) == (other.tokens, other.level)
+
+    def __repr__(self) -> str:
+        return f"Vocab({len(self)} {self.level} tokens)"
+
+    def tokenize(self, text: str) -> list[str]:
+        return tokenize(text, self.level)
+
+    def join(self, tokens: Sequence[str]) -> str:
+        return join_tokens(tokens, self.level)
+
+    def encode(self, tokens: Iterable[str]) -> list[int]:
+        """Token indices; tokens outside the vocabulary become ``UNK_ID``."""
+        get = self.index.get
+        return [get(t, UNK_ID) for t in tokens]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        return [self.tokens[int(i)] for i in ids]
+
+    def to_json(self) -> dict:
+        return {"level": self.level, "tokens": list(self.tokens), "counts": list(self.counts) if self.counts else None}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Vocab":
+        try:
+            return cls(data["tokens"], data["level"], data.get("counts"))
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"vocabulary JSON is malformed ({exc}); rebuild the checkpoint") from None
+
+
+# ----------------------------------------------------------------------------- reading files
+
+
+def check_text_file(path: str | os.PathLike) -> Path:
+    """Refuse a missing, empty, directory or binary file with a one-line InputError."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise InputError(f"file not found: {p}; give a corpus name (dinos, names, shakespeare) or an existing text file")
+    if p.is_dir():
+        raise InputError(f"{p} is a directory; give a text file")
+    if p.stat().st_size == 0:
+        raise InputError(f"{p} is empty; give a text file with one sequence (name, sentence) per line")
+    with open(p, "rb") as fh:
+        head = fh.read(8192)
+    if b"\x00" in head:
+        raise InputError(f"{p} looks binary (it holds NUL bytes); give a plain text file")
+    return p
+
+
+def read_lines(path: str | os.PathLike, encoding: str = "utf-8", case: str = "keep") -> Iterator[str]:
+    """Yield the lines of a text file without their line ends, streaming (never the whole file).
+
+    ``case="lower"`` lower-cases each line. A decoding failure becomes one InputError naming the
+    line and suggesting ``--encoding``.
+    """
+    p = check_text_file(path)
+    try:
+        fh = open(p, "r", encoding=encoding, errors="strict", newline=None)
+    except LookupError:
+        raise InputError(f"unknown encoding {encoding!r}; try utf-8, latin-1 or cp1252") from None
+    lineno = 0
+    with fh:
+        try:
+            for lineno, line in enumerate(fh, start=1):
+                line = line.rstrip("\n")
+                yield line.lower() if case == "lower" else line
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{p} is not valid {encoding} (byte 0x{exc.object[exc.start]:02x} near line {lineno + 1}); "
+                "pass --encoding latin-1 (or the file's real encoding)"
+            ) from None
+
+
+def build_vocab(
+    lines: Iterable[str], level: str, *, max_size: int | None = None, min_count: int = 1, skip_blank: bool = True
+) -> Vocab:
+    """Count tokens in one pass and keep those with ``count ≥ min_count`` (at most ``max_size``).
+
+    ``max_size`` counts the corpus tokens only, not EOS and UNK.
+    """
+    counts: Counter[str] = Counter()
+    n_lines = 0
+    for line in lines:
+        if skip_blank and not line.strip():
+            continue
+        n_lines += 1
+        counts.update(tokenize(line, level))
+    if not counts:
+        raise InputError("the corpus has no text; give a file with at least one non-empty line")
+    kept = [(t, c) for t, c in counts.items() if c >= min_count and t not in (EOS, UNK)]
+    if not kept:
+        top = max(counts.values())
+        raise InputError(f"min_count {min_count} leaves an empty vocabulary (the commonest token occurs {top} times); lower --min-count")
+    if level == "char":
+        kept.sort(key=lambda tc: (-tc[1], tc[0]))
+        kept = kept[:max_size] if max_size else kept
+        kept.sort(key=lambda tc: tc[0])
+    else:
+        kept.sort(key=lambda tc: (-tc[1], tc[0]))
+        kept = kept[:max_size] if max_size else kept
+    return Vocab([EOS, UNK] + [t for t, _ in kept], level, [0, 0] + [c for _, c in kept])
+
+
+# ----------------------------------------------------------------------------- encoded corpus
+
+
+@dataclass
+class EncodedCorpus:
+    """A corpus as one stream of token ids plus the (start, length) spans of its sequences.
+
+    ``tokens`` may be a memory-mapped array (large corpora); call :meth:`close` to remove its file.
+    """
+
+    vocab: Vocab
+    tokens: np.ndarray  # (N,) int32
+    train_spans: np.ndarray  # (S_train, 2) int64: start, length (EOS included where the line ends)
+    val_spans: np.ndarray  # (S_val, 2)
+    known_lines: frozenset[str] | None = None
+    n_lines: int = 0
+    _tmpfile: str | None = field(default=None, repr=False)
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.tokens.shape[0])
+
+    def batch(self, spans: np.ndarray, pad: int = -100) -> np.ndarray:
+        """Targets ``y`` for these spans as a (B, T_max) int64 array padded with ``pad``."""
+        lengths = spans[:, 1]
+        out = np.full((len(spans), int(lengths.max())), pad, dtype=np.int64)
+        for row, (start, length) in enumerate(spans):
+            out[row, :length] = self.tokens[start : start + length]
+        return out
+
+    def close(self) -> None:
+        if self._tmpfile:
+            self.tokens = np.zeros(0, dtype=np.int32)
+            try:
+                os.unlink(self._tmpfile)
+            except OSError:
+                pass
+            self._tmpfile = None
+
+
+class _TokenWriter:
+    """Collects token ids in memory, spilling to a temporary file past ``spill_tokens``."""
+
+    def __init__(self, spill_tokens: int) -> None:
+        self.spill = spill_tokens
+        self.chunks: list[np.ndarray] = []
+        self.buf = array("i")
+        self.n = 0
+        self.fh = None
+        self.path: str | None = None
+
+    def extend(self, ids: list[int]) -> None:
+        self.buf.extend(ids)
+        self.n += len(ids)
+        if len(self.buf) >= 65536:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.buf:
+            return
+        chunk = np.frombuffer(self.buf, dtype=np.int32).copy()
+        self.buf = array("i")
+        if self.fh is None and self.n > self.spill:
+            fd, self.path = tempfile.mkstemp(prefix="seq-explorer-tokens-", suffix=".i32")
+            self.fh = os.fdopen(fd, "wb")
+            for c in self.chunks:
+                self.fh.write(c.tobytes())
+            self.chunks = []
+        if self.fh is not None:
+            self.fh.write(chunk.tobytes())
+        else:
+            self.chunks.append(chunk)
+
+    def finish(self) -> tuple[np.ndarray, str | None]:
+        self._flush()
+        if self.fh is not None:
+            self.fh.close()
+            return np.memmap(self.path, dtype=np.int32, mode="r", shape=(self.n,)), self.path
+        return (np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int32)), None
+
+
+def encode_corpus(
+    lines: Iterable[str],
+    vocab: Vocab,
+    *,
+    sequence: Literal["line", "stream"] = "line",
+    seq_len: int = 100,
+    val_fraction: float = 0.1,
+    split_seed: int = 0,
+    spill_tokens: int = 20_000_000,
+    max_known_lines: int = 200_000,
+) -> EncodedCorpus:
+    """Encode ``lines`` (one streaming pass) into token ids and train/validation spans.
+
+    Line mode: blank lines are skipped, each line becomes ``tokens + [EOS]``, cut into pieces of
+    at most ``seq_len`` tokens. Stream mode: every line (blank ones too) adds ``tokens + [EOS]`` to
+    one stream, cut into windows of ``seq_len`` tokens.
+    """
+    if sequence not in ("line", "stream"):
+        raise InputError(f"sequence must be 'line' or 'stream', got {sequence!r}")
+    writer = _TokenWriter(spill_tokens)
+    rng = np.random.default_rng(split_seed)
+    draws = rng.random(4096)
+    di = 0
+    train_s, train_l, val_s, val_l = array("q"), array("i"), array("q"), array("i")
+    known: set[str] | None = set() if sequence == "line" else None
+    n_lines = 0
+    for line in lines:
+        if sequence == "line" and not line.strip():
+            continue
+        ids = vocab.encode(tokenize(line, vocab.level))
+        ids.append(EOS_ID)
+        start = writer.n
+        writer.extend(ids)
+        n_lines += 1
+        if sequence == "stream":
+            continue
+        if known is not None:
+            known.add(line.strip())
+            if len(known) > max_known_lines:
+                known = None
+        if di == len(draws):
+            draws, di = rng.random(4096), 0
+        to_val = draws[di] < val_fraction
+        di += 1
+        starts, lens = (val_s, val_l) if to_val else (train_s, train_l)
+        for off in range(0, len(ids), seq_len):
+            starts.append(start + off)
+            lens.append(min(seq_len, len(ids) - off))
+    tokens, tmp = writer.finish()
+    if n_lines == 0:
+        raise InputError("the corpus has no text; give a file with at least one non-empty line")
+    if sequence == "stream":
+        n_val = int(round(len(tokens) * val_fraction))
+        cut = len(tokens) - n_val
+        for lo, hi, starts, lens in ((0, cut, train_s, train_l), (cut, len(tokens), val_s, val_l)):
+            for s in range(lo, hi, seq_len):
+                starts.append(s)
+                lens.append(min(seq_len, hi - s))
+    train = _spans(train_s, train_l)
+    val = _spans(val_s, val_l)
+    if len(val) == 0 and len(train) > 1:  # a tiny corpus: keep at least one validation sequence
+        train, val = train[:-1], train[-1:]
+    return EncodedCorpus(vocab, tokens, train, val, frozenset(known) if known is not None else None, n_lines, tmp)
+
+
+def _spans(starts: array, lens: array) -> np.ndarray:
+    out = np.zeros((len(starts), 2), dtype=np.int64)
+    if len(starts):
+        out[:, 0] = np.frombuffer(starts, dtype=np.int64)
+        out[:, 1] = np.frombuffer(lens, dtype=np.int32)
+    return out
