@@ -83,7 +83,11 @@ class SeqExplorerApp(App):
     torch_ready: reactive[bool] = reactive(False)
 
     def __init__(self, *, screen: str = "train", checkpoint: str | None = None,
-                 embeddings: str = "glove", device: str = "auto", preload_torch: bool = True) -> None:
+                 embeddings: str = "glove", device: str = "auto", preload_torch: bool = True,
+                 options: dict | None = None) -> None:
+        """``options`` adds screen settings used by tests and benchmarks: ``autoload`` (False: screens
+        load no model on mount), ``runs_dir`` (where training saves), ``train_overrides`` (extra
+        ``TrainConfig`` fields)."""
         super().__init__()
         if screen not in SCREENS:
             screen = "train"
@@ -91,7 +95,8 @@ class SeqExplorerApp(App):
         self.checkpoint = checkpoint
         self.embeddings = embeddings
         self.device_name = device
-        self.options = {"checkpoint": checkpoint, "embeddings": embeddings, "device": device}
+        self.options = {"checkpoint": checkpoint, "embeddings": embeddings, "device": device, "autoload": True,
+                        **(options or {})}
         self.preload_torch = preload_torch
         self.first_frame_torch_loaded: bool | None = None
         for name in SCREENS:

@@ -10,7 +10,10 @@ picks a corpus file. The engine's ``train(config, stop)`` runs in a worker
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
+import time
+from pathlib import Path
 from typing import Iterable, Iterator
 
 from textual.binding import Binding
@@ -25,44 +28,25 @@ from explorer.screens.base import ExplorerScreen
 from explorer.widgets.line_chart import LineChart, Series
 from explorer.widgets.train_form import TrainForm
 
-# Form key → candidate TrainConfig field names (the first that exists is used).
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "data": ("data", "corpus"),
-    "level": ("level",),
-    "cell": ("cell", "cell_kind"),
-    "layers": ("layers", "num_layers"),
-    "hidden": ("hidden", "hidden_size"),
-    "lr": ("lr", "learning_rate"),
-    "steps": ("steps", "total_steps", "max_steps"),
-    "seed": ("seed",),
-    "device": ("device",),
-}
+FORM_FIELDS = ("data", "level", "cell", "layers", "hidden", "lr", "steps", "seed", "clip", "clip_threshold")
 
 
-def make_config(config_cls: type, values: dict[str, object], device: str = "auto"):
-    """Build the engine's ``TrainConfig`` from the form's values (field names adapted)."""
+def runs_dir(options: dict) -> Path:
+    """Where the app's training runs save checkpoints (``runs_dir`` option, else ~/.local/share)."""
+    chosen = options.get("runs_dir") or os.environ.get("SEQ_EXPLORER_RUNS")
+    return Path(chosen) if chosen else Path.home() / ".local" / "share" / "seq-explorer" / "runs"
+
+
+def make_config(config_cls: type, values: dict[str, object], device: str = "auto", out: str | None = None,
+                **extra: object):
+    """The engine's ``TrainConfig`` from the form's values (fields the config lacks are left out)."""
     names = {f.name for f in dataclasses.fields(config_cls)}
-    kwargs: dict[str, object] = {}
-    for key, candidates in _ALIASES.items():
-        value = device if key == "device" else values.get(key)
-        if value is None:
-            continue
-        for name in candidates:
-            if name in names:
-                kwargs[name] = value
-                break
-    clip, threshold = values.get("clip"), values.get("clip_threshold")
-    if "clip_mode" in names:
-        kwargs["clip_mode"] = clip
-        for name in ("clip_threshold", "clip", "clip_value"):
-            if name in names and clip != "none":
-                kwargs[name] = threshold
-                break
-    else:
-        if "clip_value" in names:
-            kwargs["clip_value"] = threshold if clip == "value" else None
-        if "clip_norm" in names:
-            kwargs["clip_norm"] = threshold if clip == "norm" else None
+    kwargs = {k: v for k, v in values.items() if k in FORM_FIELDS and k in names}
+    kwargs.update({k: v for k, v in extra.items() if k in names})
+    if "device" in names:
+        kwargs["device"] = device
+    if out is not None and "out" in names:
+        kwargs["out"] = out
     return config_cls(**kwargs)
 
 
@@ -113,6 +97,7 @@ class TrainScreen(ExplorerScreen):
         self.total_steps = 0
         self.device = ""
         self.last_checkpoint: str | None = None
+        self.run_dir = ""
         self.clip_mode = "none"
 
     # -- layout ---------------------------------------------------------------
@@ -162,11 +147,15 @@ class TrainScreen(ExplorerScreen):
         """Start ``engine.training.train`` with ``values`` (None: the engine's defaults, the demo)."""
         device = self.options.get("device", "auto") or "auto"
         save_request = self.save_request = threading.Event()
+        name = f"{(values or {}).get('cell', 'lstm')}-{time.strftime('%Y%m%d-%H%M%S')}"
+        out = str(runs_dir(self.options) / name)
+        extra = dict(self.options.get("train_overrides") or {})
+        self.run_dir = out
 
         def factory(stop: threading.Event) -> Iterator[object]:
             from engine.training import TrainConfig, train  # imports torch: only in the worker
 
-            config = make_config(TrainConfig, values or {}, device)
+            config = make_config(TrainConfig, values or {}, device, out, **extra)
             return _call_train(train, config, stop, save_request)
 
         self.reset_view()
@@ -193,8 +182,19 @@ class TrainScreen(ExplorerScreen):
             self.status("stopping after this step…")
 
     def action_save(self) -> None:
+        import inspect
+
         self.save_request.set()
-        self.status("saving at the next step…")
+        try:
+            from engine.training import train
+
+            on_demand = "save_request" in inspect.signature(train).parameters
+        except ImportError:
+            on_demand = False
+        if on_demand:
+            self.status("saving at the next step…")
+        else:  # the engine saves every checkpoint_every steps and when stopped
+            self.status(f"checkpoints are saved every few hundred steps and on stop (x) to {self.run_dir}")
 
     def action_browse(self) -> None:
         from explorer.screens.dialogs import FilePickerDialog

@@ -1,0 +1,293 @@
+"""Generate: sample from a language model, step through a sample, score a sentence.
+
+``g`` samples ``n`` names/sentences with the temperature, top-k and prefix from
+the controls (each marked new ✓ or seen ○ in the training set); choosing one in
+the list (Enter or a click) steps through it: ``←``/``→`` move, the bars show the
+top candidates for the next token with the chosen one highlighted. ``e`` goes to
+the sentence box: Enter shows P(y⟨t⟩ | y⟨1⟩…y⟨t−1⟩) for every token, the product,
+the log-probability and the perplexity, with UNK and EOS shown.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from explorer.messages import EngineEvent, RunFinished
+from explorer.runs import start_call
+from explorer.screens.base import ExplorerScreen
+from explorer.widgets.prob_bars import ProbabilityBars, shown_token
+
+
+def score_rows(result: object) -> tuple[list[tuple[str, float, bool]], float, float]:
+    """``(rows of (token, probability, is_unk), log_probability, perplexity)`` from the engine's result."""
+
+    def get(obj: object, *names: str, default=None):
+        for name in names:
+            if isinstance(obj, dict) and name in obj:
+                return obj[name]
+            if hasattr(obj, name):
+                return getattr(obj, name)
+        return default
+
+    rows = []
+    for item in get(result, "tokens", default=[]) or []:
+        if isinstance(item, (tuple, list)):
+            token, p = item[0], item[1]
+            unk = bool(item[2]) if len(item) > 2 else False
+        else:
+            token, p = get(item, "token", "text"), get(item, "probability", "p")
+            unk = bool(get(item, "unk", "is_unk", default=False))
+        rows.append((str(token), float(p), unk))
+    log_p = float(get(result, "log_probability", default=sum(math.log(max(p, 1e-300)) for _, p, _ in rows)))
+    ppl = float(get(result, "perplexity", default=math.exp(-log_p / max(len(rows), 1))))
+    return rows, log_p, ppl
+
+
+def score_table(rows: list[tuple[str, float, bool]], log_p: float, ppl: float) -> Table:
+    table = Table(expand=False, show_edge=False, pad_edge=False, box=None)
+    table.add_column("t", justify="right", style="dim")
+    table.add_column("token")
+    table.add_column("P(token | before)", justify="right")
+    for t, (token, p, unk) in enumerate(rows, 1):
+        label = Text(shown_token(token))
+        if unk:
+            label.append(" UNK", style="bold yellow")
+        if token in ("<eos>", "<EOS>"):
+            label.stylize("bold cyan")
+        table.add_row(str(t), label, f"{p:.4f}")
+    product = math.exp(log_p) if log_p > -700 else 0.0
+    table.caption = f"P = Π P⟨t⟩ = {product:.3e} · log P = {log_p:.3f} · perplexity = {ppl:.2f}"
+    return table
+
+
+class GenerateScreen(ExplorerScreen):
+    """Sampling, step-through and sentence probability for a language model."""
+
+    AUTO_FOCUS = ""
+    DEFAULT_CSS = """
+    GenerateScreen #gen-model { height: auto; padding: 0 1; color: $text-muted; }
+    GenerateScreen #gen-controls { height: auto; padding: 0 1; }
+    GenerateScreen #gen-controls Label { padding: 0 1 0 0; color: $text-muted; }
+    GenerateScreen #gen-controls Input { width: 10; margin-right: 2; }
+    GenerateScreen #prefix { width: 16; }
+    GenerateScreen #gen-columns { height: 1fr; }
+    GenerateScreen #samples { width: 30; height: 1fr; }
+    GenerateScreen #walk { width: 1fr; height: 1fr; }
+    GenerateScreen #walk-text { height: auto; }
+    GenerateScreen #score-box { height: auto; max-height: 16; }
+    GenerateScreen #score { height: auto; }
+    """
+
+    BINDINGS = [
+        Binding("g", "generate", "Generate", id="generate.sample", tooltip="Sample n sequences with these settings"),
+        Binding("left", "step(-1)", "Step back", id="generate.back", tooltip="Previous step of the chosen sample"),
+        Binding("right", "step(1)", "Step", id="generate.forward", tooltip="Next step of the chosen sample"),
+        Binding("e", "edit_sentence", "Score text", id="generate.score",
+                tooltip="Type a sentence and see its probability"),
+        Binding("escape", "unfocus", "Leave box", id="generate.unfocus", show=False,
+                tooltip="Leave the text box so keys work again"),
+    ]
+
+    model_ready: reactive[bool] = reactive(False, bindings=True)
+    walking: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = None
+        self.info = None
+        self.walk = None
+        self.step = 0
+        self.samples: list = []
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Static("loading the model…", id="gen-model")
+        with Horizontal(id="gen-controls"):
+            yield Label("temperature")
+            yield Input("0.8", id="temperature", type="number", compact=True)
+            yield Label("top-k")
+            yield Input("0", id="top_k", type="integer", compact=True, tooltip="0 keeps every token")
+            yield Label("prefix")
+            yield Input("", id="prefix", compact=True)
+            yield Label("n")
+            yield Input("10", id="n", type="integer", compact=True)
+            yield Label("seed")
+            yield Input("0", id="seed", type="integer", compact=True)
+        with Horizontal(id="gen-columns"):
+            samples = OptionList(id="samples")
+            samples.border_title = "samples (✓ new · ○ seen)"
+            samples.add_class("panel")
+            yield samples
+            with Vertical(id="walk", classes="panel") as walk:
+                walk.border_title = "step through (← →)"
+                yield Static("[dim]press g to sample, then choose a sample[/]", id="walk-text")
+                yield ProbabilityBars(id="bars")
+        with Vertical(id="score-box", classes="panel") as box:
+            box.border_title = "sentence probability (e, then Enter)"
+            yield Input(placeholder="type a name or sentence, Enter scores it", id="sentence", compact=True)
+            yield Static("", id="score")
+
+    def on_mount(self) -> None:
+        if not self.options.get("autoload", True):
+            return
+        start_call(self, lambda: _load(self.options.get("checkpoint")), group="generate.load", name="model")
+
+    # -- actions ---------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("generate", "edit_sentence"):
+            return True if self.model_ready else None
+        if action == "step":
+            return True if self.walking else None
+        return True
+
+    def action_generate(self) -> None:
+        try:
+            settings = self._settings()
+        except ValueError as exc:
+            from explorer.screens.train import _input_error
+
+            self.app.show_error(_input_error(str(exc)))
+            return
+        model = self.model
+        self.status("sampling…")
+
+        def run():
+            from engine import lm
+
+            return lm.sample(model, settings["n"], settings["temperature"], settings["top_k"] or None,
+                             settings["prefix"], 40, settings["seed"])
+
+        start_call(self, run, group="generate.sample", name="samples")
+
+    def _settings(self) -> dict:
+        def num(widget_id: str, kind, lo, hi, what):
+            text = self.query_one(f"#{widget_id}", Input).value.strip()
+            try:
+                value = kind(text)
+            except ValueError:
+                raise ValueError(f"{widget_id} must be {what}, got {text!r}") from None
+            if not lo <= value <= hi:
+                raise ValueError(f"{widget_id} must be between {lo} and {hi}, got {value}")
+            return value
+
+        return {
+            "temperature": num("temperature", float, 0.0, 100.0, "a number"),
+            "top_k": num("top_k", int, 0, 1_000_000, "a whole number (0 = all)"),
+            "n": num("n", int, 1, 200, "a whole number"),
+            "seed": num("seed", int, 0, 2**31 - 1, "a whole number"),
+            "prefix": self.query_one("#prefix", Input).value,
+        }
+
+    def action_step(self, delta: int) -> None:
+        if self.walk is None:
+            return
+        self.step = min(max(self.step + delta, 0), len(self.walk.steps) - 1)
+        self._show_step()
+
+    def action_edit_sentence(self) -> None:
+        self.query_one("#sentence", Input).focus()
+
+    def action_unfocus(self) -> None:
+        self.set_focus(None)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if self.model is None or not self.samples:
+            return
+        text = self.samples[event.option_index].text
+        model = self.model
+        from explorer.screens.lm_support import walk
+
+        start_call(self, lambda: walk(model, text), group="generate.walk", name="walk")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "sentence" and self.model is not None and event.value.strip():
+            event.stop()
+            model, text = self.model, event.value
+
+            def run():
+                from engine import lm
+
+                return lm.sentence_probability(model, text)
+
+            start_call(self, run, group="generate.score", name="score")
+        elif event.input.id != "sentence" and self.model_ready:
+            event.stop()
+            self.action_generate()
+
+    # -- results -----------------------------------------------------------------------
+    def on_engine_event(self, message: EngineEvent) -> None:
+        if not message.group.startswith("generate."):
+            return
+        message.stop()
+        name, value = getattr(message.event, "name", ""), getattr(message.event, "value", None)
+        if name == "model":
+            self.show_model(value)
+        elif name == "samples":
+            self.show_samples(list(value))
+        elif name == "walk":
+            self.show_walk(value)
+        elif name == "score":
+            self.show_score(value)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        if message.group.startswith("generate."):
+            message.stop()
+            if message.error is not None and message.group == "generate.load":
+                self.query_one("#gen-model", Static).update("[b red]no model loaded[/] — see the message")
+
+    def show_model(self, loaded) -> None:
+        self.model, self.info = loaded.model, loaded.info
+        self.model_ready = True
+        self.query_one("#gen-model", Static).update(
+            f"[b]{escape(loaded.info.summary)}[/]\n[i]{escape(loaded.info.variant_note)}[/]")
+        self.status("model ready — g samples, e scores a sentence")
+
+    def show_samples(self, samples: list) -> None:
+        self.samples = samples
+        options = self.query_one("#samples", OptionList)
+        options.clear_options()
+        for s in samples:
+            flag = getattr(s, "in_training_set", None)
+            mark = "  " if flag is None else ("○ " if flag else "✓ ")
+            options.add_option(Option(Text(mark + (s.text or "∅"))))
+        new = sum(1 for s in samples if getattr(s, "in_training_set", None) is False)
+        self.status(f"{len(samples)} samples, {new} new — choose one to step through it")
+
+    def show_walk(self, walk) -> None:
+        self.walk, self.step, self.walking = walk, 0, True
+        self._show_step()
+
+    def _show_step(self) -> None:
+        step = self.walk.steps[self.step]
+        text = Text()
+        for i, s in enumerate(self.walk.steps):
+            style = "reverse bold" if i == self.step else ("" if i < self.step else "dim")
+            text.append(shown_token(s.chosen) if s.chosen not in ("<eos>",) else "⏎", style=style)
+            if self.info is not None and self.info.level == "word":
+                text.append(" ")
+        head = Text(f"step {self.step + 1}/{len(self.walk.steps)}: next after ", style="dim")
+        head.append(repr("".join(step.prefix) if self.info is None or self.info.level == "char"
+                         else " ".join(step.prefix)))
+        self.query_one("#walk-text", Static).update(Text("\n").join([text, head]))
+        self.query_one("#bars", ProbabilityBars).set_items(list(step.candidates), chosen=step.chosen)
+
+    def show_score(self, result) -> None:
+        rows, log_p, ppl = score_rows(result)
+        self.query_one("#score", Static).update(score_table(rows, log_p, ppl))
+
+
+def _load(checkpoint: str | None):
+    from explorer.screens.lm_support import load_model
+
+    return load_model(checkpoint)
