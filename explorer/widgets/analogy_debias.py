@@ -55,6 +55,8 @@ class DebiasBars(Widget):
         height: auto;
         min-height: 3;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 

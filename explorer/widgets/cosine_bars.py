@@ -47,6 +47,8 @@ class CosineBars(Widget):
         height: auto;
         min-height: 3;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 

@@ -1,0 +1,357 @@
+"""Embeddings: train word2vec live and look at the vectors.
+
+* The form (left) chooses the corpus (``default`` = the bundled one, or a path), the model
+  (skip-gram or CBOW), the loss (negative sampling, hierarchical softmax, full softmax),
+  the dimension, window, epochs, min-count, and a watch-list of words. ``ctrl+r`` trains,
+  ``escape`` stops.
+* While it trains: loss (running mean), words/s, learning rate, time left, a loss
+  sparkline, and the watch-list's nearest neighbours, refreshed as the engine reports them.
+* Below: a labelled 2-D scatter of the watch words and their neighbours (``ctrl+o``
+  switches PCA ↔ t-SNE), and the embedding matrix E with the one-hot lookup
+  ``e_j = E·O_j`` for one word.
+* ``ctrl+g`` switches what the scatter and the lookup show: the pretrained vectors
+  (GloVe) or the model just trained (also offered on the Analogies screen).
+
+Nothing waits on the UI thread: vectors load, training runs and projections are computed
+in workers (:func:`explorer.runs.start_run`).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Input, Label, ProgressBar, Select, Sparkline, Static
+
+from explorer.screens.base import ExplorerScreen
+from explorer.widgets.embedding_lookup import EmbeddingLookup
+from explorer.widgets.embedding_store import VectorsLoaded, describe_vectors, load_factory, source_label, store_for
+from explorer.widgets.embedding_training import (
+    DEFAULT_WATCH,
+    Projected,
+    TrainingForm,
+    TrainingRejected,
+    parse_watch,
+    progress_line,
+)
+from explorer.widgets.scatter import Point, Scatter
+
+MODELS = [("skip-gram", "skipgram"), ("CBOW", "cbow")]
+LOSSES = [("negative sampling", "negative"), ("hierarchical softmax", "hierarchical"), ("full softmax", "softmax")]
+LOSS_POINTS = 240
+PROJECTIONS = {"pca": "PCA", "tsne": "t-SNE"}
+
+
+class EmbeddingsScreen(ExplorerScreen):
+    """word2vec training, the watch-list, the scatter plot and the one-hot lookup."""
+
+    HELP = ("ctrl+r trains word2vec with the form's settings; escape stops. Enter in the watch or lookup "
+            "box redraws the scatter and the lookup.")
+
+    DEFAULT_CSS = """
+    EmbeddingsScreen #embeddings-top { height: 11; }
+    EmbeddingsScreen #embeddings-form { width: 46; height: 1fr; }
+    EmbeddingsScreen .embeddings-row { height: 1; }
+    EmbeddingsScreen .embeddings-row Label { width: 10; color: $text-muted; }
+    EmbeddingsScreen .embeddings-row Input, EmbeddingsScreen .embeddings-row Select { width: 1fr; }
+    EmbeddingsScreen .embeddings-row .embeddings-half { width: 10; }
+    EmbeddingsScreen .embeddings-row .embeddings-label2 { width: 11; padding-left: 1; }
+    EmbeddingsScreen #embeddings-form-message { height: auto; color: $error; }
+    EmbeddingsScreen #embeddings-live { width: 1fr; height: 1fr; }
+    EmbeddingsScreen #embeddings-progress-line { height: auto; }
+    EmbeddingsScreen #embeddings-loss { height: 3; margin: 1 0; }
+    EmbeddingsScreen #embeddings-watch { height: 1fr; }
+    EmbeddingsScreen #embeddings-bottom { height: 1fr; }
+    EmbeddingsScreen #embeddings-scatter-panel { width: 1fr; height: 1fr; }
+    EmbeddingsScreen #embeddings-lookup-panel { width: 62; height: 1fr; }
+    EmbeddingsScreen #embeddings-lookup-word { margin-bottom: 1; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+r", "train", "Train", id="embeddings.train",
+                tooltip="Train word2vec with the form's settings (events stream in live)"),
+        Binding("escape", "stop", "Stop", id="embeddings.stop", tooltip="Stop training (keeps the vectors so far)"),
+        Binding("ctrl+o", "toggle_projection", "PCA/t-SNE", id="embeddings.projection",
+                tooltip="Project the scatter with PCA or t-SNE (seeded)"),
+        Binding("ctrl+g", "toggle_vectors", "Vectors", id="embeddings.vectors",
+                tooltip="Show the pretrained vectors (GloVe) or the model you trained"),
+        Binding("ctrl+l", "replot", "Redraw", id="embeddings.redraw",
+                tooltip="Redraw the scatter and the lookup from the watch and lookup boxes"),
+    ]
+
+    running: reactive[bool] = reactive(False, bindings=True)
+    which: reactive[str] = reactive("pretrained", bindings=True)
+    projection: reactive[str] = reactive("pca", bindings=True)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._train_handle = None
+        self._losses: list[float] = []
+        self._epochs: int | None = None
+        self._started = ""
+        self._quick = ""
+        self._epochs_done: list[str] = []
+
+    # -- layout ---------------------------------------------------------------------
+    def compose_body(self) -> Iterable[Widget]:
+        form = TrainingForm()
+        with Horizontal(id="embeddings-top"):
+            with Vertical(id="embeddings-form", classes="panel") as panel:
+                panel.border_title = "word2vec"
+                with Horizontal(classes="embeddings-row"):
+                    yield Label("corpus")
+                    yield Input(form.corpus, placeholder="default or a text file path", compact=True,
+                                id="embeddings-corpus")
+                with Horizontal(classes="embeddings-row"):
+                    yield Label("model")
+                    yield Select(MODELS, value=form.model, allow_blank=False, compact=True, id="embeddings-model")
+                with Horizontal(classes="embeddings-row"):
+                    yield Label("loss")
+                    yield Select(LOSSES, value=form.loss, allow_blank=False, compact=True, id="embeddings-loss-kind")
+                with Horizontal(classes="embeddings-row"):
+                    yield Label("dim")
+                    yield Input(form.dim, compact=True, type="integer", id="embeddings-dim", classes="embeddings-half")
+                    yield Label("window", classes="embeddings-label2")
+                    yield Input(form.window, compact=True, type="integer", id="embeddings-window",
+                                classes="embeddings-half")
+                with Horizontal(classes="embeddings-row"):
+                    yield Label("epochs")
+                    yield Input(form.epochs, compact=True, type="integer", id="embeddings-epochs",
+                                classes="embeddings-half")
+                    yield Label("min-count", classes="embeddings-label2")
+                    yield Input(form.min_count, compact=True, type="integer", id="embeddings-min-count",
+                                classes="embeddings-half")
+                with Horizontal(classes="embeddings-row"):
+                    yield Label("watch")
+                    yield Input(form.watch, placeholder="words to follow, e.g. king, france",
+                                compact=True, id="embeddings-watch-words")
+                yield Static("", id="embeddings-form-message", markup=False)
+            with Vertical(id="embeddings-live", classes="panel") as panel:
+                panel.border_title = "training"
+                yield Static("ctrl+r trains word2vec with these settings.", id="embeddings-progress-line",
+                             markup=False)
+                yield ProgressBar(total=100, id="embeddings-progress", show_eta=False)
+                yield Sparkline([], id="embeddings-loss")
+                yield Static("", id="embeddings-watch", markup=False)
+        with Horizontal(id="embeddings-bottom"):
+            with Vertical(id="embeddings-scatter-panel", classes="panel"):
+                yield Scatter(id="embeddings-scatter")
+            with Vertical(id="embeddings-lookup-panel", classes="panel") as panel:
+                panel.border_title = "E and the one-hot lookup e_j = E·O_j"
+                yield Input(DEFAULT_WATCH[0], placeholder="a word", compact=True, id="embeddings-lookup-word")
+                yield EmbeddingLookup(id="embeddings-lookup")
+
+    def on_mount(self) -> None:
+        self._title_scatter()
+        self.query_one("#embeddings-scatter", Scatter).show_message("loading…")
+        store = store_for(self.app)
+        if store.pretrained is not None:
+            self._vectors_ready()
+        else:
+            self.status(f"loading {source_label(store.source)}…")
+            self.query_one("#embeddings-scatter", Scatter).show_message(f"loading {source_label(store.source)}…")
+            from explorer.runs import start_run
+
+            start_run(self, load_factory(store.source), group="embeddings.load")
+
+    def on_screen_resume(self) -> None:
+        store = store_for(self.app)
+        if self.which == "pretrained" and store.trained is not None and not self.running:
+            pass  # keep the user's choice; ctrl+g switches
+
+    # -- helpers ------------------------------------------------------------------------
+    def _title_scatter(self) -> None:
+        panel = self.query_one("#embeddings-scatter-panel")
+        what = "trained word2vec" if self.which == "trained" else source_label(store_for(self.app).source)
+        panel.border_title = f"{PROJECTIONS[self.projection]} · watch words and neighbours · {what}"
+
+    def _form(self) -> TrainingForm:
+        value = lambda id_: self.query_one(f"#{id_}", Input).value  # noqa: E731
+        return TrainingForm(
+            corpus=value("embeddings-corpus"),
+            model=str(self.query_one("#embeddings-model", Select).value),
+            loss=str(self.query_one("#embeddings-loss-kind", Select).value),
+            dim=value("embeddings-dim"),
+            window=value("embeddings-window"),
+            epochs=value("embeddings-epochs"),
+            min_count=value("embeddings-min-count"),
+            watch=value("embeddings-watch-words"),
+        )
+
+    def _vectors(self):
+        return store_for(self.app).vectors(self.which)
+
+    def _vectors_ready(self) -> None:
+        store = store_for(self.app)
+        self.status(f"{source_label(store.source)}: {describe_vectors(store.pretrained)}")
+        self._replot()
+
+    def _replot(self) -> None:
+        wv = self._vectors()
+        if wv is None:
+            return
+        from explorer.runs import start_run
+        from explorer.widgets.embedding_training import projection_factory
+
+        watch = parse_watch(self.query_one("#embeddings-watch-words", Input).value)
+        lookup = self.query_one("#embeddings-lookup-word", Input).value.strip() or None
+        self._title_scatter()
+        start_run(self, projection_factory(wv, watch, self.projection, lookup), group="embeddings.project")
+
+    def _form_message(self, text: str) -> None:
+        self.query_one("#embeddings-form-message", Static).update(text)
+
+    # -- actions -------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "train":
+            return None if self.running else True
+        if action == "stop":
+            return True if self.running else False
+        return True
+
+    def action_train(self) -> None:
+        if self.running:
+            return
+        from explorer.runs import start_run
+        from explorer.widgets.embedding_training import training_factory
+
+        form = self._form()
+        self._form_message("")
+        self._losses = []
+        self._started, self._quick, self._epochs_done = "", "", []
+        self._epochs = int(form.epochs) if form.epochs.strip().isdigit() else None
+        self.query_one("#embeddings-loss", Sparkline).data = []
+        self.query_one("#embeddings-progress", ProgressBar).update(total=100, progress=0)
+        self.query_one("#embeddings-progress-line", Static).update(
+            f"starting {form.model} + {form.loss} on {form.corpus or 'default'}…")
+        self.running = True
+        self._train_handle = start_run(self, training_factory(form, getattr(self.app, "device_name", "auto")),
+                                       group="embeddings.train")
+
+    def action_stop(self) -> None:
+        if self._train_handle is not None and self.running:
+            self._train_handle.stop()
+            self.query_one("#embeddings-progress-line", Static).update("stopping…")
+
+    def action_toggle_projection(self) -> None:
+        self.projection = "tsne" if self.projection == "pca" else "pca"
+        self._replot()
+
+    def action_toggle_vectors(self) -> None:
+        store = store_for(self.app)
+        if self.which == "pretrained" and store.trained is None:
+            self._form_message("No trained vectors yet: ctrl+r trains word2vec first.")
+            return
+        self.which = "trained" if self.which == "pretrained" else "pretrained"
+        self._replot()
+
+    def action_replot(self) -> None:
+        self._replot()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id in ("embeddings-watch-words", "embeddings-lookup-word"):
+            event.stop()
+            self._replot()
+
+    # -- engine events -----------------------------------------------------------------------
+    def on_engine_event(self, message) -> None:
+        if not message.group.startswith("embeddings."):
+            return
+        message.stop()
+        event = message.event
+        name = type(event).__name__
+        if isinstance(event, VectorsLoaded):
+            store_for(self.app).pretrained = event.vectors
+            self._vectors_ready()
+        elif isinstance(event, Projected):
+            self._show_projection(event)
+        elif isinstance(event, TrainingRejected):
+            self._form_message(event.message)
+        elif name == "Started":
+            vocab = getattr(event, "vocab_size", None)
+            corpus = getattr(event, "corpus_words", None)
+            facts = [getattr(event, "description", "")]
+            if vocab is not None and corpus is not None:
+                facts.append(f"{corpus:,} corpus words, vocabulary {vocab:,}")
+            facts.append(f"device {getattr(event, 'device', '?')}")
+            self._started = " · ".join(f for f in facts if f)
+            self.query_one("#embeddings-progress-line", Static).update(f"started · {self._started}")
+        elif name == "Progress":
+            self._show_progress(event)
+        elif name == "WatchNeighbours":
+            self._show_watch(getattr(event, "neighbours", ()))
+        elif name == "QuickAnalogy":
+            self._quick = f"quick analogy test {event.correct}/{event.total}"
+        elif name == "EpochFinished":
+            self._epochs_done.append(f"epoch {event.epoch}/{event.epochs} mean loss {event.loss:.4f}")
+        elif name == "Finished" and getattr(event, "vectors", None) is not None:
+            self._trained(event)
+
+    def _show_progress(self, event) -> None:
+        lines = [progress_line(event, epochs=self._epochs)]
+        extra = [x for x in (self._quick, self._epochs_done[-1] if self._epochs_done else "") if x]
+        if extra:
+            lines.append("  ·  ".join(extra))
+        if self._started:
+            lines.append(self._started)
+        self.query_one("#embeddings-progress-line", Static).update("\n".join(lines))
+        done, total = getattr(event, "words_done", None), getattr(event, "total_words", None)
+        if done is not None and total:
+            self.query_one("#embeddings-progress", ProgressBar).update(total=total, progress=done)
+        loss = getattr(event, "loss", None)
+        if loss is not None and loss == loss:
+            self._losses = (self._losses + [float(loss)])[-LOSS_POINTS:]
+            self.query_one("#embeddings-loss", Sparkline).data = list(self._losses)
+
+    def _show_watch(self, neighbours) -> None:
+        items = neighbours.items() if isinstance(neighbours, dict) else neighbours
+        lines = []
+        for word, near in items:
+            shown = " · ".join(f"{w} {s:.2f}" if isinstance(s, float) else str(w) for w, s in list(near)[:5])
+            lines.append(f"{word:>10} → {shown}")
+        self.query_one("#embeddings-watch", Static).update("\n".join(lines) or "(no watch words in the vocabulary)")
+
+    def _trained(self, event) -> None:
+        store = store_for(self.app)
+        store.trained = event.vectors
+        reason = getattr(event, "reason", "completed")
+        store.trained_note = f"{describe_vectors(event.vectors)}, {reason}"
+        self.query_one("#embeddings-progress-line", Static).update(
+            f"finished ({reason}): {describe_vectors(event.vectors)} · ctrl+g shows them · "
+            "the Analogies screen (5) can query them with ctrl+g")
+        self.which = "trained"
+        self._replot()
+
+    def _show_projection(self, event: Projected) -> None:
+        scatter = self.query_one("#embeddings-scatter", Scatter)
+        if not event.words:
+            scatter.show_message("none of the watch words is in the vocabulary")
+        else:
+            axes = ("PC1", "PC2") if event.method == "pca" else ("t-SNE 1", "t-SNE 2")
+            scatter.plot([Point(w, x, y, g) for w, (x, y), g in zip(event.words, event.xy, event.groups)],
+                         x_label=axes[0], y_label=axes[1])
+        if event.missing:
+            self._form_message(f"not in the vocabulary: {', '.join(event.missing)}")
+        lookup = self.query_one("#embeddings-lookup", EmbeddingLookup)
+        if event.lookup is not None:
+            lookup.show(event.lookup)
+        elif event.lookup_error:
+            lookup.show_message(event.lookup_error)
+
+    def on_run_finished(self, message) -> None:
+        if not message.group.startswith("embeddings."):
+            return
+        message.stop()
+        if message.group == "embeddings.train":
+            self.running = False
+            if message.error is not None:
+                self._form_message(" ".join(str(message.error).split()) or type(message.error).__name__)
+        elif message.error is not None:
+            text = " ".join(str(message.error).split()) or type(message.error).__name__
+            if message.group == "embeddings.load":
+                self.query_one("#embeddings-scatter", Scatter).show_message(f"could not load the vectors: {text}")
+            else:
+                self._form_message(text)

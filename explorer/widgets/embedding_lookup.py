@@ -1,0 +1,116 @@
+"""The embedding matrix E and the one-hot lookup e_j = E·O_j, drawn small, for one word.
+
+In the course E is a D × V matrix, one column per word, and the embedding of word j is
+the product with its one-hot vector O_j (V entries, a single 1 at row j)::
+
+    E (D × V)   …  king   queen  man   …     e_j = E·O_j
+    d1          …  0.50   0.37   -0.09 …  →   0.50
+    d2          …  0.69   0.43    0.30 …  →   0.69
+    ⋮
+    O_jᵀ        …  1      0       0    …
+
+The product is really computed (``O_j @ vectors``, a V-long dot per dimension) and
+checked against the column: the point is that the lookup *is* a matrix product,
+only a wasteful one, which is why libraries index the column instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+@dataclass(frozen=True)
+class LookupView:
+    """What the widget draws: a block of E around column j, O_j there, and e_j."""
+
+    word: str
+    j: int
+    vocab_size: int
+    dim: int
+    columns: tuple[tuple[int, str], ...]
+    """(column index, word) of the columns shown, j among them."""
+    block: tuple[tuple[float, ...], ...]
+    """E's first rows restricted to those columns: block[d][k] = E[d, columns[k]]."""
+    e_j: tuple[float, ...]
+    """E·O_j, first rows (computed by the product, not by indexing)."""
+    max_error: float
+    """max |E·O_j − E[:, j]| over every dimension (0 when the lookup is the column)."""
+
+
+def lookup_view(wv: Any, word: str, rows: int = 6, cols: int = 5) -> LookupView:
+    """Compute the view for ``word`` (raises the engine's UnknownWordError when unknown)."""
+    j, one_hot = wv.one_hot_lookup(word)
+    vectors = wv.vectors  # (V, D): row w is e_w, i.e. column w of the course's E
+    e_j_full = one_hot @ vectors  # (V,) @ (V, D) → (D,): e_j = E·O_j
+    max_error = float(np.max(np.abs(e_j_full - vectors[j])))
+    vocab = len(wv)
+    first = min(max(j - cols // 2, 0), max(vocab - cols, 0))
+    columns = tuple((k, wv.words[k]) for k in range(first, min(first + cols, vocab)))
+    dims = min(rows, wv.dim)
+    block = tuple(tuple(float(vectors[k, d]) for k, _ in columns) for d in range(dims))
+    return LookupView(word, j, vocab, wv.dim, columns, block, tuple(float(x) for x in e_j_full[:dims]), max_error)
+
+
+def render_lookup(view: LookupView, width: int = 60) -> Text:
+    cell = 7
+    label_w = 5
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"j = index({view.word}) = {view.j:,}   E is D × V = {view.dim} × {view.vocab_size:,}\n", style="bold")
+    left_more = view.columns[0][0] > 0
+    right_more = view.columns[-1][0] < view.vocab_size - 1
+
+    def row(label: str, values: list[tuple[str, bool]], tail: str = "", tail_style: str | None = None) -> None:
+        text.append(label.ljust(label_w), style="dim")
+        text.append(" … " if left_more else "   ", style="dim")
+        for value, is_j in values:
+            text.append(value[:cell - 1].rjust(cell - 1) + " ", style="bold reverse" if is_j else None)
+        text.append(" … " if right_more else "   ", style="dim")
+        if tail:
+            text.append(tail, style=tail_style)
+        text.append("\n")
+
+    row("E", [(w, k == view.j) for k, w in view.columns], "  e_j", "bold")
+    for d, values in enumerate(view.block):
+        row(f"d{d + 1}", [(f"{v:+.2f}", k == view.j) for v, (k, _) in zip(values, view.columns)],
+            f"→ {view.e_j[d]:+.3f}", "green")
+    if view.dim > len(view.block):
+        row("⋮", [("⋮", False) for _ in view.columns], "    ⋮")
+    row("O_jᵀ", [("1" if k == view.j else "0", k == view.j) for k, _ in view.columns])
+    check = "equals" if view.max_error < 1e-6 else f"differs by {view.max_error:.2g} from"
+    text.append(f"E·O_j {check} column j of E: a lookup is a product with a one-hot O_j.", style="dim")
+    return text
+
+
+class EmbeddingLookup(Widget):
+    """Shows :func:`render_lookup` for the chosen word (or a message)."""
+
+    DEFAULT_CSS = """
+    EmbeddingLookup {
+        height: auto;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        min-height: 4;
+    }
+    """
+
+    view: reactive[LookupView | None] = reactive(None, layout=True)
+    message: reactive[str] = reactive("", layout=True)
+
+    def show(self, view: LookupView) -> None:
+        self.message = ""
+        self.view = view
+
+    def show_message(self, message: str) -> None:
+        self.view = None
+        self.message = message
+
+    def render(self) -> Text:
+        if self.view is None:
+            return Text(self.message or "type a word to see its column of E", style="dim")
+        return render_lookup(self.view, self.content_size.width)
