@@ -99,6 +99,7 @@ class SeqExplorerApp(App):
                         **(options or {})}
         self.preload_torch = preload_torch
         self.first_frame_torch_loaded: bool | None = None
+        self.device_label = device
         for name in SCREENS:
             self.add_mode(name, lambda name=name: make_screen(name))
 
@@ -116,34 +117,30 @@ class SeqExplorerApp(App):
                 fh.write(f"{time.time() - t0:.4f} {int(self.first_frame_torch_loaded)}\n")
             self.exit()
             return
-        if self.preload_torch and not self.first_frame_torch_loaded:
-            self.torch_status = "loading torch…"
+        if self.preload_torch:
+            if not self.first_frame_torch_loaded:
+                self.torch_status = "loading torch…"
             self.run_worker(self._import_torch, name="import torch", group="torch", thread=True,
                             exit_on_error=False)
-        elif "torch" in sys.modules:
-            self._set_torch_ready(0.0)
 
     def _import_torch(self) -> None:
+        """Worker thread: import torch (waits if another worker is importing it) and name the device."""
         t = time.perf_counter()
+        device = self.device_name
         try:
-            import torch  # noqa: F401 - the point is the import
-        except ImportError:  # reported when a run needs it
-            pass
-        self.post_message(TorchReady(time.perf_counter() - t))
+            import torch
+
+            if device == "auto":
+                device = "cuda" if torch.cuda.is_available() else "cpu"
+        except ImportError as exc:  # reported again when a run needs it
+            self.post_message(TorchReady(time.perf_counter() - t, device, exc))
+            return
+        self.post_message(TorchReady(time.perf_counter() - t, device))
 
     def on_torch_ready(self, message: TorchReady) -> None:
-        self._set_torch_ready(message.seconds)
-
-    def _set_torch_ready(self, seconds: float) -> None:
-        self.torch_ready = True
-        self.torch_status = f"device {self.device_label()}"
-
-    def device_label(self) -> str:
-        """'cpu', 'cuda' or the user's choice; never imports torch itself."""
-        if self.device_name != "auto" or "torch" not in sys.modules:
-            return self.device_name
-        torch = sys.modules["torch"]
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        self.torch_ready = message.error is None
+        self.device_label = message.device
+        self.torch_status = f"device {message.device}" if message.error is None else "torch is not installed"
 
     # -- screens, palette, help ----------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

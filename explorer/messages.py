@@ -90,7 +90,8 @@ class RunFinished(Message):
 class TorchReady(Message):
     """``import torch`` finished in the background (``error`` set if it failed)."""
 
-    def __init__(self, seconds: float, error: BaseException | None = None) -> None:
+    def __init__(self, seconds: float, device: str = "cpu", error: BaseException | None = None) -> None:
         super().__init__()
         self.seconds = seconds
+        self.device = device
         self.error = error

@@ -54,8 +54,15 @@ def score_rows(result: object) -> tuple[list[tuple[str, float, bool]], float, fl
     return rows, log_p, ppl
 
 
+def score_summary(rows: list[tuple[str, float, bool]], log_p: float, ppl: float) -> str:
+    product = math.exp(log_p) if log_p > -700 else 0.0
+    unk = sum(1 for _, _, u in rows if u)
+    return (f"P = Π P⟨t⟩ = {product:.3e} · log P = {log_p:.3f} · perplexity = {ppl:.2f} · "
+            f"{len(rows)} tokens (EOS included){f', {unk} UNK' if unk else ''}")
+
+
 def score_table(rows: list[tuple[str, float, bool]], log_p: float, ppl: float) -> Table:
-    table = Table(expand=False, show_edge=False, pad_edge=False, box=None)
+    table = Table(expand=False, show_edge=False, pad_edge=False, box=None, title_justify="left")
     table.add_column("t", justify="right", style="dim")
     table.add_column("token")
     table.add_column("P(token | before)", justify="right")
@@ -66,8 +73,7 @@ def score_table(rows: list[tuple[str, float, bool]], log_p: float, ppl: float) -
         if token in ("<eos>", "<EOS>"):
             label.stylize("bold cyan")
         table.add_row(str(t), label, f"{p:.4f}")
-    product = math.exp(log_p) if log_p > -700 else 0.0
-    table.caption = f"P = Π P⟨t⟩ = {product:.3e} · log P = {log_p:.3f} · perplexity = {ppl:.2f}"
+    table.title = score_summary(rows, log_p, ppl)
     return table
 
 
@@ -85,8 +91,8 @@ class GenerateScreen(ExplorerScreen):
     GenerateScreen #samples { width: 30; height: 1fr; }
     GenerateScreen #walk { width: 1fr; height: 1fr; }
     GenerateScreen #walk-text { height: auto; }
-    GenerateScreen #score-box { height: auto; max-height: 16; }
-    GenerateScreen #score { height: auto; }
+    GenerateScreen #score-box { height: auto; max-height: 18; }
+    GenerateScreen #score { height: auto; max-height: 15; overflow-y: auto; }
     """
 
     BINDINGS = [
@@ -260,7 +266,10 @@ class GenerateScreen(ExplorerScreen):
         for s in samples:
             flag = getattr(s, "in_training_set", None)
             mark = "  " if flag is None else ("○ " if flag else "✓ ")
-            options.add_option(Option(Text(mark + (s.text or "∅"))))
+            options.add_option(Option(Text(mark + (s.text or "∅ (empty)"))))
+        if samples:
+            options.highlighted = 0
+            options.focus()
         new = sum(1 for s in samples if getattr(s, "in_training_set", None) is False)
         self.status(f"{len(samples)} samples, {new} new — choose one to step through it")
 

@@ -57,20 +57,24 @@ class HeatmapRender:
     def lines(self) -> list[Text]:
         T, H = self.values.shape
         gutter = len(str(max(H - 1, 0))) + 1
-        cols = max(self.width - gutter, 1)
+        cw = max(1, min(3, (self.width - gutter) // max(T, 1)))  # characters per time step
+        cols = max((self.width - gutter) // cw, 1)
         rows = max(self.height - 3, 1)  # title, step marker, ... units ..., tokens
         t0, t1 = window(T, cols, self.step)
         u0, u1 = window(H, rows, self.unit)
         out = []
         head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(self.title, style="bold")
-        head.append(f"  t={self.step + 1}/{T}  unit {self.unit}  ", style="dim")
-        for v in (self.lo, (self.lo + self.hi) / 2, self.hi):
-            head.append(" ", style=Style(bgcolor=colour_for(v, self.lo, self.hi)))
-            head.append(f"{v:+.1f} ", style="dim")
+        head.append(self.title + " ", style="bold")
+        value = float(self.values[self.step, self.unit])
+        head.append(f"{value:+.2f}", style=Style(color=colour_for(value, self.lo, self.hi), bold=True))
+        head.append(f"  {self.lo:+.0f}", style="dim")
+        for i in range(6):
+            v = self.lo + (self.hi - self.lo) * i / 5
+            head.append("█", style=Style(color=colour_for(v, self.lo, self.hi)))
+        head.append(f"{self.hi:+.0f}", style="dim")
         out.append(head)
         marker = Text(" " * gutter, no_wrap=True)
-        marker.append(" " * (self.step - t0) + "▼", style="bold")
+        marker.append(" " * ((self.step - t0) * cw) + "▼" * cw, style="bold")
         out.append(marker)
         for u in range(u0, u1):
             line = Text(no_wrap=True)
@@ -78,13 +82,13 @@ class HeatmapRender:
             line.append(label, style="reverse bold" if u == self.unit else "dim")
             for t in range(t0, t1):
                 v = float(self.values[t, u])
-                ch = "█" if t != self.step else "▌"
+                ch = "█" * cw if t != self.step else "█" * (cw - 1) + "▌"
                 line.append(ch, style=Style(color=colour_for(v, self.lo, self.hi)))
             out.append(line)
         toks = Text(" " * gutter, no_wrap=True)
         for t in range(t0, t1):
-            toks.append(token_glyph(self.tokens[t] if t < len(self.tokens) else ""),
-                        style="reverse bold" if t == self.step else "")
+            glyph = token_glyph(self.tokens[t] if t < len(self.tokens) else "")
+            toks.append(glyph.ljust(cw), style="reverse bold" if t == self.step else "")
         out.append(toks)
         return out
 

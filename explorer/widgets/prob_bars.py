@@ -44,7 +44,7 @@ class ProbabilityBars(Widget):
     }
     """
 
-    version: reactive[int] = reactive(0)
+    version: reactive[int] = reactive(0, layout=True)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -17,7 +17,7 @@ def coloured_text(tokens: list[str], values: np.ndarray, lo: float = -1.0, hi: f
     out = Text()
     for t, (token, value) in enumerate(zip(tokens, values)):
         bg = colour_for(float(value), lo, hi)
-        shown = "↵\n" if token == "\n" else token
+        shown = {"\n": "↵\n", "<eos>": "⏎"}.get(token, token)
         style = Style(bgcolor=bg, color=text_on(bg), underline=(t == step), bold=(t == step))
         out.append(shown, style=style)
         if separator:
@@ -39,7 +39,7 @@ class TokenStrip(Widget):
     """
 
     step: reactive[int] = reactive(0)
-    version: reactive[int] = reactive(0)
+    version: reactive[int] = reactive(0, layout=True)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
