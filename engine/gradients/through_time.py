@@ -15,8 +15,8 @@ Two ways to compute the same numbers:
 
 - ``"bptt"``: the course's hand-written backward pass (:mod:`engine.recurrent.bptt`),
   for the kinds that have one (``rnn``, ``lstm``), layer by layer from the top;
-- ``"autograd"``: step the cells one at a time, keep every a⟨t⟩ (and c⟨t⟩), and let
-  torch's autograd fill in their ``.grad`` — any kind, any depth.
+- ``"autograd"``: step the cells one at a time, keep every a⟨t⟩ (and c⟨t⟩), and ask
+  torch's autograd for ∂L/∂a⟨t⟩ of each — any kind, any depth.
 
 ``"auto"`` takes the hand-written pass where it exists. Tests check that both agree.
 Norms are L2 over the hidden units, averaged over the batch, for every layer.
@@ -86,29 +86,26 @@ def autograd_norms(rec, x: Tensor, seed: Tensor) -> tuple[LayerNorms, ...]:
             for t in range(inp.shape[1]):
                 state, _ = cell(inp[:, t], state)
                 a_t, c_t = state if cell.has_memory_cell else (state, None)
-                a_t.retain_grad()
                 a_steps.append(a_t)
                 if c_t is not None:
-                    c_t.retain_grad()
                     c_steps.append(c_t)
             kept.append((a_steps, c_steps))
             inp = torch.stack(a_steps, dim=1)  # (B, T, H): the next layer's x⟨t⟩
         top_last = kept[-1][0][-1]
-        params = [p for p in rec.parameters() if p.requires_grad]
-        saved = [p.grad for p in params]
-        (top_last * seed.to(top_last.dtype)).sum().backward()
-        for p, g in zip(params, saved):  # leave the model's own gradients untouched
-            p.grad = g
+        wanted = [t for a_steps, c_steps in kept for t in (*a_steps, *c_steps)]
+        # torch.autograd.grad (not .backward) leaves the parameters' own .grad untouched
+        grads = torch.autograd.grad((top_last * seed.to(top_last.dtype)).sum(), wanted, allow_unused=True)
+    by_id = {id(t): g for t, g in zip(wanted, grads)}
     out = []
     for layer, (a_steps, c_steps) in enumerate(kept, start=1):
-        a_grads = _stack_grads(a_steps)
-        c_norms = _norms(_stack_grads(c_steps), x) if c_steps else None
+        a_grads = _stack_grads(a_steps, by_id)
+        c_norms = _norms(_stack_grads(c_steps, by_id), x) if c_steps else None
         out.append(LayerNorms(layer=layer, a=_norms(a_grads, x), c=c_norms))
     return tuple(out)
 
 
-def _stack_grads(steps: list[Tensor]) -> Tensor | None:
-    grads = [s.grad if s.grad is not None else torch.zeros_like(s) for s in steps]
+def _stack_grads(steps: list[Tensor], by_id: dict) -> Tensor | None:
+    grads = [by_id[id(s)] if by_id.get(id(s)) is not None else torch.zeros_like(s) for s in steps]
     return torch.stack(grads, dim=1) if grads else None  # (B, T, H)
 
 
