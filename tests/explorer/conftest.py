@@ -1,12 +1,69 @@
-"""Deterministic scripted engine events for the app's tests and snapshots (no torch, no timing)."""
+"""Fixtures for the app's tests: an app factory, a tiny checkpoint, scripted event feeding."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import math
 import threading
 from typing import Iterator
 
+import pytest
+
 from engine.events import Diverged, Evaluated, Finished, Sample, Sampled, Saved, Started, Step
+
+from explorer.app import make_app
+from explorer.messages import EngineEvent
+
+SIZE = (120, 40)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Run ``async def`` tests with asyncio.run (no async pytest plugin is installed)."""
+    if inspect.iscoroutinefunction(pyfuncitem.obj):
+        kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+        asyncio.run(pyfuncitem.obj(**kwargs))
+        return True
+    return None
+
+
+@pytest.fixture
+def app_factory(tmp_path):
+    """``app_factory(screen=..., **options)``: an app that loads nothing by itself and saves under tmp."""
+
+    def build(screen: str = "train", checkpoint: str | None = None, preload_torch: bool = False, **options):
+        opts = {"autoload": checkpoint is not None, "runs_dir": str(tmp_path / "runs"), **options}
+        return make_app(screen=screen, checkpoint=checkpoint, device="cpu", preload_torch=preload_torch,
+                        options=opts)
+
+    return build
+
+
+def feed(screen, events, group: str) -> None:
+    """Deliver ``events`` to ``screen`` synchronously, as the worker's messages would arrive."""
+    for event in events:
+        screen.on_engine_event(EngineEvent(event, group))
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory) -> str:
+    """A seeded, untrained char LSTM (n_a = 8) over a–z saved as a checkpoint directory."""
+    import torch
+
+    from engine.lm import LanguageModel, ModelConfig, save_language_model
+    from engine.text import Vocab
+
+    torch.manual_seed(0)
+    vocab = Vocab(list("abcdefghijklmnopqrstuvwxyz"), "char")
+    model = LanguageModel(vocab, ModelConfig(vocab_size=len(vocab), cell="lstm", hidden=8),
+                          config={"data": "dinos"})
+    path = tmp_path_factory.mktemp("ckpt") / "tiny-lstm"
+    save_language_model(model, path)
+    return str(path)
+
+
+# ---------------------------------------------------------------- scripted engine events (no torch, no timing)
 
 
 def training_events(steps: int = 120, clip_every: int = 7, total: int = 200) -> list[object]:
@@ -54,3 +111,15 @@ def scripted_train(events: list[object], hold: threading.Event | None = None):
             yield event
 
     return train
+
+
+async def settle(app, pilot, pauses: int = 2) -> None:
+    """Wait for every worker (a failed one has already become a dialog), then let messages land."""
+    from textual.worker import WorkerFailed
+
+    try:
+        await app.workers.wait_for_complete()
+    except WorkerFailed:
+        pass
+    for _ in range(pauses):
+        await pilot.pause()
