@@ -70,7 +70,9 @@ class AnalogiesScreen(ExplorerScreen):
                 tooltip="Run the Google analogy test set (restrict_vocab 30,000) with a per-section table"),
         Binding("ctrl+b", "debias", "Debias", id="analogies.debias",
                 tooltip="Projections on the gender direction before and after neutralize / equalize"),
-        Binding("escape", "stop", "Stop", id="analogies.stop", tooltip="Stop the running evaluation"),
+        Binding("escape", "escape", "Stop/Leave box", id="analogies.escape",
+                tooltip="Stop the running evaluation; otherwise leave the query box (so 1–6 switch screens) "
+                        "or go back to it"),
     ]
 
     which: reactive[str] = reactive("pretrained", bindings=True)
@@ -164,8 +166,6 @@ class AnalogiesScreen(ExplorerScreen):
             self._refresh_options()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stop":
-            return True if self.evaluating else False
         if action in ("evaluate", "debias"):
             return None if not self.loaded or self.evaluating else True
         return True
@@ -253,12 +253,16 @@ class AnalogiesScreen(ExplorerScreen):
         self._eval_handle = start_run(self, evaluation_factory(wv, str(path), RESTRICT_VOCAB),
                                       group="analogies.eval")
 
-    def action_stop(self) -> None:
+    def action_escape(self) -> None:
+        query = self.query_one("#analogies-query", Input)
         if self._eval_handle is not None and self.evaluating:
             self._eval_handle.stop()
             self._say("stopping the evaluation…")
+        elif query.has_focus:
+            self.set_focus(None)
+            self._say("Left the query box: keys 1–6 switch screens; escape or a click comes back.")
         else:
-            self.query_one("#analogies-query", Input).focus()
+            query.focus()
 
     def action_debias(self) -> None:
         from explorer.widgets.analogy_eval import debias_factory

@@ -82,6 +82,8 @@ class EmbeddingsScreen(ExplorerScreen):
                 tooltip="Redraw the scatter and the lookup from the watch and lookup boxes"),
     ]
 
+    AUTO_FOCUS = ""  # no box takes the keys at first: 1–6 switch screens, ctrl+r trains at once
+
     running: reactive[bool] = reactive(False, bindings=True)
     which: reactive[str] = reactive("pretrained", bindings=True)
     projection: reactive[str] = reactive("pca", bindings=True)

@@ -1,0 +1,147 @@
+"""Pilot tests of the Embeddings screen: scatter and lookup on fixed vectors, a tiny word2vec run."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from explorer.widgets import embedding_store
+from explorer.widgets.embedding_lookup import EmbeddingLookup
+from explorer.widgets.embedding_store import store_for
+from explorer.widgets.scatter import Scatter
+from tests.explorer.test_analogies_screen import make_test_app, run_async, settle, tiny_vectors
+
+
+def tiny_corpus(path, sentences: int = 400, seed: int = 0) -> None:
+    """Two topics that never mix: royal words and city words (a planted structure)."""
+    rng = np.random.default_rng(seed)
+    royal = "king queen prince princess crown throne palace royal".split()
+    city = "paris rome berlin madrid street tram bridge market".split()
+    lines = []
+    for i in range(sentences):
+        words = royal if i % 2 else city
+        lines.append(" ".join(rng.choice(words, size=8)))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+async def set_form(app, pilot, **values: str) -> None:
+    for key, value in values.items():
+        app.screen.query_one(f"#embeddings-{key.replace('_', '-')}").value = value
+    await pilot.pause()
+
+
+async def wait_for(app, pilot, predicate, rounds: int = 200) -> bool:
+    for _ in range(rounds):
+        if predicate():
+            return True
+        await pilot.pause(0.05)
+    return predicate()
+
+
+def line(app, widget_id: str) -> str:
+    return str(app.screen.query_one(f"#{widget_id}").render())
+
+
+@run_async
+async def test_scatter_and_lookup_on_fixed_vectors():
+    wv = tiny_vectors()
+    app = make_test_app(wv, screen="embeddings")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await set_form(app, pilot, watch_words="king paris zzz")
+        await pilot.press("ctrl+l")
+        await settle(app, pilot)
+        scatter = app.screen.query_one(Scatter)
+        labels = [p.label for p in scatter.points]
+        assert labels[0] == "king" and "paris" in labels
+        assert {p.group for p in scatter.points} == {0, 1}
+        # king's group holds king and its 4 nearest neighbours, by the vectors' own cosine
+        king_group = [p.label for p in scatter.points if p.group == 0]
+        assert king_group == ["king"] + [w for w, _ in wv.neighbours("king", 4)]
+        # PCA: the coordinates are the centred data projected on the top-2 principal axes
+        matrix = np.stack([wv.vector(w) for w in labels])
+        centred = matrix - matrix.mean(axis=0)
+        xy = np.array([(p.x, p.y) for p in scatter.points])
+        top2 = np.linalg.svd(centred, compute_uv=False)[:2] ** 2
+        assert np.allclose(sorted(np.linalg.eigvalsh(xy.T @ xy)), sorted(top2), rtol=1e-3)
+        assert "zzz" in line(app, "embeddings-form-message")
+        view = app.screen.query_one(EmbeddingLookup).view
+        assert view.word == "king" and view.j == wv.index("king")
+        assert np.allclose(view.e_j, wv.vector("king")[: len(view.e_j)])
+        assert view.max_error == 0.0
+
+
+@run_async
+async def test_first_frame_shows_loading_then_plots(monkeypatch):
+    release = threading.Event()
+    wv = tiny_vectors()
+    monkeypatch.setattr(embedding_store, "load_pretrained", lambda source: (release.wait(10), wv)[1])
+    app = make_test_app(None, screen="embeddings")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "loading GloVe" in app.screen.query_one(Scatter).message
+        release.set()
+        await settle(app, pilot)
+        assert await wait_for(app, pilot, lambda: bool(app.screen.query_one(Scatter).points))
+        assert store_for(app).pretrained is wv
+
+
+@run_async
+async def test_tiny_word2vec_run_trains_and_feeds_the_analogies_screen(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    tiny_corpus(corpus)
+    app = make_test_app(tiny_vectors(), screen="embeddings")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await set_form(app, pilot, corpus=str(corpus), dim="8", window="2", epochs="2", min_count="1",
+                       watch_words="king paris")
+        await pilot.press("ctrl+r")
+        assert await wait_for(app, pilot, lambda: not app.screen.running, rounds=600)
+        await settle(app, pilot)
+        trained = store_for(app).trained
+        assert trained is not None and trained.dim == 8
+        assert set(trained.words) == set(corpus.read_text().split())
+        assert "finished (completed)" in line(app, "embeddings-progress-line")
+        assert app.screen.which == "trained"
+        # the scatter now shows the trained vectors: king and its neighbours by the trained model
+        points = app.screen.query_one(Scatter).points
+        assert [p.label for p in points if p.group == 0] == ["king"] + [w for w, _ in trained.neighbours("king", 4)]
+        assert "paris" in {p.label for p in points}
+        # the Analogies screen can query the trained model
+        await pilot.press("5")
+        await settle(app, pilot)
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert "trained word2vec" in line(app, "analogies-options")
+
+
+@run_async
+async def test_stop_ends_a_run_early_and_keeps_the_vectors(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    tiny_corpus(corpus, sentences=3000)
+    app = make_test_app(tiny_vectors(), screen="embeddings")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await set_form(app, pilot, corpus=str(corpus), dim="8", window="2", epochs="200", min_count="1")
+        await pilot.press("ctrl+r")
+        assert await wait_for(app, pilot, lambda: "words/s" in line(app, "embeddings-progress-line"), rounds=600)
+        await pilot.press("escape")
+        assert await wait_for(app, pilot, lambda: not app.screen.running, rounds=600)
+        await settle(app, pilot)
+        assert "finished (stopped)" in line(app, "embeddings-progress-line")
+        assert store_for(app).trained is not None
+
+
+@run_async
+async def test_bad_settings_are_reported_under_the_form(tmp_path):
+    app = make_test_app(tiny_vectors(), screen="embeddings")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await set_form(app, pilot, dim="0")
+        await pilot.press("ctrl+r")
+        assert await wait_for(app, pilot, lambda: not app.screen.running, rounds=600)
+        await settle(app, pilot)
+        assert "dim must be >= 1, got 0" in line(app, "embeddings-form-message")
+        assert app.screen.__class__.__name__ == "EmbeddingsScreen"  # inline, no dialog
+        # an engine error from the run itself (missing file) reaches the form and the error dialog
+        await set_form(app, pilot, dim="8", corpus=str(tmp_path / "missing.txt"))
+        await pilot.press("ctrl+r")
+        assert await wait_for(app, pilot, lambda: app.screen.__class__.__name__ == "ErrorDialog", rounds=600)
+        assert "missing.txt" in str(app.screen.message)
