@@ -1,0 +1,148 @@
+"""The Train screen: form → TrainConfig, scripted runs drawn on the charts, start/pause/stop, errors, a real run."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from engine.events import Finished
+from explorer.screens.dialogs import ErrorDialog
+from explorer.screens.train import TrainScreen, make_config
+from explorer.widgets.line_chart import LineChart
+from explorer.widgets.train_form import DEFAULTS, parse_form
+from tests.explorer.conftest import SIZE, diverging_events, scripted_train, settle, training_events
+
+
+def test_form_defaults_build_the_demo_config():
+    from engine.training import TrainConfig
+
+    config = make_config(TrainConfig, parse_form(DEFAULTS), "cpu", "/tmp/x")
+    demo = TrainConfig()
+    for name in ("data", "level", "cell", "layers", "hidden", "lr", "steps", "clip", "clip_threshold", "seed"):
+        assert getattr(config, name) == getattr(demo, name), name
+    assert config.device == "cpu" and config.out == "/tmp/x"
+
+
+def test_form_values_reach_the_config():
+    from engine.training import TrainConfig
+
+    raw = dict(DEFAULTS, cell="gru-course", layers="2", hidden="64", lr="0.002", clip="norm", clip_threshold="1.5",
+               data="file", path="/data/my.txt", level="word")
+    config = make_config(TrainConfig, parse_form(raw), "auto")
+    assert (config.cell, config.layers, config.hidden, config.lr) == ("gru-course", 2, 64, 0.002)
+    assert (config.clip, config.clip_threshold, config.data, config.level) == ("norm", 1.5, "/data/my.txt", "word")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [("layers", "two", "layers must be a whole number"), ("hidden", "0", "hidden must be between 1"),
+     ("lr", "fast", "lr must be a number"), ("data", "file", "choose a text file")],
+)
+def test_bad_form_values_name_the_field(field, value, words):
+    with pytest.raises(ValueError, match=words):
+        parse_form(dict(DEFAULTS, **{field: value}))
+
+
+async def test_scripted_run_fills_charts_samples_and_clip_marks(app_factory, monkeypatch):
+    import engine.training
+
+    events = training_events() + [Finished(step=120, reason="completed", final_loss=1.4, val_loss=1.5)]
+    monkeypatch.setattr(engine.training, "train", scripted_train(events))
+    app = app_factory("train")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await settle(app, pilot, 3)
+        screen = app.screen
+        loss = screen.query_one("#loss-chart", LineChart)
+        grad = screen.query_one("#grad-chart", LineChart)
+        steps = [e for e in events if type(e).__name__ == "Step"]
+        assert [x for x, _ in loss.series["loss"].points] == [e.step for e in steps]
+        assert [y for _, y in loss.series["smoothed"].points] == [e.smoothed_loss for e in steps]
+        assert len(loss.series["validation"].points) == 3
+        assert grad.marks == [e.step for e in steps if e.clipped]
+        assert grad.threshold == 1.0
+        samples = str(screen.query_one("#samples").render())
+        assert "✓ velocisaurus" in samples and "○ tyrannosaurus" in samples
+        assert not screen.running
+        assert "completed at step 120" in str(screen.query_one("StatusBar").render())
+
+
+async def test_start_pause_stop_and_dimmed_keys(app_factory, monkeypatch):
+    import engine.training
+
+    hold = threading.Event()
+    monkeypatch.setattr(engine.training, "train", scripted_train(training_events(steps=50), hold=hold))
+    app = app_factory("train")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert screen.check_action("stop", ()) is None and screen.check_action("start", ()) is True
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.running
+        assert screen.check_action("start", ()) is None and screen.check_action("stop", ()) is True
+        await pilot.press("p")
+        assert screen.handle.is_paused and screen.paused
+        await pilot.press("p")
+        assert not screen.handle.is_paused
+        await pilot.press("x")
+        hold.set()
+        await settle(app, pilot)
+        assert not screen.running and screen.handle.stop_event.is_set()
+        assert screen.check_action("start", ()) is True
+
+
+async def test_diverged_run_says_why_and_what_to_try(app_factory, monkeypatch):
+    import engine.training
+
+    monkeypatch.setattr(engine.training, "train", scripted_train(diverging_events()))
+    app = app_factory("train")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.has_class("-diverged")
+        text = str(screen.query_one("#diverged").render())
+        assert "diverged at step 2" in text and "lower the learning rate" in text
+
+
+async def test_bad_form_value_opens_an_error_dialog(app_factory):
+    app = app_factory("train")
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#hidden").value = "-3"
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert "hidden must be between 1" in app.screen.message
+
+
+async def test_engine_refusal_reaches_a_dialog(app_factory):
+    app = app_factory("train")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        screen.query_one("#path").value = "/no/such/corpus.txt"
+        screen.query_one("#data").value = "file"
+        await pilot.press("s")
+        await settle(app, pilot, 3)
+        assert isinstance(app.screen, ErrorDialog)
+        assert app.screen.title_text in ("Cannot do that", "File problem")
+        assert "corpus.txt" in app.screen.message
+        assert not screen.running
+
+
+async def test_real_tiny_training_run_starts_reports_and_saves(app_factory, tmp_path):
+    overrides = {"steps": 4, "hidden": 8, "eval_every": 2, "sample_every": 2, "report_every_steps": 1,
+                 "max_eval_sequences": 50, "batch_size": 8}
+    app = app_factory("train", train_overrides=overrides)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await settle(app, pilot, 3)
+        screen = app.screen
+        assert isinstance(screen, TrainScreen) and not screen.running
+        loss = screen.query_one("#loss-chart", LineChart)
+        assert [x for x, _ in loss.series["loss"].points] == [1, 2, 3, 4]
+        assert loss.series["validation"].points
+        assert "completed at step 4" in str(screen.query_one("StatusBar").render())
+        assert screen.last_checkpoint and (Path(screen.last_checkpoint) / "config.json").exists()
+        assert Path(screen.last_checkpoint).is_relative_to(tmp_path)
