@@ -21,19 +21,15 @@ from engine.recurrent.cells import (
     FUSED_KINDS,
     RecurrentCell,
     State,
-    cell_step,
     check_kind,
     check_nonlinearity,
     check_positive_int,
 )
 from engine.recurrent.loops import run_sequence
+from engine.recurrent.recording import record_gates, to_numpy
 from engine.recurrent.trace import LayerTrace, Trace
 
 DIRECTIONS: tuple[str, ...] = ("forward", "backward")
-
-
-def _to_numpy(t: Tensor):
-    return t.detach().to("cpu").numpy().copy()
 
 
 class Recurrent(torch.nn.Module):
@@ -45,11 +41,13 @@ class Recurrent(torch.nn.Module):
     ``(h, c)`` for the LSTM kinds; the GRU kinds carry ``h`` only), and a :class:`Trace` when
     ``record`` (else ``None``).
 
-    Without ``record``, ``rnn``/``gru``/``lstm`` run the fused ``torch.nn.RNN/GRU/LSTM`` kernel
-    on these very parameters (cuDNN on a GPU); the other kinds run a per-step loop with the
-    input projection of the whole sequence hoisted out of it. With ``record`` every kind runs
-    the per-step loop and copies every gate and state to numpy (differentiable outputs all
-    the same). Dropout (training only) applies to the input of every layer but the first.
+    ``rnn``/``gru``/``lstm`` run the fused ``torch.nn.RNN/GRU/LSTM`` kernel on these very
+    parameters (cuDNN on a GPU); the other kinds run a TorchScript-compiled per-step loop
+    (:mod:`engine.recurrent.loops`) with the input projection of the whole sequence hoisted
+    out of it. With ``record`` the layers run one at a time by the same means, and after each
+    layer every gate of every step is evaluated at once from the states it produced
+    (:mod:`engine.recurrent.recording`) and copied to numpy; the outputs stay differentiable.
+    Dropout (training only) applies to the input of every layer but the first.
     """
 
     def __init__(
@@ -160,29 +158,35 @@ class Recurrent(torch.nn.Module):
     ) -> tuple[Tensor, State, Trace | None]:
         h0, c0 = self._check(x, state)
         if not record and self.kind in FUSED_KINDS:
-            return self._fused(x, h0, c0) + (None,)
-        return self._loop(x, h0, c0, record)
+            return self._fused(x, h0, c0, self.num_layers, self._flat_names) + (None,)
+        return self._by_layer(x, h0, c0, record)
 
-    def _fused(self, x: Tensor, h0: Tensor | None, c0: Tensor | None) -> tuple[Tensor, State]:
-        """The ``torch.nn.RNN/GRU/LSTM`` kernel (``torch._VF``, exactly as their ``forward`` calls it)."""
+    def _fused(
+        self, x: Tensor, h0: Tensor | None, c0: Tensor | None, num_layers: int, names: list[str]
+    ) -> tuple[Tensor, State]:
+        """The ``torch.nn.RNN/GRU/LSTM`` kernel on these parameters (``torch._VF``, called exactly
+        as ``torch.nn.LSTM.forward`` calls it; cuDNN on a GPU)."""
         B = x.shape[0]
         if h0 is None:
-            h0 = x.new_zeros(self.num_layers * self.num_directions, B, self.hidden_size)
-        weights = [getattr(self, n) for n in self._flat_names]
-        args = (True, self.num_layers, self.dropout, self.training, self.bidirectional, True)
+            h0 = x.new_zeros(num_layers * self.num_directions, B, self.hidden_size)
+        weights = [getattr(self, n) for n in names]
+        args = (True, num_layers, self.dropout, self.training, self.bidirectional, True)
         if self.kind == "lstm":
             if c0 is None:
                 c0 = torch.zeros_like(h0)
             out, h, c = torch._VF.lstm(x, (h0, c0), weights, *args)
             return out, (h, c)
-        fn = torch._VF.gru if self.kind == "gru" else (
-            torch._VF.rnn_tanh if self.nonlinearity == "tanh" else torch._VF.rnn_relu
-        )
+        if self.kind == "gru":
+            fn = torch._VF.gru
+        else:
+            fn = torch._VF.rnn_tanh if self.nonlinearity == "tanh" else torch._VF.rnn_relu
         out, h = fn(x, h0, weights, *args)
         return out, h
 
-    def _loop(self, x: Tensor, h0: Tensor | None, c0: Tensor | None, record: bool) -> tuple[Tensor, State, Trace | None]:
-        B, T, _ = x.shape
+    def _by_layer(self, x: Tensor, h0: Tensor | None, c0: Tensor | None, record: bool) -> tuple[Tensor, State, Trace | None]:
+        """Layer by layer: the fused kernel one layer at a time (rnn/gru/lstm) or the per-step loop
+        (other kinds); when ``record``, each layer's gates are evaluated from its states."""
+        B = x.shape[0]
         D, H = self.num_directions, self.hidden_size
         lstm = self.has_memory_cell
         h_n: list[Tensor] = []
@@ -192,44 +196,66 @@ class Recurrent(torch.nn.Module):
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout and self.training:
                 inp = F.dropout(inp, self.dropout, training=True)
-            x_np = _to_numpy(inp) if record else None
-            outs = []
-            for d in range(D):
-                idx = layer * D + d
-                a0 = h0[idx] if h0 is not None else x.new_zeros(B, H)
-                s0: State = (a0, c0[idx] if c0 is not None else x.new_zeros(B, H)) if lstm else a0
-                p = self.layer_parameters(layer + 1, DIRECTIONS[d])
-                out, s_n, rec = run_sequence(
-                    self.kind, inp, s0, p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"],
-                    p.get("peephole"), self.nonlinearity, reverse=bool(d), record=record,
-                )
-                outs.append(out)
+            rows = slice(layer * D, (layer + 1) * D)
+            a0s = h0[rows] if h0 is not None else x.new_zeros(D, B, H)
+            c0s = (c0[rows] if c0 is not None else x.new_zeros(D, B, H)) if lstm else None
+            params = [self.layer_parameters(layer + 1, DIRECTIONS[d]) for d in range(D)]
+            c_seqs: list[Tensor | None] = [None] * D
+            if self.kind in FUSED_KINDS:
+                names = self._flat_names[layer * D * 4 : (layer + 1) * D * 4]
+                out, s_n = self._fused(inp, a0s, c0s, 1, names)
                 if lstm:
                     h_n.append(s_n[0])
                     c_n.append(s_n[1])
                 else:
                     h_n.append(s_n)
-                if record:
-                    a_arr = _to_numpy(out)
+                a_seqs = [out[..., d * H : (d + 1) * H] for d in range(D)]
+            else:
+                a_seqs = []
+                for d in range(D):
+                    p = params[d]
+                    s0: State = (a0s[d], c0s[d]) if lstm else a0s[d]  # type: ignore[index]
+                    a_d, c_seqs[d], s_d = run_sequence(
+                        self.kind, inp, s0, p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"],
+                        p.get("peephole"), self.nonlinearity, reverse=bool(d),
+                    )
+                    a_seqs.append(a_d)
                     if lstm:
-                        c_arr, c0_arr = _to_numpy(rec.pop("c")), _to_numpy(s0[1])
+                        h_n.append(s_d[0])
+                        c_n.append(s_d[1])
+                    else:
+                        h_n.append(s_d)
+                out = a_seqs[0] if D == 1 else torch.cat(a_seqs, dim=2)  # (B, T, D·H)
+            if record:
+                x_np = to_numpy(inp)
+                for d in range(D):
+                    gates, c_rebuilt = record_gates(
+                        self.kind, inp, a_seqs[d], a0s[d], c_seqs[d], c0s[d] if lstm else None,  # type: ignore[index]
+                        params[d], self.nonlinearity, reverse=bool(d),
+                    )
+                    a_np = to_numpy(a_seqs[d])
+                    if lstm:
+                        c_np = c_rebuilt if c_rebuilt is not None else to_numpy(c_seqs[d])  # type: ignore[arg-type]
+                        c0_np = to_numpy(c0s[d])  # type: ignore[index]
                     elif self.kind == "rnn":
-                        rec.pop("c", None)
-                        c_arr = c0_arr = None
+                        c_np = c0_np = None
                     else:  # GRUs: c == a
-                        rec.pop("c", None)
-                        c_arr, c0_arr = a_arr, _to_numpy(a0)
+                        c_np, c0_np = a_np, to_numpy(a0s[d])
                     traces.append(
                         LayerTrace(
-                            layer=layer + 1, direction=DIRECTIONS[d], x=x_np, a0=_to_numpy(a0), c0=c0_arr,  # type: ignore[arg-type]
-                            a=a_arr, c=c_arr, gates={g: _to_numpy(v) for g, v in rec.items()},
+                            layer=layer + 1, direction=DIRECTIONS[d], x=x_np,  # type: ignore[arg-type]
+                            a0=to_numpy(a0s[d]), c0=c0_np, a=a_np, c=c_np, gates=gates,
                         )
                     )
-            inp = outs[0] if D == 1 else torch.cat(outs, dim=2)  # (B, T, D·H)
-        h = torch.stack(h_n, 0)  # (L·D, B, H)
-        state: State = (h, torch.stack(c_n, 0)) if lstm else h
+            inp = out
+        h = torch.cat(h_n, 0) if self.kind in FUSED_KINDS else torch.stack(h_n, 0)  # (L·D, B, H)
+        if lstm:
+            c = torch.cat(c_n, 0) if self.kind in FUSED_KINDS else torch.stack(c_n, 0)
+            state: State = (h, c)
+        else:
+            state = h
         trace = Trace(cell=self.kind, layers=tuple(traces)) if record else None
         return inp, state, trace
 
 
-__all__ = ["Recurrent", "DIRECTIONS", "cell_step"]
+__all__ = ["Recurrent", "DIRECTIONS"]

@@ -1,17 +1,142 @@
-"""The per-step loop over a whole sequence, for one layer and one direction.
+"""Per-step loops over a whole sequence for the kinds without a fused kernel.
 
-Used by :class:`engine.recurrent.layers.Recurrent` for the recording path (every kind)
-and for the kinds without a fused kernel (``gru-course``, ``gru-simple``,
-``lstm-peephole``). The input projection ``W_ih x⟨t⟩ + b_ih`` of all ``T`` steps is one
-matrix product hoisted out of the loop; each step then does ``W_hh a⟨t−1⟩`` and the gates.
+``gru-course``, ``gru-simple`` and ``lstm-peephole`` (and, for completeness, every other
+kind) run here when not recording. The input projection ``W_ih x⟨t⟩ + b_ih`` (plus the
+hidden biases that sit outside any gate product) of all ``T`` steps is one matrix product
+hoisted out of the loop; each step then does ``W_hh a⟨t−1⟩`` and a handful of element-wise
+ops (one sigmoid over all sigmoid gates, ``torch.lerp`` for the GRU update). The step
+functions are TorchScript-compiled on first use when ``torch.jit.script`` is available,
+which removes most of Python's per-op overhead; plain Python runs otherwise (same maths,
+same results). They compute exactly :func:`engine.recurrent.cells.cell_step`'s equations.
 """
 
 from __future__ import annotations
 
+import warnings
+from typing import Callable, List, Optional, Tuple
+
 import torch
 from torch import Tensor
 
-from engine.recurrent.cells import State, cell_step
+from engine.recurrent.cells import State
+
+# --- the loops (TorchScript-compatible: typed, no closures) ------------------------------
+
+
+def _rnn_tanh_loop(xs: List[Tensor], a: Tensor, w_hh_t: Tensor) -> List[Tensor]:
+    outs: List[Tensor] = []
+    for xw in xs:
+        a = torch.tanh(torch.addmm(xw, a, w_hh_t))  # a⟨t⟩ = tanh(W_a[a⟨t−1⟩, x⟨t⟩] + b_a)
+        outs.append(a)
+    return outs
+
+
+def _rnn_relu_loop(xs: List[Tensor], a: Tensor, w_hh_t: Tensor) -> List[Tensor]:
+    outs: List[Tensor] = []
+    for xw in xs:
+        a = torch.relu(torch.addmm(xw, a, w_hh_t))
+        outs.append(a)
+    return outs
+
+
+def _gru_loop(xs: List[Tensor], a: Tensor, w_hh_t: Tensor, b_hh: Tensor) -> List[Tensor]:
+    """cuDNN GRU: ``xs`` carry ``W_i· x + b_i·`` (+ ``b_hr``, ``b_hz``); ``b_hn`` stays inside Γr∗(.)."""
+    H = a.shape[1]
+    b_hn = b_hh[2 * H :]
+    outs: List[Tensor] = []
+    for xw in xs:
+        hw = torch.mm(a, w_hh_t)  # (B, 3H)
+        rz = torch.sigmoid(xw[:, : 2 * H] + hw[:, : 2 * H])  # Γr | z (= 1 − Γu)
+        n = torch.tanh(torch.addcmul(xw[:, 2 * H :], rz[:, :H], hw[:, 2 * H :] + b_hn))
+        a = torch.lerp(n, a, rz[:, H:])  # (1 − z)∗c̃ + z∗c⟨t−1⟩
+        outs.append(a)
+    return outs
+
+
+def _gru_course_loop(xs: List[Tensor], a: Tensor, w_hh_t: Tensor) -> List[Tensor]:
+    """Course GRU: ``c̃ = tanh(W_c[Γr∗c⟨t−1⟩, x⟨t⟩] + b_c)``; ``xs`` carry all the biases."""
+    H = a.shape[1]
+    w_rz_t = w_hh_t[:, : 2 * H]
+    w_n_t = w_hh_t[:, 2 * H :]
+    outs: List[Tensor] = []
+    for xw in xs:
+        rz = torch.sigmoid(torch.addmm(xw[:, : 2 * H], a, w_rz_t))  # Γr | z (= 1 − Γu)
+        n = torch.tanh(torch.addmm(xw[:, 2 * H :], rz[:, :H] * a, w_n_t))  # c̃
+        a = torch.lerp(n, a, rz[:, H:])  # Γu∗c̃ + (1 − Γu)∗c⟨t−1⟩
+        outs.append(a)
+    return outs
+
+
+def _gru_simple_loop(xs: List[Tensor], a: Tensor, w_hh_t: Tensor) -> List[Tensor]:
+    H = a.shape[1]
+    outs: List[Tensor] = []
+    for xw in xs:
+        zn = torch.addmm(xw, a, w_hh_t)  # z | n pre-activations
+        a = torch.lerp(torch.tanh(zn[:, H:]), a, torch.sigmoid(zn[:, :H]))
+        outs.append(a)
+    return outs
+
+
+def _lstm_loop(xs: List[Tensor], a: Tensor, c: Tensor, w_hh_t: Tensor) -> Tuple[List[Tensor], List[Tensor]]:
+    H = a.shape[1]
+    outs: List[Tensor] = []
+    cs: List[Tensor] = []
+    for xw in xs:
+        gates = torch.addmm(xw, a, w_hh_t)  # (B, 4H) i|f|g|o
+        s = torch.sigmoid(gates)  # Γu | Γf | (unused) | Γo
+        c = torch.addcmul(s[:, H : 2 * H] * c, s[:, :H], torch.tanh(gates[:, 2 * H : 3 * H]))
+        a = s[:, 3 * H :] * torch.tanh(c)  # a⟨t⟩ = Γo∗tanh(c⟨t⟩)
+        outs.append(a)
+        cs.append(c)
+    return outs, cs
+
+
+def _lstm_peephole_loop(
+    xs: List[Tensor], a: Tensor, c: Tensor, w_hh_t: Tensor, peephole: Tensor
+) -> Tuple[List[Tensor], List[Tensor]]:
+    H = a.shape[1]
+    p_uf = peephole[:2].reshape(1, 2 * H)
+    p_o = peephole[2]
+    outs: List[Tensor] = []
+    cs: List[Tensor] = []
+    for xw in xs:
+        gates = torch.addmm(xw, a, w_hh_t)  # (B, 4H) i|f|g|o
+        uf = torch.sigmoid(torch.addcmul(gates[:, : 2 * H], p_uf, c.repeat(1, 2)))  # Γu | Γf read c⟨t−1⟩
+        c = torch.addcmul(uf[:, H:] * c, uf[:, :H], torch.tanh(gates[:, 2 * H : 3 * H]))
+        o = torch.sigmoid(torch.addcmul(gates[:, 3 * H :], p_o, c))  # Γo reads c⟨t⟩
+        a = o * torch.tanh(c)
+        outs.append(a)
+        cs.append(c)
+    return outs, cs
+
+
+_PY: dict[str, Callable] = {
+    "rnn-tanh": _rnn_tanh_loop,
+    "rnn-relu": _rnn_relu_loop,
+    "gru": _gru_loop,
+    "gru-course": _gru_course_loop,
+    "gru-simple": _gru_simple_loop,
+    "lstm": _lstm_loop,
+    "lstm-peephole": _lstm_peephole_loop,
+}
+_COMPILED: dict[str, Callable] = {}
+USE_TORCHSCRIPT = True
+"""Compile the loops with ``torch.jit.script`` (set False to run them as plain Python)."""
+
+
+def _loop(name: str) -> Callable:
+    if not USE_TORCHSCRIPT:
+        return _PY[name]
+    fn = _COMPILED.get(name)
+    if fn is None:
+        try:
+            with warnings.catch_warnings():  # torch.jit is deprecated upstream but still the fastest here
+                warnings.simplefilter("ignore")
+                fn = torch.jit.script(_PY[name])
+        except Exception:  # pragma: no cover - TorchScript missing or broken: same maths in Python
+            fn = _PY[name]
+        _COMPILED[name] = fn
+    return fn
 
 
 def run_sequence(
@@ -22,38 +147,47 @@ def run_sequence(
     weight_hh: Tensor,
     bias_ih: Tensor,
     bias_hh: Tensor,
-    peephole: Tensor | None = None,
+    peephole: Optional[Tensor] = None,
     nonlinearity: str = "tanh",
     *,
     reverse: bool = False,
-    record: bool = False,
-) -> tuple[Tensor, State, dict[str, Tensor]]:
+) -> tuple[Tensor, Optional[Tensor], State]:
     """Run ``kind`` over ``x`` ``(B, T, n_x)`` from ``state``; ``reverse`` walks ``t = T..1``.
 
-    Returns ``(a, final_state, recorded)``: ``a`` ``(B, T, H)`` in original time order, the
-    state after the last step processed, and (when ``record``) gate name → ``(B, T, H)`` plus
-    ``"c"`` for the LSTM kinds, all in original time order and still attached to the graph.
+    Returns ``(a, c, final_state)``: ``a`` ``(B, T, H)`` and (LSTM kinds) ``c`` ``(B, T, H)``
+    in original time order, and the state after the last step processed. Differentiable.
     """
     B, T, n_x = x.shape
-    xw = torch.addmm(bias_ih, x.reshape(B * T, n_x), weight_ih.t()).view(B, T, -1)  # (B, T, k·H)
-    lstm = isinstance(state, tuple)
-    outs: list[Tensor | None] = [None] * T
-    cs: list[Tensor | None] = [None] * T
-    gates: dict[str, list[Tensor | None]] = {}
-    steps = range(T - 1, -1, -1) if reverse else range(T)
-    for t in steps:
-        state, g = cell_step(kind, xw[:, t], state, weight_hh, bias_hh, peephole, nonlinearity, record)
-        if lstm:
-            outs[t] = state[0]
-            cs[t] = state[1]
+    H = weight_hh.shape[1]
+    if kind == "gru":  # b_hn must stay inside Γr∗(W_hn a + b_hn)
+        bias = bias_ih + torch.cat([bias_hh[: 2 * H], bias_hh.new_zeros(H)])
+    else:
+        bias = bias_ih + bias_hh
+    xw = torch.addmm(bias, x.reshape(B * T, n_x), weight_ih.t()).view(B, T, -1)  # (B, T, k·H)
+    xs = list(xw.unbind(1))
+    if reverse:
+        xs.reverse()
+    w_hh_t = weight_hh.t()
+    c_seq: Optional[Tensor] = None
+    if kind in ("lstm", "lstm-peephole"):
+        a0, c0 = state
+        if kind == "lstm":
+            outs, cs = _loop("lstm")(xs, a0, c0, w_hh_t)
         else:
-            outs[t] = state
-        for name, v in g.items():
-            gates.setdefault(name, [None] * T)[t] = v
-    a = torch.stack(outs, dim=1)  # type: ignore[arg-type]  # (B, T, H)
-    recorded: dict[str, Tensor] = {}
-    if record:
-        recorded = {name: torch.stack(vs, dim=1) for name, vs in gates.items()}  # type: ignore[arg-type]
-        if lstm:
-            recorded["c"] = torch.stack(cs, dim=1)  # type: ignore[arg-type]
-    return a, state, recorded
+            assert peephole is not None
+            outs, cs = _loop("lstm-peephole")(xs, a0, c0, w_hh_t, peephole)
+        final: State = (outs[-1], cs[-1])
+        if reverse:
+            cs = cs[::-1]
+        c_seq = torch.stack(cs, 1)
+    else:
+        if kind == "rnn":
+            outs = _loop("rnn-" + nonlinearity)(xs, state, w_hh_t)
+        elif kind == "gru":
+            outs = _loop("gru")(xs, state, w_hh_t, bias_hh)
+        else:
+            outs = _loop(kind)(xs, state, w_hh_t)
+        final = outs[-1]
+    if reverse:
+        outs = outs[::-1]
+    return torch.stack(outs, 1), c_seq, final
