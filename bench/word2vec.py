@@ -1,0 +1,137 @@
+"""word2vec training against gensim ``Word2Vec``, same corpus and settings, in the same run.
+
+    python -m bench.word2vec [--words N] [--epochs E] [--quick] [--only sg-ns,cbow-ns,sg-hs] [--json]
+
+For each of skip-gram + negative sampling, CBOW + negative sampling and skip-gram +
+hierarchical softmax: training wall time of both (vocabulary building excluded for both),
+raw words/s (corpus words × epochs / seconds) and their ratio, then quality side by side:
+Google analogy accuracy at ``restrict_vocab=30,000`` and WordSim-353 Spearman, both computed
+by the project's evaluator on both models' vectors. gensim runs with ``workers = cores``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+CONFIGS = {
+    "sg-ns": dict(model="skipgram", loss="negative"),
+    "cbow-ns": dict(model="cbow", loss="negative"),
+    "sg-hs": dict(model="skipgram", loss="hierarchical"),
+}
+
+
+def _eval_file(name: str) -> Path:
+    from engine.assets import asset_path
+
+    for candidate in (asset_path("eval", name), Path("/work/shared/data/word_similarity") / name):
+        if candidate.is_file():
+            return candidate
+    if name == "questions-words.txt":
+        import gensim.test.utils as gtu
+
+        return Path(gtu.datapath("questions-words.txt"))
+    import gensim.test.utils as gtu
+
+    return Path(gtu.datapath("wordsim353.tsv"))
+
+
+def load_sentences(words: int | None) -> list[list[str]]:
+    from engine.embeddings.corpus import default_corpus_paths, iter_sentences
+
+    out, n = [], 0
+    for s in iter_sentences(default_corpus_paths()):
+        out.append(s)
+        n += len(s)
+        if words is not None and n >= words:
+            break
+    return out
+
+
+def quality(wv) -> dict:
+    from engine.embeddings.evaluate import evaluate_analogies, evaluate_word_pairs
+
+    a = evaluate_analogies(wv, str(_eval_file("questions-words.txt")), restrict_vocab=30_000)
+    p = evaluate_word_pairs(wv, str(_eval_file("wordsim353.tsv")))
+    return {"analogy": a.total, "analogy_evaluated": a.evaluated, "ws353": p.spearman}
+
+
+def run_gensim(sentences, kind: dict, args, cores: int) -> tuple[float, object]:
+    from gensim.models import Word2Vec
+
+    from engine.embeddings.vectors import WordVectors
+
+    sg = 1 if kind["model"] == "skipgram" else 0
+    hs = 1 if kind["loss"] == "hierarchical" else 0
+    model = Word2Vec(vector_size=args.dim, window=args.window, min_count=args.min_count, sample=args.sample,
+                     sg=sg, hs=hs, negative=0 if hs else args.negative, workers=cores, epochs=args.epochs, seed=1)
+    model.build_vocab(sentences)
+    t = time.perf_counter()
+    model.train(sentences, total_examples=model.corpus_count, epochs=args.epochs)
+    seconds = time.perf_counter() - t
+    wv = WordVectors(model.wv.index_to_key, model.wv.vectors, name="gensim")
+    return seconds, wv
+
+
+def run_ours(sentences, kind: dict, args, cores: int) -> tuple[float, object]:
+    from engine.embeddings import train_events as te
+    from engine.embeddings.word2vec import Word2VecConfig, train_word2vec
+
+    cfg = Word2VecConfig(dim=args.dim, window=args.window, min_count=args.min_count, sample=args.sample,
+                         negative=args.negative, epochs=args.epochs, seed=1, device=args.device, workers=cores,
+                         progress_interval_s=1.0, **kind)
+    t = None
+    for event in train_word2vec(cfg, sentences=sentences):
+        if isinstance(event, te.Started):
+            t = time.perf_counter()
+        elif isinstance(event, te.Finished):
+            return time.perf_counter() - t, event.vectors
+    raise RuntimeError("training ended without a Finished event")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.word2vec", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--words", type=int, default=None, help="use the first N words of the bundled corpus (default: all)")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="500k words, 1 epoch (about a minute)")
+    parser.add_argument("--only", default="sg-ns,cbow-ns,sg-hs", help="comma-separated subset of " + ",".join(CONFIGS))
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--window", type=int, default=5)
+    parser.add_argument("--negative", type=int, default=5)
+    parser.add_argument("--min-count", type=int, default=5)
+    parser.add_argument("--sample", type=float, default=1e-3)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.words, args.epochs = args.words or 500_000, 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    sentences = load_sentences(args.words)
+    n_words = sum(map(len, sentences))
+    print(f"corpus: {n_words:,} words, {len(sentences):,} sentences; epochs={args.epochs}; cores={cores}; "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    rows = []
+    for name in args.only.split(","):
+        kind = CONFIGS[name]
+        g_s, g_wv = run_gensim(sentences, kind, args, cores)
+        o_s, o_wv = run_ours(sentences, kind, args, cores)
+        g_q, o_q = quality(g_wv), quality(o_wv)
+        g_rate, o_rate = n_words * args.epochs / g_s, n_words * args.epochs / o_s
+        row = {"config": name, "gensim_s": g_s, "ours_s": o_s, "gensim_words_per_s": g_rate,
+               "ours_words_per_s": o_rate, "speed_ratio": o_rate / g_rate,
+               "gensim": g_q, "ours": o_q}
+        rows.append(row)
+        print(f"{name:8s} words/s gensim {g_rate:10,.0f}  ours {o_rate:10,.0f}  ratio {o_rate / g_rate:5.2f}x | "
+              f"analogy@30k gensim {g_q['analogy']:.4f} ours {o_q['analogy']:.4f} (n={o_q['analogy_evaluated']}) | "
+              f"ws353 gensim {g_q['ws353']:.3f} ours {o_q['ws353']:.3f}", flush=True)
+    if args.json:
+        print(json.dumps({"words": n_words, "epochs": args.epochs, "cores": cores, "rows": rows}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

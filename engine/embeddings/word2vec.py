@@ -1,0 +1,398 @@
+"""word2vec: skip-gram and CBOW × full softmax / hierarchical softmax / negative sampling.
+
+Public API::
+
+    Word2VecConfig(...)                                   # frozen; every field documented below
+    train_word2vec(config, stop=None, sentences=None) -> Iterator[Event]   # see train_events
+
+The models (Mikolov et al. 2013a, b), in the course's notation: the embedding matrix E holds
+an input vector ``e_w`` per word (``in_vectors``, the vectors you keep); a second matrix holds
+output vectors ``θ_t`` (``out_vectors``).
+
+- **Skip-gram**: a centre word c and each context word t within the window; the full softmax
+  is ``p(t | c) = exp(θ_tᵀ e_c) / Σ_j exp(θ_jᵀ e_c)``.
+- **CBOW**: the mean ``h`` of the context words' vectors predicts the centre word.
+- **Hierarchical softmax** replaces the V-way softmax by ~log2 V binary decisions along the
+  centre's path in a Huffman tree (:mod:`engine.embeddings.huffman`).
+- **Negative sampling**: one positive decision ``σ(θ_oᵀ e)`` and K negatives
+  ``σ(−θ_kᵀ e)`` with k drawn from ``f(w)^¾`` (:mod:`engine.embeddings.negatives`).
+
+As in the C tool and gensim, skip-gram uses the *context* word's input vector to predict the
+centre word (same pairs, the roles swapped, which lets a window share work). Frequent words
+are subsampled (:mod:`engine.embeddings.subsampling`), the window is dynamic (a centre's
+reach is drawn uniformly from 1..window), and the learning rate decays linearly from
+``alpha`` to ``min_alpha`` over all words of all epochs. The SGD arithmetic is in
+:mod:`engine.embeddings.fast_sgd`; batches are cut from chunks of sentences by vectorised
+numpy and trained by ``workers`` threads without locks (Hogwild).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Literal
+
+import numpy as np
+import torch
+
+from engine.embeddings import fast_sgd
+from engine.embeddings.fast_blas import single_threaded_blas
+from engine.embeddings.corpus import CorpusOptions, Punctuation, iter_sentences, resolve_corpus
+from engine.embeddings.huffman import HuffmanTree
+from engine.embeddings.negatives import NegativeSampler
+from engine.embeddings.subsampling import keep_probabilities
+from engine.embeddings.train_events import EpochFinished, Finished, Progress, QuickAnalogy, Started, WatchNeighbours
+from engine.embeddings.vocab import EncodedCorpus, Vocab, scan_corpus
+from engine.errors import InputError
+from engine.events import Event
+
+MODELS = ("skipgram", "cbow")
+LOSSES = ("negative", "hierarchical", "softmax")
+SOFTMAX_MAX_VOCAB = 50_000
+
+
+@dataclass(frozen=True)
+class Word2VecConfig:
+    """Everything that defines a word2vec run (defaults: gensim's, except ``seed``)."""
+
+    corpus: str = "default"
+    """``"default"`` (the bundled Gutenberg + Wikipedia sample) or a path to a text file / .gz."""
+    model: Literal["skipgram", "cbow"] = "skipgram"
+    """Skip-gram (context words from the centre) or CBOW (centre from the mean context)."""
+    loss: Literal["negative", "hierarchical", "softmax"] = "negative"
+    """Negative sampling, hierarchical softmax (Huffman tree) or the full V-way softmax."""
+    dim: int = 100
+    """Embedding size D."""
+    window: int = 5
+    """Maximum distance between the centre and a context word (dynamic: drawn in 1..window)."""
+    negative: int = 5
+    """K, negative samples per positive (``loss="negative"`` only)."""
+    min_count: int = 5
+    """Words seen fewer times are dropped before windows are taken."""
+    max_vocab: int | None = None
+    """Keep only this many most frequent words (None: no limit)."""
+    sample: float = 1e-3
+    """Subsampling threshold t (0 disables it); see :mod:`engine.embeddings.subsampling`."""
+    epochs: int = 5
+    """Passes over the corpus."""
+    alpha: float = 0.025
+    """Initial learning rate."""
+    min_alpha: float = 0.0001
+    """Learning rate reached at the very end (linear decay, as gensim)."""
+    seed: int = 1
+    """Seeds the initial vectors, subsampling, windows and negatives."""
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    """Where the matrices live; ``auto`` = CUDA when available."""
+    workers: int = 0
+    """Training threads on the CPU (0: one per core). 1 gives a bit-for-bit reproducible run."""
+    lowercase: bool = True
+    """Fold case when reading the corpus."""
+    punctuation: Punctuation = "strip"
+    """Punctuation handling of the corpus reader (``strip``, ``split`` or ``keep``)."""
+    shared_negatives: bool = True
+    """Skip-gram + negative sampling: the K negatives of a window are shared by its context
+    words (Ji et al. 2016; ~3× faster). False draws K per (context, centre) pair, as gensim."""
+    batch_pairs: int = 4096
+    """(input, output-set) pairs per SGD batch: larger is faster, staler."""
+    chunk_words: int = 10_000
+    """Corpus words per work item (the learning rate is updated per chunk)."""
+    progress_every_words: int = 200_000
+    """Yield ``Progress`` at least this often (in words) ..."""
+    progress_interval_s: float = 0.1
+    """... and at most this often (seconds)."""
+    watch: tuple[str, ...] = ()
+    """Words whose nearest neighbours are reported (``WatchNeighbours``) every ``watch_every_words``."""
+    watch_every_words: int = 500_000
+    watch_topn: int = 5
+    analogy_file: str | None = None
+    """An analogy file (questions-words format): a ``QuickAnalogy`` every ``analogy_every_words``."""
+    analogy_every_words: int = 1_000_000
+    analogy_questions: int = 300
+    """Size of the fixed random subset of in-vocabulary questions."""
+
+    def __post_init__(self) -> None:
+        def need(ok: bool, message: str) -> None:
+            if not ok:
+                raise InputError(message)
+
+        need(self.model in MODELS, f"model must be one of {', '.join(MODELS)}, got {self.model!r}")
+        need(self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        need(self.device in ("auto", "cpu", "cuda"), f"device must be auto, cpu or cuda, got {self.device!r}")
+        for name in ("dim", "window", "epochs", "min_count", "batch_pairs", "chunk_words",
+                     "progress_every_words", "watch_every_words", "watch_topn", "analogy_every_words",
+                     "analogy_questions"):
+            value = getattr(self, name)
+            need(isinstance(value, int) and value >= 1, f"{name} must be an integer >= 1, got {value!r}")
+        need(self.negative >= 1 or self.loss != "negative",
+             f"negative must be >= 1 with loss='negative', got {self.negative}")
+        need(self.max_vocab is None or self.max_vocab >= 1, f"max_vocab must be >= 1 or None, got {self.max_vocab}")
+        need(0 <= self.sample < 1, f"sample must be in [0, 1), got {self.sample}")
+        need(self.alpha > 0, f"alpha must be > 0, got {self.alpha}")
+        need(0 <= self.min_alpha <= self.alpha, f"min_alpha must be in [0, alpha={self.alpha}], got {self.min_alpha}")
+        need(self.workers >= 0, f"workers must be >= 0 (0: one per core), got {self.workers}")
+        need(self.progress_interval_s >= 0, f"progress_interval_s must be >= 0, got {self.progress_interval_s}")
+        CorpusOptions(lowercase=self.lowercase, punctuation=self.punctuation)  # validates punctuation
+
+    def describe(self) -> str:
+        extra = f" K={self.negative}" if self.loss == "negative" else ""
+        return (f"{self.model} + {self.loss}{extra}, D={self.dim}, window={self.window}, "
+                f"min_count={self.min_count}, sample={self.sample:g}, epochs={self.epochs}")
+
+
+# ----------------------------------------------------------------------------- batches
+
+
+class _Plan:
+    """What turns a chunk of word ids into SGD steps for one (model, loss)."""
+
+    def __init__(self, config: Word2VecConfig, vocab: Vocab, ops: fast_sgd.Ops) -> None:
+        self.config = config
+        self.ops = ops
+        self.keep = keep_probabilities(vocab.counts, config.sample).astype(np.float32)
+        self.vocab_size = len(vocab)
+        if config.loss == "negative":
+            self.sampler = NegativeSampler(vocab.counts)
+            self.ns_labels = np.zeros(config.negative + 1, dtype=np.float32)
+            self.ns_labels[0] = 1.0
+        elif config.loss == "hierarchical":
+            tree = HuffmanTree.build(vocab.counts)
+            self.points, self.hs_labels, _ = tree.padded(pad=ops.out_sink)
+
+    def examples(self, ids: np.ndarray, sent: np.ndarray, rng: np.random.Generator):
+        """Yield (centres (N,), contexts (N, 2e)) per reduced window e, after subsampling."""
+        keep = rng.random(ids.size, dtype=np.float32) < self.keep[ids]
+        ids, sent = ids[keep], sent[keep]
+        n = ids.size
+        if n < 2:
+            return
+        reach = self.config.window - rng.integers(0, self.config.window, n)  # dynamic window 1..window
+        for e in range(1, self.config.window + 1):
+            pos = np.flatnonzero(reach == e)
+            if pos.size == 0:
+                continue
+            offsets = np.r_[-e:0, 1 : e + 1]
+            cpos = pos[:, None] + offsets[None, :]  # (N, 2e)
+            inside = (cpos >= 0) & (cpos < n)
+            cpos = cpos.clip(0, n - 1)
+            valid = inside & (sent[cpos] == sent[pos][:, None])
+            ctx = np.where(valid, ids[cpos], self.ops.in_sink)
+            yield ids[pos], ctx
+
+    def train_chunk(self, ids: np.ndarray, sent: np.ndarray, alpha: float, seed: tuple[int, ...]) -> tuple[float, int]:
+        rng = np.random.default_rng(seed)
+        cfg = self.config
+        loss_sum, count = 0.0, 0
+        for centres, ctx in self.examples(ids, sent, rng):
+            width = ctx.shape[1]
+            if cfg.loss == "negative" and cfg.model == "skipgram" and not cfg.shared_negatives:
+                rows, cols = np.nonzero(ctx != self.ops.in_sink)  # one example per pair
+                centres, ctx = centres[rows], ctx[rows, cols][:, None]
+                width = 1
+            step = max(1, cfg.batch_pairs // width)
+            for start in range(0, len(centres), step):
+                c, x = centres[start : start + step], ctx[start : start + step]
+                loss, n = self._step(c, x, alpha, rng)
+                loss_sum += loss
+                count += n
+        return loss_sum, count
+
+    def _step(self, centres, ctx, alpha, rng) -> tuple[float, int]:
+        cfg, ops = self.config, self.ops
+        if cfg.loss == "softmax":
+            return fast_sgd.softmax_step(ops, ctx, centres, alpha, mean=cfg.model == "cbow")
+        if cfg.loss == "negative":
+            negs = self.sampler.sample(rng, (len(centres), cfg.negative))
+            negs[negs == centres[:, None]] = ops.out_sink  # the C tool skips a negative equal to the target
+            tgt = np.concatenate([centres[:, None], negs], axis=1)
+            labels = self.ns_labels
+        else:
+            tgt, labels = self.points[centres], self.hs_labels[centres]
+        step = fast_sgd.mean_step if cfg.model == "cbow" else fast_sgd.window_step
+        return step(ops, ctx, tgt, labels, alpha)
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def _chunks(corpus: EncodedCorpus, chunk_words: int) -> list[tuple[int, int, int]]:
+    """(start, end, first sentence) spans of whole sentences, each about ``chunk_words`` long."""
+    starts = corpus.sentence_starts
+    spans, s = [], 0
+    n_sent = corpus.n_sentences
+    while s < n_sent:
+        end_sent = int(np.searchsorted(starts, starts[s] + chunk_words, side="left"))
+        end_sent = min(max(end_sent, s + 1), n_sent)
+        if starts[end_sent] > starts[s]:
+            spans.append((int(starts[s]), int(starts[end_sent]), s))
+        s = end_sent
+    return spans
+
+
+def _workers(config: Word2VecConfig, device: torch.device) -> int:
+    if device.type != "cpu":
+        return 1
+    return config.workers or max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def train_word2vec(
+    config: Word2VecConfig,
+    stop: threading.Event | None = None,
+    sentences: Iterable[list[str]] | None = None,
+) -> Iterator[Event]:
+    """Train word2vec; yields the events of :mod:`engine.embeddings.train_events`.
+
+    ``sentences`` (lists of tokens) replaces reading ``config.corpus``. Setting ``stop`` ends
+    training at the next chunk; ``Finished(reason="stopped")`` then carries the vectors so far.
+    """
+    from engine.device import select_device
+    from engine.embeddings.vectors import WordVectors
+
+    stop = stop or threading.Event()
+    device = select_device(config.device)
+    t0 = time.perf_counter()
+    if sentences is None:
+        options = CorpusOptions(lowercase=config.lowercase, punctuation=config.punctuation)
+        sentences = iter_sentences(resolve_corpus(config.corpus), options)
+    vocab, corpus = scan_corpus(sentences, config.min_count, config.max_vocab)
+    v, d = len(vocab), config.dim
+    if config.loss == "softmax" and v > SOFTMAX_MAX_VOCAB:
+        raise InputError(f"the full softmax costs O(V) per word and the vocabulary has {v:,} words "
+                         f"(limit {SOFTMAX_MAX_VOCAB:,}); use --loss negative or hierarchical, or raise --min-count")
+    gen = torch.Generator().manual_seed(config.seed)
+    in_vectors = torch.zeros(v + 1, d)  # + 1 sink row for padding, always zero
+    in_vectors[:v] = (torch.rand(v, d, generator=gen) - 0.5) / d  # gensim: uniform(−0.5/D, 0.5/D)
+    n_out = max(v - 1, 1) if config.loss == "hierarchical" else v
+    out_vectors = torch.zeros(n_out + 1, d)  # output vectors start at zero (C tool, gensim)
+    in_vectors, out_vectors = in_vectors.to(device), out_vectors.to(device)
+    ops = fast_sgd.Ops.for_device(in_vectors, out_vectors)
+    plan = _Plan(config, vocab, ops)
+    sent_of = np.repeat(np.arange(corpus.n_sentences, dtype=np.int64), np.diff(corpus.sentence_starts))
+    spans = _chunks(corpus, config.chunk_words)
+    per_epoch = int(corpus.ids.size)
+    total = per_epoch * config.epochs
+    workers = _workers(config, device)
+    quick = _QuickAnalogies(config, vocab) if config.analogy_file else None
+
+    def vectors(reason: str) -> WordVectors:
+        return WordVectors(vocab.words, in_vectors[:v].detach().cpu().numpy().copy(), counts=vocab.counts,
+                           name=f"word2vec {config.model}+{config.loss} ({reason})")
+
+    yield Started(total_words=total, vocab_size=v, corpus_words=corpus.raw_words, device=str(device),
+                  workers=workers, description=config.describe())
+    threads_before = torch.get_num_threads()
+    blas = single_threaded_blas()
+    if device.type == "cpu":
+        torch.set_num_threads(1)  # parallelism comes from the worker threads (Hogwild)
+        blas.__enter__()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="word2vec")
+    done = submitted = 0
+    last_progress_t, last_progress_words = time.perf_counter(), 0
+    next_watch, next_quick = config.watch_every_words, config.analogy_every_words
+    window_loss = [0.0, 0]
+    reason, final_loss, alpha = "completed", None, config.alpha
+    t_train = time.perf_counter()
+    try:
+        for epoch in range(1, config.epochs + 1):
+            epoch_loss = [0.0, 0]
+            inflight: dict[Future, int] = {}
+            for k, (a, b, s0) in enumerate(spans):
+                if stop.is_set():
+                    break
+                alpha = config.alpha - (config.alpha - config.min_alpha) * submitted / total
+                fut = pool.submit(plan.train_chunk, corpus.ids[a:b], sent_of[a:b], alpha, (config.seed, epoch, k))
+                inflight[fut] = b - a
+                submitted += b - a
+                while len(inflight) >= 2 * workers or (k == len(spans) - 1 and inflight):
+                    finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        loss, n = fut.result()
+                        done += inflight.pop(fut)
+                        epoch_loss[0] += loss
+                        epoch_loss[1] += n
+                        window_loss[0] += loss
+                        window_loss[1] += n
+                    now = time.perf_counter()
+                    if now - last_progress_t >= config.progress_interval_s or done - last_progress_words >= config.progress_every_words:
+                        elapsed = now - t_train
+                        rate = done / elapsed if elapsed > 0 else 0.0
+                        yield Progress(words_done=done, total_words=total, epoch=epoch,
+                                       loss=_mean(window_loss), epoch_loss=_mean(epoch_loss), words_per_s=rate,
+                                       lr=alpha, elapsed_s=elapsed, eta_s=(total - done) / rate if rate > 0 else float("inf"))
+                        window_loss = [0.0, 0]
+                        last_progress_t, last_progress_words = now, done
+                    if config.watch and done >= next_watch:
+                        next_watch += config.watch_every_words
+                        yield _watch(vectors("snapshot"), config, done)
+                    if quick is not None and done >= next_quick:
+                        next_quick += config.analogy_every_words
+                        yield quick.run(in_vectors[:v].detach().cpu().numpy(), done)
+            for fut in list(inflight):  # stopped mid-epoch: let the running chunks finish
+                loss, n = fut.result()
+                done += inflight.pop(fut)
+                epoch_loss[0] += loss
+                epoch_loss[1] += n
+            final_loss = _mean(epoch_loss)
+            if stop.is_set():
+                reason = "stopped"
+                break
+            yield EpochFinished(epoch=epoch, epochs=config.epochs, loss=final_loss, words_done=done,
+                                elapsed_s=time.perf_counter() - t_train)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if device.type == "cpu":
+            torch.set_num_threads(threads_before)
+            blas.__exit__(None, None, None)
+    yield Finished(vectors=vectors(reason), reason=reason, words_done=done,
+                   elapsed_s=time.perf_counter() - t0, final_loss=final_loss)
+
+
+def _mean(acc: list) -> float:
+    return acc[0] / acc[1] if acc[1] else float("nan")
+
+
+def _watch(wv, config: Word2VecConfig, done: int) -> WatchNeighbours:
+    out = []
+    for word in config.watch:
+        if word in wv:
+            out.append((word, tuple(wv.neighbours(word, config.watch_topn))))
+        else:
+            out.append((word, ()))
+    return WatchNeighbours(words_done=done, neighbours=tuple(out))
+
+
+class _QuickAnalogies:
+    """A fixed, seeded subset of in-vocabulary analogy questions answered by 3CosAdd."""
+
+    def __init__(self, config: Word2VecConfig, vocab: Vocab) -> None:
+        path = Path(config.analogy_file or "")
+        if not path.is_file():
+            raise InputError(f"analogy file {str(path)!r} does not exist; give a questions-words file")
+        quads = []
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith(":"):
+                    continue
+                idx = [vocab.index(w.lower()) for w in line.split()]
+                if len(idx) == 4 and min(idx) >= 0:
+                    quads.append(idx)
+        rng = np.random.default_rng(config.seed)
+        quads_a = np.array(quads, dtype=np.int64).reshape(-1, 4)
+        if len(quads_a) > config.analogy_questions:
+            quads_a = quads_a[rng.choice(len(quads_a), config.analogy_questions, replace=False)]
+        self.quads = quads_a
+
+    def run(self, matrix: np.ndarray, done: int) -> QuickAnalogy:
+        if len(self.quads) == 0:
+            return QuickAnalogy(words_done=done, correct=0, total=0)
+        unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        a, b, c, expected = self.quads.T
+        q = unit[b] - unit[a] + unit[c]  # (Q, D)
+        scores = q @ unit.T  # (Q, V)
+        rows = np.arange(len(q))
+        for col in (a, b, c):  # the query words are excluded
+            scores[rows, col] = -np.inf
+        return QuickAnalogy(words_done=done, correct=int((scores.argmax(1) == expected).sum()), total=len(q))
