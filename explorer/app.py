@@ -127,8 +127,11 @@ class SeqExplorerApp(App):
         """Worker thread: import torch (waits if another worker is importing it) and name the device."""
         t = time.perf_counter()
         device = self.device_name
+        from explorer.runs import IMPORT_LOCK
+
         try:
-            import torch
+            with IMPORT_LOCK:
+                import torch
 
             if device == "auto":
                 device = "cuda" if torch.cuda.is_available() else "cpu"

@@ -78,13 +78,28 @@ class RunHandle:
         return self.paused.is_set()
 
 
+# Serialises the first, import-heavy moments of every worker (and the App's torch preload):
+# two threads importing torch at once can see a partially initialised module.
+IMPORT_LOCK = threading.Lock()
+
+
+def _events(factory: EventFactory, stop: threading.Event) -> Iterator[object]:
+    with IMPORT_LOCK:  # the factory and the first step import the engine (and torch)
+        events = iter(factory(stop))
+        try:
+            first = next(events)
+        except StopIteration:
+            return
+    yield first
+    yield from events
+
+
 def _consume(node: DOMNode, factory: EventFactory, handle: RunHandle) -> None:
     """Worker body (thread): iterate the generator, post every event to ``node``."""
     error: BaseException | None = None
     backlogs: dict[type, Backlog] = {}
     try:
-        events = factory(handle.stop_event)
-        for event in events:
+        for event in _events(factory, handle.stop_event):
             if type(event).__name__ in REPLACEABLE:
                 backlog = backlogs.setdefault(type(event), Backlog())
                 backlog.push(event)

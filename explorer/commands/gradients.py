@@ -72,24 +72,12 @@ def _log_bar(v: float, lo: float, hi: float, width: int = 30) -> str:
 
 def run_gradients(args: argparse.Namespace) -> int:
     cells = _cells(args.cells)
-    import torch
-
     from engine.gradients.agreement import AgreementTask
-    from engine.gradients.agreement_training import AgreementClassifier
-    from engine.gradients.through_time import classifier_gradients
+    from engine.gradients.agreement_training import example_profiles
 
-    task = AgreementTask(args.distance)
-    if args.hidden <= 0:
-        from engine.errors import InputError
-
-        raise InputError(f"--hidden must be > 0, got {args.hidden}")
-    example = task.examples(1, seed=args.seed)[0]
-    ids = torch.from_numpy(task.encode(example.inputs))
-    results = []
-    for kind in cells:
-        torch.manual_seed(args.seed)
-        model = AgreementClassifier(kind, task.vocab_size, 16, args.hidden)
-        results.append(classifier_gradients(model, example.inputs, ids, example.label, method=args.method))
+    example = AgreementTask(args.distance).examples(1, seed=args.seed)[0]
+    results = list(example_profiles(args.distance, cells, example_seed=args.seed, hidden_size=args.hidden,
+                                    init_seed=args.seed, method=args.method))
     if args.json:
         print(json.dumps({
             "sentence": example.text, "label": example.verb, "distance": args.distance,

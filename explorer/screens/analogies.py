@@ -30,10 +30,9 @@ from explorer.widgets.cosine_bars import CosineBars
 from explorer.widgets.embedding_store import VectorsLoaded, describe_vectors, load_factory, source_label, store_for
 
 RESTRICT_VOCAB = 30_000
-HINTS = ("\n[b]try[/b]  paris : france :: rome : ?   ·   walk : walked :: swim : ?   ·   big : bigger :: small\n"
-         "     king - man + woman   ·   father ~ mother   ·   frog\n"
-         "[b]keys[/b] ctrl+o 3CosAdd ↔ 3CosMul · ctrl+t include the query words (the “fair” view) · "
-         "ctrl+g GloVe ↔ your trained model")
+HINTS = ("[b]try[/b]  paris : france :: rome : ?  ·  walk : walked :: swim\n"
+         "     king - man + woman  ·  father ~ mother  ·  frog\n"
+         "[b]keys[/b] ^o 3CosAdd ↔ 3CosMul · ^t query words in/out · ^g vectors")
 
 
 class AnalogiesScreen(ExplorerScreen):
@@ -118,7 +117,9 @@ class AnalogiesScreen(ExplorerScreen):
         store = store_for(self.app)
         if store.pretrained is not None:
             self.loaded = True
-            self._say(f"{source_label(store.source)} ready: {describe_vectors(store.pretrained)}.")
+            self._say(f"{source_label(store.source, store.pretrained)} ready: {describe_vectors(store.pretrained)}.")
+        elif self.options.get("autoload", True) is False:
+            self._say("No vectors loaded (autoload is off).")
         else:
             self._say(f"loading {source_label(store.source)}…")
             from explorer.runs import start_run
@@ -144,7 +145,7 @@ class AnalogiesScreen(ExplorerScreen):
         if self.which == "trained":
             name = "trained word2vec" + (f" ({store.trained_note})" if store.trained_note else "")
         else:
-            name = source_label(store.source)
+            name = source_label(store.source, store.pretrained)
         size = describe_vectors(wv) if wv is not None else ("not loaded" if self.which == "pretrained"
                                                              else "none yet")
         words = "excluded" if self.exclude_query else "included"
@@ -288,7 +289,7 @@ class AnalogiesScreen(ExplorerScreen):
             store.pretrained = event.vectors
             self.loaded = True
             self._refresh_options()
-            self._say(f"{source_label(event.source)} ready: {describe_vectors(event.vectors)} "
+            self._say(f"{source_label(event.source, event.vectors)} ready: {describe_vectors(event.vectors)} "
                       f"(loaded in {event.seconds:.1f} s).")
             if self._pending is not None:
                 pending, self._pending = self._pending, None

@@ -42,6 +42,7 @@ from explorer.widgets.scatter import Point, Scatter
 MODELS = [("skip-gram", "skipgram"), ("CBOW", "cbow")]
 LOSSES = [("negative sampling", "negative"), ("hierarchical softmax", "hierarchical"), ("full softmax", "softmax")]
 LOSS_POINTS = 240
+WATCH_EVERY = 100_000  # words between two refreshes of the watch-list's neighbours
 PROJECTIONS = {"pca": "PCA", "tsne": "t-SNE"}
 
 
@@ -52,8 +53,8 @@ class EmbeddingsScreen(ExplorerScreen):
             "box redraws the scatter and the lookup.")
 
     DEFAULT_CSS = """
-    EmbeddingsScreen #embeddings-top { height: 11; }
-    EmbeddingsScreen #embeddings-form { width: 46; height: 1fr; }
+    EmbeddingsScreen #embeddings-top { height: 15; max-height: 50%; }
+    EmbeddingsScreen #embeddings-form { width: 46; max-width: 45%; height: 1fr; }
     EmbeddingsScreen .embeddings-row { height: 1; }
     EmbeddingsScreen .embeddings-row Label { width: 10; color: $text-muted; }
     EmbeddingsScreen .embeddings-row Input, EmbeddingsScreen .embeddings-row Select { width: 1fr; }
@@ -62,11 +63,11 @@ class EmbeddingsScreen(ExplorerScreen):
     EmbeddingsScreen #embeddings-form-message { height: auto; color: $error; }
     EmbeddingsScreen #embeddings-live { width: 1fr; height: 1fr; }
     EmbeddingsScreen #embeddings-progress-line { height: auto; }
-    EmbeddingsScreen #embeddings-loss { height: 3; margin: 1 0; }
-    EmbeddingsScreen #embeddings-watch { height: 1fr; }
+    EmbeddingsScreen #embeddings-loss { height: 3; }
+    EmbeddingsScreen #embeddings-watch { height: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     EmbeddingsScreen #embeddings-bottom { height: 1fr; }
     EmbeddingsScreen #embeddings-scatter-panel { width: 1fr; height: 1fr; }
-    EmbeddingsScreen #embeddings-lookup-panel { width: 62; height: 1fr; }
+    EmbeddingsScreen #embeddings-lookup-panel { width: 62; max-width: 50%; height: 1fr; }
     EmbeddingsScreen #embeddings-lookup-word { margin-bottom: 1; }
     """
 
@@ -137,7 +138,8 @@ class EmbeddingsScreen(ExplorerScreen):
                              markup=False)
                 yield ProgressBar(total=100, id="embeddings-progress", show_eta=False)
                 yield Sparkline([], id="embeddings-loss")
-                yield Static("", id="embeddings-watch", markup=False)
+                yield Static("The watch-list's nearest neighbours appear here while it trains.",
+                             id="embeddings-watch", markup=False)
         with Horizontal(id="embeddings-bottom"):
             with Vertical(id="embeddings-scatter-panel", classes="panel"):
                 yield Scatter(id="embeddings-scatter")
@@ -152,6 +154,8 @@ class EmbeddingsScreen(ExplorerScreen):
         store = store_for(self.app)
         if store.pretrained is not None:
             self._vectors_ready()
+        elif self.options.get("autoload", True) is False:
+            self.query_one("#embeddings-scatter", Scatter).show_message("no vectors loaded (autoload is off)")
         else:
             self.status(f"loading {source_label(store.source)}…")
             self.query_one("#embeddings-scatter", Scatter).show_message(f"loading {source_label(store.source)}…")
@@ -167,7 +171,8 @@ class EmbeddingsScreen(ExplorerScreen):
     # -- helpers ------------------------------------------------------------------------
     def _title_scatter(self) -> None:
         panel = self.query_one("#embeddings-scatter-panel")
-        what = "trained word2vec" if self.which == "trained" else source_label(store_for(self.app).source)
+        store = store_for(self.app)
+        what = "trained word2vec" if self.which == "trained" else source_label(store.source, store.pretrained)
         panel.border_title = f"{PROJECTIONS[self.projection]} · watch words and neighbours · {what}"
 
     def _form(self) -> TrainingForm:
@@ -188,7 +193,7 @@ class EmbeddingsScreen(ExplorerScreen):
 
     def _vectors_ready(self) -> None:
         store = store_for(self.app)
-        self.status(f"{source_label(store.source)}: {describe_vectors(store.pretrained)}")
+        self.status(f"{source_label(store.source, store.pretrained)}: {describe_vectors(store.pretrained)}")
         self._replot()
 
     def _replot(self) -> None:
@@ -227,11 +232,12 @@ class EmbeddingsScreen(ExplorerScreen):
         self._epochs = int(form.epochs) if form.epochs.strip().isdigit() else None
         self.query_one("#embeddings-loss", Sparkline).data = []
         self.query_one("#embeddings-progress", ProgressBar).update(total=100, progress=0)
+        self.query_one("#embeddings-live").border_subtitle = ""
         self.query_one("#embeddings-progress-line", Static).update(
-            f"starting {form.model} + {form.loss} on {form.corpus or 'default'}…")
+            f"reading {form.corpus or 'default'} and building the vocabulary for {form.model} + {form.loss}…")
         self.running = True
-        self._train_handle = start_run(self, training_factory(form, getattr(self.app, "device_name", "auto")),
-                                       group="embeddings.train")
+        factory = training_factory(form, getattr(self.app, "device_name", "auto"), watch_every_words=WATCH_EVERY)
+        self._train_handle = start_run(self, factory, group="embeddings.train")
 
     def action_stop(self) -> None:
         if self._train_handle is not None and self.running:
@@ -280,7 +286,8 @@ class EmbeddingsScreen(ExplorerScreen):
                 facts.append(f"{corpus:,} corpus words, vocabulary {vocab:,}")
             facts.append(f"device {getattr(event, 'device', '?')}")
             self._started = " · ".join(f for f in facts if f)
-            self.query_one("#embeddings-progress-line", Static).update(f"started · {self._started}")
+            self.query_one("#embeddings-live").border_subtitle = self._started
+            self.query_one("#embeddings-progress-line", Static).update("started: training…")
         elif name == "Progress":
             self._show_progress(event)
         elif name == "WatchNeighbours":
@@ -297,8 +304,6 @@ class EmbeddingsScreen(ExplorerScreen):
         extra = [x for x in (self._quick, self._epochs_done[-1] if self._epochs_done else "") if x]
         if extra:
             lines.append("  ·  ".join(extra))
-        if self._started:
-            lines.append(self._started)
         self.query_one("#embeddings-progress-line", Static).update("\n".join(lines))
         done, total = getattr(event, "words_done", None), getattr(event, "total_words", None)
         if done is not None and total:
@@ -312,7 +317,7 @@ class EmbeddingsScreen(ExplorerScreen):
         items = neighbours.items() if isinstance(neighbours, dict) else neighbours
         lines = []
         for word, near in items:
-            shown = " · ".join(f"{w} {s:.2f}" if isinstance(s, float) else str(w) for w, s in list(near)[:5])
+            shown = "  ".join(f"{w} {s:.2f}" for w, s in list(near)[:5]) or "(not in the vocabulary)"
             lines.append(f"{word:>10} → {shown}")
         self.query_one("#embeddings-watch", Static).update("\n".join(lines) or "(no watch words in the vocabulary)")
 
@@ -329,14 +334,15 @@ class EmbeddingsScreen(ExplorerScreen):
 
     def _show_projection(self, event: Projected) -> None:
         scatter = self.query_one("#embeddings-scatter", Scatter)
-        if not event.words:
+        if event.error:
+            scatter.show_message(event.error)
+        elif not event.words:
             scatter.show_message("none of the watch words is in the vocabulary")
         else:
             axes = ("PC1", "PC2") if event.method == "pca" else ("t-SNE 1", "t-SNE 2")
             scatter.plot([Point(w, x, y, g) for w, (x, y), g in zip(event.words, event.xy, event.groups)],
                          x_label=axes[0], y_label=axes[1])
-        if event.missing:
-            self._form_message(f"not in the vocabulary: {', '.join(event.missing)}")
+        self._form_message(f"not in the vocabulary: {', '.join(event.missing)}" if event.missing else "")
         lookup = self.query_one("#embeddings-lookup", EmbeddingLookup)
         if event.lookup is not None:
             lookup.show(event.lookup)

@@ -104,6 +104,7 @@ class GatesScreen(ExplorerScreen):
         self.tokens: list[str] = []
         self.trace = None
         self.timer: Timer | None = None
+        self.heatmaps: list[Heatmap] = []
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("loading the model…", id="gates-model")
@@ -279,25 +280,29 @@ class GatesScreen(ExplorerScreen):
         return self.trace.layers[0]
 
     def refresh_maps(self) -> None:
+        """One heatmap per gate/state of the current layer: reused when the cell kind is unchanged."""
         layer = self.current_layer()
         maps = self.query_one("#maps", VerticalScroll)
-        maps.remove_children()
         names = [g for g in PANELS if g in layer.gates]
         if layer.c is not None and self.trace.cell.startswith("lstm"):
             names.append("c")
         names.append("a")
-        widgets = []
-        for name in names:
-            title, lo, hi = PANELS[name]
+        existing = list(maps.query_children(Heatmap))
+        if [h.name for h in existing] != names:
+            maps.remove_children()
+            existing = []
+            for name in names:
+                title, lo, hi = PANELS[name]
+                existing.append(Heatmap(title, lo, hi, name=name))
+            maps.mount_all(existing)
+        for heatmap in existing:
+            name = heatmap.name
             values = layer.gates[name][0] if name in layer.gates else getattr(layer, name)[0]
             if name == "c":
-                hi = max(1.0, float(np.abs(values).max()))
-                lo = -hi
-            heatmap = Heatmap(title, lo, hi, id=f"map-{name}")
+                heatmap.hi = max(1.0, float(np.abs(values).max()))
+                heatmap.lo = -heatmap.hi
             heatmap.set_data(values, self.tokens)
-            heatmap.step, heatmap.unit = self.step, self.unit
-            widgets.append(heatmap)
-        maps.mount_all(widgets)
+        self.heatmaps = existing
         self._update_detail()
 
     def watch_step(self) -> None:
@@ -312,7 +317,7 @@ class GatesScreen(ExplorerScreen):
             return
         t = min(self.step, layer.a.shape[1] - 1)
         u = min(self.unit, layer.a.shape[2] - 1)
-        for heatmap in self.query(Heatmap):
+        for heatmap in self.heatmaps:
             heatmap.step, heatmap.unit = t, u
         self.query_one(EquationPanel).set_values(unit_step(self.trace.cell, layer, t, u), u)
         strip = self.query_one(TokenStrip)

@@ -91,7 +91,8 @@ class DebiasBars(Widget):
                 text.append(left, style=colour)
                 text.append("│", style="dim")
                 text.append(right, style=colour)
-                text.append(f"{value:+6.2f} ", style="dim" if abs(value) < 5e-3 else None)
+                shown = 0.0 if abs(value) < 5e-3 else value  # no "-0.00"
+                text.append(f"{shown:+6.2f} " if shown else "  0.00 ", style="dim" if not shown else None)
             if i < len(self.rows) - 1:
                 text.append("\n")
         return text

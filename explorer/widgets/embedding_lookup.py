@@ -16,7 +16,7 @@ only a wasteful one, which is why libraries index the column instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -57,11 +57,26 @@ def lookup_view(wv: Any, word: str, rows: int = 6, cols: int = 5) -> LookupView:
     return LookupView(word, j, vocab, wv.dim, columns, block, tuple(float(x) for x in e_j_full[:dims]), max_error)
 
 
+def fit_columns(view: LookupView, width: int) -> LookupView:
+    """Keep only as many columns (those nearest j) as fit in ``width`` cells."""
+    fits = max(1, (width - 5 - 6 - 10) // 7)
+    if fits >= len(view.columns):
+        return view
+    at = [k for k, _ in view.columns].index(view.j)
+    start = min(max(at - fits // 2, 0), len(view.columns) - fits)
+    keep = slice(start, start + fits)
+    return replace(view, columns=view.columns[keep], block=tuple(row[keep] for row in view.block))
+
+
 def render_lookup(view: LookupView, width: int = 60) -> Text:
+    view = fit_columns(view, width)
     cell = 7
     label_w = 5
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"j = index({view.word}) = {view.j:,}   E is D × V = {view.dim} × {view.vocab_size:,}\n", style="bold")
+    if width < 50:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"j = {view.j:,}   E: {view.dim} × {view.vocab_size:,}\n", style="bold")
     left_more = view.columns[0][0] > 0
     right_more = view.columns[-1][0] < view.vocab_size - 1
 

@@ -53,8 +53,10 @@ def store_for(app: object) -> EmbeddingStore:
     return store
 
 
-def source_label(source: str) -> str:
-    return "GloVe 6B 50d" if source == "glove" else source
+def source_label(source: str, vectors: Any = None) -> str:
+    """What to call the pretrained vectors: GloVe's full name, else the vectors' own name or the path."""
+    name = getattr(vectors, "name", "") or source
+    return "GloVe 6B 50d" if name == "glove" else name
 
 
 def describe_vectors(wv: Any) -> str:

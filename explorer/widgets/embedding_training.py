@@ -51,6 +51,8 @@ class Projected:
     lookup: Any = None
     """An :class:`~explorer.widgets.embedding_lookup.LookupView` for the chosen word, if any."""
     lookup_error: str = ""
+    error: str = ""
+    """Why the projection could not be drawn (e.g. t-SNE with fewer than 3 words)."""
 
 
 def parse_watch(text: str) -> tuple[str, ...]:
@@ -162,9 +164,13 @@ def projection_factory(wv: Any, watch: Sequence[str], method: str, lookup_word: 
 
         words, groups, missing = neighbour_words(wv, watch)
         xy: tuple[tuple[float, float], ...] = ()
+        failure = ""
         if len(words) >= 2:
-            coords = project(wv, words, method)
-            xy = tuple((float(x), float(y)) for x, y in coords)
+            try:
+                coords = project(wv, words, method)
+                xy = tuple((float(x), float(y)) for x, y in coords)
+            except InputError as exc:
+                failure = str(exc)
         elif words:
             xy = ((0.0, 0.0),)
         view, error = None, ""
@@ -174,7 +180,7 @@ def projection_factory(wv: Any, watch: Sequence[str], method: str, lookup_word: 
                 view = lookup_view(wv, key if key in wv else lookup_word)
             except InputError as exc:
                 error = str(exc)
-        yield Projected(tuple(words), xy, tuple(groups), method, tuple(missing), view, error)
+        yield Projected(tuple(words), xy, tuple(groups), method, tuple(missing), view, error, failure)
 
     return factory
 

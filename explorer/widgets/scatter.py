@@ -121,7 +121,7 @@ def render_scatter(points: Sequence[Point], width: int, height: int, *, x_label:
     lines.append(Text("".join(row), style="dim"))
     footer = f"{x_label} →   {y_label} ↑   {len(points)} words"
     if hidden:
-        footer += f", {hidden} label{'s' if hidden > 1 else ''} hidden (overlap)"
+        footer += f" · {hidden} label{'s' if hidden > 1 else ''} hidden"
     lines.append(Text(footer.rjust(width)[:width], style="dim italic"))
     return lines
 
