@@ -87,7 +87,10 @@ async def test_first_frame_shows_loading_then_plots(monkeypatch):
 
 
 @run_async
-async def test_tiny_word2vec_run_trains_and_feeds_the_analogies_screen(tmp_path):
+async def test_tiny_word2vec_run_trains_and_feeds_the_analogies_screen(tmp_path, monkeypatch):
+    from explorer.screens import embeddings
+
+    monkeypatch.setattr(embeddings, "WATCH_EVERY", 500)  # refresh the watch-list often on a tiny corpus
     corpus = tmp_path / "tiny.txt"
     tiny_corpus(corpus)
     app = make_test_app(tiny_vectors(), screen="embeddings")
@@ -102,6 +105,8 @@ async def test_tiny_word2vec_run_trains_and_feeds_the_analogies_screen(tmp_path)
         assert set(trained.words) == set(corpus.read_text().split())
         assert "finished (completed)" in line(app, "embeddings-progress-line")
         assert app.screen.which == "trained"
+        watch = line(app, "embeddings-watch")
+        assert "king →" in watch and "paris →" in watch  # neighbours refreshed during training
         # the scatter now shows the trained vectors: king and its neighbours by the trained model
         points = app.screen.query_one(Scatter).points
         assert [p.label for p in points if p.group == 0] == ["king"] + [w for w, _ in trained.neighbours("king", 4)]
