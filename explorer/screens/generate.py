@@ -115,6 +115,7 @@ class GenerateScreen(ExplorerScreen):
         self.walk = None
         self.step = 0
         self.samples: list = []
+        self.score_text = ""
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("loading the model…", id="gen-model")
@@ -293,6 +294,7 @@ class GenerateScreen(ExplorerScreen):
 
     def show_score(self, result) -> None:
         rows, log_p, ppl = score_rows(result)
+        self.score_text = score_summary(rows, log_p, ppl)
         self.query_one("#score", Static).update(score_table(rows, log_p, ppl))
 
 
