@@ -14,7 +14,8 @@ set (a seed the training stream never uses).
 
 :func:`train_agreement` is a generator of events (see
 :mod:`engine.gradients.events`): one :class:`AgreementModel` per model, then
-:class:`AgreementEvaluated` every ``eval_every`` steps per model, then
+:class:`AgreementEvaluated` every ``eval_every`` steps per model (with ``profile``, also
+each model's :class:`GradientsThroughTime` on one held-out sentence), then
 :class:`engine.events.Finished`. It honours ``stop`` at every step.
 """
 
@@ -115,6 +116,9 @@ class AgreementTrainConfig:
     0 keeps torch.nn's initialisation. The basic RNN has no gate to bias."""
     seed: int = 0
     """Seeds the data stream, the evaluation set and every model's initial weights."""
+    profile: bool = False
+    """At every evaluation also yield each model's :class:`GradientsThroughTime` on the first
+    held-out sentence (the app's ribbons follow the race live)."""
 
     def __post_init__(self) -> None:
         AgreementTask(self.distance, attractors=self.attractors)  # validates distance and attractors
@@ -234,8 +238,21 @@ def train_agreement(config: AgreementTrainConfig, stop: threading.Event | None =
                 acc, eval_loss = evaluate(c.model, x_eval, y_eval)
                 last_loss = float(np.mean(c.losses[-config.eval_every:]))
                 yield AgreementEvaluated(c.kind, step, config.steps, config.distance, acc, eval_loss, last_loss)
+            if config.profile:
+                yield from _profiles(contenders, task, config.seed)
     reason = "stopped" if step < config.steps else "completed"
     yield Finished(step=step, reason=reason, final_loss=last_loss, elapsed_s=time.perf_counter() - t0)
+
+
+def _profiles(contenders: list[_Contender], task: AgreementTask, seed: int) -> Iterator[Event]:
+    from engine.gradients.through_time import classifier_gradients
+
+    example = task.examples(1, seed)[0]  # the first sentence of the evaluation set
+    ids = torch.from_numpy(task.encode(example.inputs))
+    for c in contenders:
+        c.model.eval()
+        yield classifier_gradients(c.model, example.inputs, ids, example.label)
+        c.model.train()
 
 
 def final_accuracies(events: list[Event]) -> dict[str, float]:
@@ -245,3 +262,33 @@ def final_accuracies(events: list[Event]) -> dict[str, float]:
         if isinstance(e, AgreementEvaluated):
             out[e.cell] = e.accuracy
     return out
+
+
+def example_profiles(
+    distance: int, cells: tuple[str, ...], *, example_seed: int = 0, hidden_size: int = 16,
+    init_seed: int = 0, gate_bias: float = 0.0, method: str = "auto", stop: threading.Event | None = None,
+) -> Iterator[Event]:
+    """Gradients through time of fresh (untrained, seeded) models on one agreement sentence.
+
+    Yields one :class:`GradientsThroughTime` per cell kind (all with the same hidden size,
+    embedding and sentence), so the ribbons show what each architecture does to the
+    gradient before any learning.
+    """
+    from engine.gradients.through_time import classifier_gradients
+
+    if not isinstance(hidden_size, int) or isinstance(hidden_size, bool) or hidden_size <= 0:
+        raise InputError(f"hidden size must be an integer > 0, got {hidden_size!r}")
+    task = AgreementTask(distance)
+    for kind in cells:
+        if kind not in AGREEMENT_CELLS:
+            raise InputError(f"cell must be one of {', '.join(AGREEMENT_CELLS)}, got {kind!r}")
+    example = task.examples(1, seed=example_seed)[0]
+    ids = torch.from_numpy(task.encode(example.inputs))
+    for kind in cells:
+        if stop is not None and stop.is_set():
+            return
+        torch.manual_seed(init_seed)
+        model = AgreementClassifier(kind, task.vocab_size, 16, hidden_size)
+        bias_gates_to_remember(model.recurrent, gate_bias)
+        model.eval()
+        yield classifier_gradients(model, example.inputs, ids, example.label, method=method)

@@ -103,6 +103,8 @@ class ExplodingStep(Event):
     grad_norm_after: float
     clipped: bool
     threshold: float | None = None
+    grad_max: float = float("nan")
+    """Largest |gᵢ| over every gradient entry before clipping (what clip by value compares with N)."""
 
 
 @dataclass(frozen=True)

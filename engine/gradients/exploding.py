@@ -165,9 +165,10 @@ def run_exploding(config: ExplodingConfig, stop: threading.Event | None = None) 
             loss_value = float(loss.item())
             if math.isfinite(loss_value):
                 loss.backward()
+                grad_max = max(float(p.grad.detach().abs().max()) for p in model.parameters() if p.grad is not None)
                 before, after, clipped = _clip(mode, model, config)
             else:
-                before = after = float("nan")
+                before = after = grad_max = float("nan")
                 clipped = False
             if not (math.isfinite(loss_value) and math.isfinite(before)):
                 alive.remove(mode)
@@ -175,6 +176,7 @@ def run_exploding(config: ExplodingConfig, stop: threading.Event | None = None) 
                 continue
             opt.step()
             last = loss_value
-            yield ExplodingStep(mode, step, config.steps, loss_value, before, after, clipped, config.threshold(mode))
+            yield ExplodingStep(mode, step, config.steps, loss_value, before, after, clipped, config.threshold(mode),
+                                grad_max)
     reason = "stopped" if stop.is_set() and step < config.steps else "completed"
     yield Finished(step=step, reason=reason, final_loss=last, elapsed_s=time.perf_counter() - t0)

@@ -1,0 +1,355 @@
+"""Gradients: vanishing and exploding gradients, made visible.
+
+Three tabs:
+
+- **Through time** — for one agreement sentence ("the cats which … were"), a ribbon per
+  model of ‖∂L⟨T⟩/∂a⟨t⟩‖ at every step on one log colour scale (RNN / GRU / LSTM side by
+  side, plus the LSTM's memory cell c): the RNN's ribbon goes dark long before the subject.
+- **Agreement** — race the cells (equal parameter budgets) on the agreement task at the
+  chosen distance d and watch each model's held-out accuracy; the ribbons follow the
+  trained models as they learn.
+- **Exploding** — a ReLU RNN with spectral radius > 1 trained with no clipping, clip by
+  value and clip by norm side by side: loss curves overlaid, and the gradient norm of the
+  selected mode with its clip threshold drawn.
+
+Engine work runs through :func:`explorer.runs.start_run`; torch and the engine are
+imported inside the worker factories only.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Iterable
+
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static, TabbedContent, TabPane
+
+from explorer.messages import EngineEvent, RunFinished
+from explorer.runs import RunHandle, start_run
+from explorer.screens.base import ExplorerScreen
+from explorer.widgets.gradient_ribbon import GradientRibbon, RibbonRow
+from explorer.widgets.line_chart import LineChart, Series
+
+DISTANCES: tuple[int, ...] = (2, 5, 10, 20, 40, 80)
+RIBBON_CELLS: tuple[str, ...] = ("rnn", "gru", "lstm")
+RACE_CELLS: tuple[str, ...] = ("rnn", "gru", "gru-course", "lstm")
+MODES: tuple[str, ...] = ("none", "value", "norm")
+MODE_TITLES = {"none": "no clipping", "value": "clip by value", "norm": "clip by norm"}
+CELL_STYLES = {"rnn": "bold red", "gru": "bold green", "gru-course": "bold yellow", "lstm": "bold cyan",
+               "gru-simple": "magenta", "lstm-peephole": "blue"}
+MODE_STYLES = {"none": "bold red", "value": "bold yellow", "norm": "bold green"}
+
+GROUP_RIBBON = "gradients.ribbon"
+GROUP_RACE = "gradients.race"
+GROUP_EXPLODE = "gradients.explode"
+
+
+class GradientsScreen(ExplorerScreen):
+    """Gradients through time, the agreement race, and the exploding-gradient demo."""
+
+    mode_name = "gradients"
+    AUTO_FOCUS = ""
+    HELP = ("Through time: ‖∂L⟨T⟩/∂a⟨t⟩‖ per step on a log colour scale (bright = large); the number on the "
+            "right is ‖da⟨1⟩‖/‖da⟨T⟩‖. Agreement: accuracy on held-out sentences, chance = 0.5. Exploding: "
+            "loss per step (log) for each clipping mode, and the selected mode's gradient norm with its threshold.")
+    DEFAULT_CSS = """
+    GradientsScreen #gradients-tabs { height: 1fr; }
+    GradientsScreen .gradients-info { height: auto; padding: 0 1; }
+    GradientsScreen #gradients-ribbon { padding: 0 1; }
+    GradientsScreen #race-table { height: auto; padding: 0 1; }
+    GradientsScreen #race-chart { height: 1fr; }
+    GradientsScreen #explode-loss { height: 1fr; }
+    GradientsScreen #explode-grad { height: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("g", "ribbons", "Ribbons", id="gradients.ribbons",
+                tooltip="Gradients through time of fresh RNN / GRU / LSTM on the current sentence"),
+        Binding("n", "next_example", "Next sentence", id="gradients.next",
+                tooltip="Another agreement sentence at the same distance"),
+        Binding("plus,equals_sign", "longer", "d+", id="gradients.longer",
+                tooltip="Longer gap between subject and verb (2, 5, 10, 20, 40, 80)"),
+        Binding("minus", "shorter", "d−", id="gradients.shorter", tooltip="Shorter gap between subject and verb"),
+        Binding("t", "train", "Race", id="gradients.train",
+                tooltip="Train RNN, GRU (both forms) and LSTM of equal size on the agreement task at distance d"),
+        Binding("e", "explode", "Explode", id="gradients.explode",
+                tooltip="Train an RNN built to explode: no clipping, clip by value, clip by norm"),
+        Binding("m", "clip_mode", "Clip mode", id="gradients.clip_mode",
+                tooltip="Which clipping mode's gradient norm and threshold the lower chart shows"),
+        Binding("x", "stop", "Stop", id="gradients.stop", tooltip="Stop the race or the demo"),
+    ]
+
+    distance: reactive[int] = reactive(20)
+    racing: reactive[bool] = reactive(False, bindings=True)
+    exploding: reactive[bool] = reactive(False, bindings=True)
+    clip_mode: reactive[str] = reactive("norm")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.example_seed = 0
+        self.handles: dict[str, RunHandle] = {}
+        self.race_rows: dict[str, dict] = {}
+        self.race_step = 0
+        self.race_total = 0
+        self.explode_info: dict[str, object] = {}
+        self.diverged: dict[str, int] = {}
+        self.grad_points: dict[str, list[tuple[float, float, float, bool]]] = {m: [] for m in MODES}
+
+    # ------------------------------------------------------------------ layout
+    def compose_body(self) -> Iterable[Widget]:
+        with TabbedContent(id="gradients-tabs", initial="tab-ribbon"):
+            with TabPane("Through time", id="tab-ribbon"):
+                with Vertical():
+                    yield Static("", id="ribbon-info", classes="gradients-info")
+                    yield GradientRibbon(id="gradients-ribbon",
+                                         empty_text="press g to compute the gradients through time")
+                    yield Static(
+                        "[dim]Loss L⟨T⟩ = −log ŷ(verb) read from a⟨T⟩ only; each row is ‖∂L⟨T⟩/∂a⟨t⟩‖ for "
+                        "t = 1…T (same log scale for all rows). Where a row fades, step t gets no learning "
+                        "signal from the verb: the subject's number cannot be learned. LSTM 'c' is the "
+                        "memory-cell path ‖∂L/∂c⟨t⟩‖, scaled only by Γf.[/]",
+                        classes="gradients-info",
+                    )
+            with TabPane("Agreement", id="tab-race"):
+                with Vertical():
+                    yield Static("", id="race-table")
+                    yield LineChart(*(Series(c, CELL_STYLES[c]) for c in RACE_CELLS), id="race-chart",
+                                    threshold_label="chance",
+                                    empty_text="press t to race the cells at the chosen distance")
+            with TabPane("Exploding", id="tab-explode"):
+                with Vertical():
+                    yield Static("", id="explode-info", classes="gradients-info")
+                    yield LineChart(*(Series(MODE_TITLES[m], MODE_STYLES[m]) for m in MODES), id="explode-loss",
+                                    log_y=True, empty_text="press e: the loss per step for each clipping mode")
+                    yield LineChart(Series("before clipping", "bold magenta"), Series("after", "bold blue"),
+                                    id="explode-grad", log_y=True, threshold_label="clip",
+                                    empty_text="the gradient norm of the selected mode, with its threshold")
+
+    def on_mount(self) -> None:
+        self._show_ribbon_info("")
+        self._show_race_table()
+        self._show_explode_info()
+        if self.options.get("autoload", True):
+            self.action_ribbons()
+
+    # ------------------------------------------------------------------ actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return True if (self.racing or self.exploding) else None
+        if action == "train":
+            return True if not self.racing else None
+        if action == "explode":
+            return True if not self.exploding else None
+        return True
+
+    def _tab(self, pane: str) -> None:
+        self.query_one("#gradients-tabs", TabbedContent).active = pane
+
+    def action_ribbons(self) -> None:
+        self._tab("tab-ribbon")
+        distance, seed = self.distance, self.example_seed
+
+        def factory(stop: threading.Event):
+            from engine.gradients.agreement_training import example_profiles
+
+            return example_profiles(distance, RIBBON_CELLS, example_seed=seed, init_seed=0, stop=stop)
+
+        self.query_one(GradientRibbon).set_rows([], ())
+        self._show_ribbon_info("fresh (untrained) models, hidden 16 each")
+        self.handles[GROUP_RIBBON] = start_run(self, factory, group=GROUP_RIBBON)
+
+    def action_next_example(self) -> None:
+        self.example_seed += 1
+        self.action_ribbons()
+
+    def action_longer(self) -> None:
+        self._step_distance(+1)
+
+    def action_shorter(self) -> None:
+        self._step_distance(-1)
+
+    def _step_distance(self, direction: int) -> None:
+        i = DISTANCES.index(self.distance) if self.distance in DISTANCES else 3
+        self.distance = DISTANCES[max(0, min(len(DISTANCES) - 1, i + direction))]
+        if not self.racing:
+            self.action_ribbons()
+        self._show_race_table()
+
+    def action_train(self, steps: int = 300) -> None:
+        self._tab("tab-race")
+        distance = self.distance
+
+        def factory(stop: threading.Event):
+            from engine.gradients.agreement_training import AgreementTrainConfig, train_agreement
+
+            config = AgreementTrainConfig(distance=distance, cells=RACE_CELLS, steps=steps, eval_every=10,
+                                          eval_size=128, profile=True)
+            return train_agreement(config, stop)
+
+        chart = self.query_one("#race-chart", LineChart)
+        chart.clear()
+        chart.set_threshold(0.5)
+        self.race_rows = {}
+        self.race_step, self.race_total = 0, steps
+        self.racing = True
+        self._show_race_table()
+        self.handles[GROUP_RACE] = start_run(self, factory, group=GROUP_RACE)
+
+    def action_explode(self) -> None:
+        self._tab("tab-explode")
+
+        def factory(stop: threading.Event):
+            from engine.gradients.exploding import ExplodingConfig, run_exploding
+
+            return run_exploding(ExplodingConfig(), stop)
+
+        self.query_one("#explode-loss", LineChart).clear()
+        self.query_one("#explode-grad", LineChart).clear()
+        self.diverged = {}
+        self.grad_points = {m: [] for m in MODES}
+        self.explode_info = {}
+        self.exploding = True
+        self._show_explode_info()
+        self.handles[GROUP_EXPLODE] = start_run(self, factory, group=GROUP_EXPLODE)
+
+    def action_clip_mode(self) -> None:
+        self._tab("tab-explode")
+        self.clip_mode = MODES[(MODES.index(self.clip_mode) + 1) % len(MODES)]
+
+    def action_stop(self) -> None:
+        for group in (GROUP_RACE, GROUP_EXPLODE):
+            handle = self.handles.get(group)
+            if handle is not None:
+                handle.stop()
+
+    def watch_clip_mode(self, _old: str, _new: str) -> None:
+        if self.is_mounted:
+            self._redraw_grad_chart()
+            self._show_explode_info()
+
+    # ------------------------------------------------------------------ events
+    def on_engine_event(self, message: EngineEvent) -> None:
+        message.stop()
+        self.handle_event(message.event, message.group)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        message.stop()
+        if message.group == GROUP_RACE:
+            self.racing = False
+            self._show_race_table(finished=True)
+        elif message.group == GROUP_EXPLODE:
+            self.exploding = False
+            self._show_explode_info(finished=True)
+
+    def handle_event(self, event: object, group: str) -> None:
+        """Apply one engine event (called for worker messages and by tests with scripted events)."""
+        name = type(event).__name__
+        if name == "GradientsThroughTime":
+            self._add_profile(event, trained=(group == GROUP_RACE))
+        elif name == "AgreementModel":
+            self.race_rows[event.cell] = {"hidden": event.hidden_size, "parameters": event.parameters}
+            self._show_race_table()
+        elif name == "AgreementEvaluated":
+            self.race_rows.setdefault(event.cell, {}).update(accuracy=event.accuracy, loss=event.eval_loss)
+            self.race_step, self.race_total = event.step, event.total_steps
+            self.query_one("#race-chart", LineChart).add(event.cell, event.step, event.accuracy)
+            self._show_race_table()
+        elif name == "ExplodingStarted":
+            self.explode_info = {"rho": event.spectral_radius, "value": event.clip_value, "norm": event.clip_norm,
+                                 "steps": event.total_steps, "lr": event.learning_rate}
+            self._redraw_grad_chart()
+            self._show_explode_info()
+        elif name == "ExplodingStep":
+            self.query_one("#explode-loss", LineChart).add(MODE_TITLES[event.mode], event.step, event.loss)
+            point = _grad_point(event)
+            self.grad_points[event.mode].append(point)
+            if event.mode == self.clip_mode:
+                self._plot_grad_point(point)
+            self.explode_info["step"] = event.step
+            self._show_explode_info()
+        elif name == "ExplodingDiverged":
+            self.diverged[event.mode] = event.step
+            self._show_explode_info()
+
+    # ------------------------------------------------------------------ drawing
+    def _add_profile(self, event, *, trained: bool) -> None:
+        ribbon = self.query_one(GradientRibbon)
+        if trained and ribbon.rows and not ribbon.title.startswith("trained"):
+            ribbon.set_rows([], ())
+        top = event.top()
+        note = f"loss {event.loss:.2f}"
+        ribbon.upsert(RibbonRow(f"{event.cell} a ({event.method})", top.a, note), event.tokens)
+        if top.c is not None:
+            ribbon.upsert(RibbonRow(f"{event.cell} c", top.c, "memory"), event.tokens)
+        ribbon.title = (f"trained models, step {self.race_step}" if trained else "fresh models")
+        self._show_ribbon_info(("models of the race at step " + str(self.race_step)) if trained
+                               else "fresh (untrained) models, hidden 16 each", event.tokens)
+
+    def _show_ribbon_info(self, what: str, tokens: tuple[str, ...] = ()) -> None:
+        text = " ".join(tokens) if tokens else "…"
+        if tokens:
+            words = list(tokens)
+            words[1] = f"[b u]{words[1]}[/]"
+            text = " ".join(words) + " [b]→ was/were?[/]"
+        self.query_one("#ribbon-info", Static).update(
+            f"d = [b]{self.distance}[/] (+/− to change, n next sentence)   {what}\n{text}")
+
+    def _show_race_table(self, finished: bool = False) -> None:
+        lines = [f"agreement race at d = [b]{self.distance}[/]   step {self.race_step}/{self.race_total or '–'}"
+                 + ("   [b]finished[/]" if finished else ("   [i]running…[/]" if self.racing else "   press t to start"))]
+        for cell in RACE_CELLS:
+            row = self.race_rows.get(cell)
+            if row is None:
+                continue
+            acc = row.get("accuracy")
+            bar = "█" * int(round(max(0.0, (acc or 0.5) - 0.5) * 40)) if acc is not None else ""
+            acc_text = f"{acc:.3f}" if acc is not None else "  –  "
+            lines.append(f"[{CELL_STYLES[cell]}]{cell:11}[/] H={row.get('hidden', '?'):>3} "
+                         f"({row.get('parameters', '?')} params)  accuracy {acc_text} {bar}")
+        self.query_one("#race-table", Static).update("\n".join(lines))
+
+    def _show_explode_info(self, finished: bool = False) -> None:
+        info = self.explode_info
+        if not info:
+            text = ("An RNN with ρ(W_aa) > 1 trained three ways: press [b]e[/] to start, [b]m[/] to switch which "
+                    f"mode's gradient the lower chart shows (now: [b]{MODE_TITLES[self.clip_mode]}[/]).")
+        else:
+            thr = {"none": "‖g‖, no threshold", "value": f"max |gᵢ| against N = {info['value']}",
+                   "norm": f"‖g‖ against N = {info['norm']}"}[self.clip_mode]
+            div = ", ".join(f"{MODE_TITLES[m]} diverged at step {s}" for m, s in self.diverged.items())
+            text = (f"ρ(W_aa) = {info['rho']:.2f}, SGD α = {info['lr']}, step {info.get('step', 0)}/{info['steps']}"
+                    f"{'  finished' if finished else ''}\nlower chart: [b]{MODE_TITLES[self.clip_mode]}[/] ({thr})"
+                    + (f"   [b red]{div}[/]" if div else ""))
+        self.query_one("#explode-info", Static).update(text)
+
+    def _plot_grad_point(self, point: tuple[float, float, float, bool]) -> None:
+        step, before, after, clipped = point
+        if not (math.isfinite(before) and math.isfinite(after)):
+            return
+        chart = self.query_one("#explode-grad", LineChart)
+        chart.add("before clipping", step, before)
+        chart.add("after", step, after)
+        if clipped:
+            chart.mark(step)
+
+    def _redraw_grad_chart(self) -> None:
+        """The selected mode's curve: ‖g‖ (none, norm) or max |gᵢ| (value), and its threshold N."""
+        chart = self.query_one("#explode-grad", LineChart)
+        chart.clear()
+        for point in self.grad_points.get(self.clip_mode, []):
+            self._plot_grad_point(point)
+        threshold = {"none": None, "value": self.explode_info.get("value"), "norm": self.explode_info.get("norm")}
+        chart.set_threshold(threshold.get(self.clip_mode))
+        chart.threshold_label = {"none": "", "value": "N: max |gᵢ|", "norm": "N: ‖g‖"}[self.clip_mode]
+
+
+def _grad_point(event) -> tuple[float, float, float, bool]:
+    """(step, before, after, clipped): by value compares each |gᵢ| with N, so its curve is max |gᵢ|."""
+    if event.mode == "value":
+        threshold = event.threshold if event.threshold is not None else math.inf
+        return event.step, event.grad_max, min(event.grad_max, threshold), event.clipped
+    return event.step, event.grad_norm, event.grad_norm_after, event.clipped

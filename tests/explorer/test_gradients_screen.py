@@ -1,0 +1,262 @@
+"""Pilot tests and snapshots of the Gradients screen, fed scripted engine events.
+
+Regenerate the snapshots with
+``pytest tests/explorer/test_gradients_screen.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+from engine.errors import InputError
+from engine.events import Finished, Started
+from engine.gradients.events import (
+    AgreementEvaluated,
+    AgreementModel,
+    ExplodingDiverged,
+    ExplodingStarted,
+    ExplodingStep,
+    GradientsThroughTime,
+    LayerNorms,
+)
+from explorer.app import make_app
+from explorer.widgets.gradient_ribbon import GradientRibbon, RibbonRender, RibbonRow, log_range
+from explorer.widgets.line_chart import LineChart
+
+SIZE = (110, 34)
+TOKENS = ("the", "cats", "which", "already", "ate", "the", "old", "fish", "yesterday", "quickly")
+
+
+def make_test_app():
+    app = make_app(screen="gradients", preload_torch=False, options={"autoload": False})
+    app.device_name = "cpu"
+    return app
+
+
+async def settle(app, pilot) -> None:
+    from textual.worker import WorkerFailed
+
+    await pilot.pause()
+    try:
+        await app.workers.wait_for_complete()
+    except WorkerFailed:
+        pass
+    await pilot.pause()
+    await pilot.pause()
+
+
+def profiles() -> list[GradientsThroughTime]:
+    """Deterministic ribbons: the RNN decays 10× per step back, GRU 1.5×, LSTM a 1.2×, c 1.05×."""
+    T = len(TOKENS)
+
+    def decay(f):
+        return tuple(f ** -(T - 1 - t) for t in range(T))
+
+    return [
+        GradientsThroughTime("rnn", "bptt", TOKENS, (LayerNorms(1, decay(10.0)),), 16, 0.69),
+        GradientsThroughTime("gru", "autograd", TOKENS, (LayerNorms(1, decay(1.5)),), 16, 0.70),
+        GradientsThroughTime("lstm", "bptt", TOKENS, (LayerNorms(1, decay(1.2), decay(1.05)),), 16, 0.68),
+    ]
+
+
+def race_events() -> list[object]:
+    events: list[object] = [Started(total_steps=100, device="cpu", description="agreement d=20")]
+    sizes = {"rnn": (39, 2943), "gru": (20, 2962), "gru-course": (20, 2962), "lstm": (16, 2850)}
+    events += [AgreementModel(c, h, p, 3000) for c, (h, p) in sizes.items()]
+    for step in range(10, 101, 10):
+        for c in sizes:
+            acc = 0.5 + (0.0 if c == "rnn" else min(0.5, step / 120))
+            events.append(AgreementEvaluated(c, step, 100, 20, acc, 0.7 - (acc - 0.5), 0.69))
+    events.append(Finished(step=100, reason="completed"))
+    return events
+
+
+def exploding_events() -> list[object]:
+    events: list[object] = [ExplodingStarted(1.3, ("none", "value", "norm"), 0.1, 1.0, 40, 0.01)]
+    for step in range(1, 41):
+        for mode in ("none", "value", "norm"):
+            if mode == "none" and step > 2:
+                if step == 3:
+                    events.append(ExplodingDiverged("none", 3, math.nan, math.nan))
+                continue
+            grad = 2000.0 * 0.8 ** step + 0.5
+            after = {"none": grad, "value": min(grad, 30.0), "norm": min(grad, 1.0)}[mode]
+            loss = 8.0 * 0.9 ** step + 1.0 if mode != "none" else 8.0 * 1e12 ** (step - 1)
+            events.append(ExplodingStep(mode, step, 40, loss, grad, after, after < grad,
+                                        {"none": None, "value": 0.1, "norm": 1.0}[mode], grad / 10))
+    events.append(Finished(step=40, reason="completed"))
+    return events
+
+
+def feed(screen, events, group) -> None:
+    for e in events:
+        screen.handle_event(e, group)
+
+
+# ---------------------------------------------------------------- the ribbon widget, without an app
+
+
+def test_ribbon_render_log_scale_and_ratio():
+    rows = [RibbonRow("rnn", (1e-6, 1e-3, 1.0)), RibbonRow("lstm", (0.5, 0.7, 1.0))]
+    assert log_range(rows) == (-6.0, 0.0)
+    lines = RibbonRender(rows, ("a", "b", "c"), 60).lines()
+    text = "\n".join(line.plain for line in lines)
+    assert "1.0e-06" in text and "5.0e-01" in text  # ‖da⟨1⟩‖/‖da⟨T⟩‖ per row
+    assert "1e-6" in text and "1e0" in text  # legend ends
+    # every step cell has a background colour; the darkest is the RNN's first step
+    rnn_line = lines[2]
+    colours = [span.style.bgcolor for span in rnn_line.spans if hasattr(span.style, "bgcolor") and span.style.bgcolor]
+    assert len(colours) == 3 and colours[0] != colours[-1]
+    assert RibbonRender([], (), 40).lines()[0].plain == "no gradients yet"
+
+
+def test_ribbon_marks_zero_and_nan_steps():
+    text = "\n".join(t.plain for t in RibbonRender([RibbonRow("x", (0.0, math.nan, 1.0))], ("a", "b", "c"), 40).lines())
+    assert "·" in text
+
+
+# ---------------------------------------------------------------- pilot
+
+
+async def test_scripted_events_fill_every_tab():
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "GradientsScreen"
+        feed(screen, profiles(), "gradients.ribbon")
+        labels = [r.label for r in screen.query_one(GradientRibbon).rows]
+        assert labels == ["rnn a (bptt)", "gru a (autograd)", "lstm a (bptt)", "lstm c"]
+        feed(screen, race_events(), "gradients.race")
+        chart = screen.query_one("#race-chart", LineChart)
+        assert len(chart.series["lstm"].points) == 10
+        table = str(screen.query_one("#race-table").render())
+        assert "rnn" in table and "accuracy 1.000" in table and "accuracy 0.500" in table
+        feed(screen, exploding_events(), "gradients.explode")
+        grad = screen.query_one("#explode-grad", LineChart)
+        assert grad.threshold == 1.0  # clip by norm is selected first
+        assert all(y <= 1.0 for _, y in grad.series["after"].points)
+        assert "diverged at step 3" in str(screen.query_one("#explode-info").render())
+
+
+async def test_clip_mode_key_switches_the_threshold():
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        feed(screen, exploding_events(), "gradients.explode")
+        grad = screen.query_one("#explode-grad", LineChart)
+        await pilot.press("m")  # norm -> none
+        assert screen.clip_mode == "none" and grad.threshold is None
+        assert len(grad.series["before clipping"].points) == 2  # the unclipped run died at step 3
+        await pilot.press("m")  # none -> value
+        assert screen.clip_mode == "value" and grad.threshold == 0.1
+        assert all(y <= 30.0 for _, y in grad.series["after"].points)
+        assert screen.query_one("#gradients-tabs").active == "tab-explode"
+
+
+async def test_g_computes_real_ribbons_and_plus_lengthens_the_gap():
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("g")
+        await settle(app, pilot)
+        ribbon = app.screen.query_one(GradientRibbon)
+        assert [r.label for r in ribbon.rows] == ["rnn a (bptt)", "gru a (autograd)", "lstm a (bptt)", "lstm c"]
+        assert len(ribbon.tokens) == 22  # d = 20 by default, Tx = d + 2
+        rnn = ribbon.rows[0].values
+        assert rnn[0] < 1e-3 * rnn[-1]  # a fresh RNN's gradient vanishes across the gap
+        await pilot.press("plus")
+        await settle(app, pilot)
+        assert app.screen.distance == 40 and len(ribbon.tokens) == 42
+
+
+async def test_race_runs_through_start_run_and_stop_dims(monkeypatch):
+    import engine.gradients.agreement_training as training
+
+    seen = {}
+
+    def fake_train(config, stop):
+        seen["config"] = config
+        yield from race_events()
+
+    monkeypatch.setattr(training, "train_agreement", fake_train)
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.check_action("stop", ()) is None  # nothing to stop yet
+        await pilot.press("minus")
+        await settle(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert seen["config"].distance == 10 and seen["config"].profile
+        assert not screen.racing
+        assert "finished" in str(screen.query_one("#race-table").render())
+        assert screen.query_one("#gradients-tabs").active == "tab-race"
+
+
+async def test_stop_key_stops_a_running_demo(monkeypatch):
+    import engine.gradients.exploding as exploding
+
+    started = threading.Event()
+
+    def endless(config, stop):
+        yield exploding_events()[0]
+        started.set()
+        step = 0
+        while not stop.is_set():
+            step += 1
+            yield ExplodingStep("norm", step, 10**6, 1.0, 2.0, 1.0, True, 1.0, 0.3)
+            stop.wait(0.01)
+        yield Finished(step=step, reason="stopped")
+
+    monkeypatch.setattr(exploding, "run_exploding", endless)
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        assert started.wait(10)
+        await pilot.pause()
+        assert app.screen.exploding and app.screen.check_action("stop", ()) is True
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert not app.screen.exploding
+
+
+async def test_engine_error_becomes_a_dialog(monkeypatch):
+    import engine.gradients.agreement_training as training
+
+    def broken(*args, **kwargs):
+        raise InputError("distance must be an integer in 1..1000, got 0")
+
+    monkeypatch.setattr(training, "example_profiles", broken)
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ErrorDialog"
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+def test_snapshot_ribbons(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot.app, pilot)
+        feed(pilot.app.screen, profiles(), "gradients.ribbon")
+        await pilot.pause()
+
+    assert snap_compare(make_test_app(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_snapshot_exploding(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot.app, pilot)
+        screen = pilot.app.screen
+        screen.query_one("#gradients-tabs").active = "tab-explode"
+        feed(screen, exploding_events(), "gradients.explode")
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(make_test_app(), run_before=run_before, terminal_size=SIZE)
