@@ -101,7 +101,7 @@ def test_cell_views_share_parameters_without_copies():
 
 
 @pytest.mark.parametrize("kind", ["gru-course", "gru-simple", "lstm-peephole"])
-def test_loop_kinds_fast_path_equals_recording_loop(kind):
+def test_recording_leaves_the_outputs_of_loop_kinds_unchanged(kind):
     torch.manual_seed(5)
     rec = Recurrent(kind, 3, 5, num_layers=2, bidirectional=True).double()
     x = torch.randn(2, 6, 3, dtype=torch.float64)
