@@ -30,9 +30,10 @@ from explorer.widgets.cosine_bars import CosineBars
 from explorer.widgets.embedding_store import VectorsLoaded, describe_vectors, load_factory, source_label, store_for
 
 RESTRICT_VOCAB = 30_000
-HINTS = ("[b]try[/b]  paris : france :: rome : ?  ·  walk : walked :: swim\n"
-         "     king - man + woman  ·  father ~ mother  ·  frog\n"
-         "[b]keys[/b] ^o 3CosAdd ↔ 3CosMul · ^t query words in/out · ^g vectors")
+HINTS = ("[b]try[/b]  paris : france :: rome : ?\n"
+         "     walk : walked :: swim\n"
+         "     king - man + woman  ·  frog\n"
+         "[b]keys[/b] ^o method ^t query words ^g vectors")
 
 
 class AnalogiesScreen(ExplorerScreen):
@@ -146,12 +147,11 @@ class AnalogiesScreen(ExplorerScreen):
             name = "trained word2vec" + (f" ({store.trained_note})" if store.trained_note else "")
         else:
             name = source_label(store.source, store.pretrained)
-        size = describe_vectors(wv) if wv is not None else ("not loaded" if self.which == "pretrained"
-                                                             else "none yet")
+        size = f"{len(wv):,} × {wv.dim}" if wv is not None else ("not loaded" if self.which == "pretrained"
+                                                                  else "none yet")
         words = "excluded" if self.exclude_query else "included"
         self.query_one("#analogies-options", Static).update(
-            f"vectors [b]{name}[/b] · {size}   │   method [b]{METHOD_NAMES[self.method]}[/b]   │   "
-            f"query words [b]{words}[/b]"
+            f"vectors [b]{name}[/b] ({size})  │  [b]{METHOD_NAMES[self.method]}[/b]  │  query words [b]{words}[/b]"
         )
 
     def watch_which(self) -> None:
@@ -195,10 +195,22 @@ class AnalogiesScreen(ExplorerScreen):
                           "your query runs as soon as it is ready.")
             return
         self._last_text = text
-        from explorer.runs import start_run
+        factory = query_factory(wv, query, text=text, method=self.method,  # type: ignore[arg-type]
+                                exclude_query=self.exclude_query)
+        # A query is numpy work on loaded vectors (no import, no generator to iterate), so it runs
+        # in a plain thread worker instead of start_run: it never waits for IMPORT_LOCK (held while
+        # torch is imported at start-up) and answers at once.
+        self.run_worker(lambda: self._answer(factory), name="analogies query", group="analogies.query",
+                        exclusive=True, thread=True, exit_on_error=False)
 
-        start_run(self, query_factory(wv, query, text=text, method=self.method,  # type: ignore[arg-type]
-                                      exclude_query=self.exclude_query), group="analogies.query")
+    def _answer(self, factory) -> None:
+        """Worker thread: compute the answer and post it (never touches widgets)."""
+        import threading
+
+        from explorer.messages import EngineEvent
+
+        for event in factory(threading.Event()):
+            self.post_message(EngineEvent(event, "analogies.query"))
 
     def _show_answer(self, answer: QueryAnswered) -> None:
         self._say(answer.title)

@@ -33,6 +33,7 @@ from explorer.widgets.embedding_training import (
     DEFAULT_WATCH,
     Projected,
     TrainingForm,
+    TrainingPreparing,
     TrainingRejected,
     parse_watch,
     progress_line,
@@ -278,6 +279,10 @@ class EmbeddingsScreen(ExplorerScreen):
             self._show_projection(event)
         elif isinstance(event, TrainingRejected):
             self._form_message(event.message)
+        elif isinstance(event, TrainingPreparing):
+            self.query_one("#embeddings-live").border_subtitle = event.description
+            self.query_one("#embeddings-progress-line", Static).update(
+                "reading the corpus and building the vocabulary…")
         elif name == "Started":
             vocab = getattr(event, "vocab_size", None)
             corpus = getattr(event, "corpus_words", None)

@@ -78,12 +78,12 @@ class GatesScreen(ExplorerScreen):
     """
 
     BINDINGS = [
-        Binding("left", "step(-1)", "←", id="gates.back", tooltip="One step back in time"),
-        Binding("right", "step(1)", "→", id="gates.forward", tooltip="One step forward in time"),
+        Binding("left", "step(-1)", "Back", id="gates.back", tooltip="One step back in time"),
+        Binding("right", "step(1)", "Forward", id="gates.forward", tooltip="One step forward in time"),
         Binding("home", "jump(0)", "Start", id="gates.home", tooltip="Jump to the first step"),
         Binding("end", "jump(-1)", "End", id="gates.end", tooltip="Jump to the last step"),
-        Binding("up", "unit(-1)", "Unit ↑", id="gates.unit_up", tooltip="Previous unit"),
-        Binding("down", "unit(1)", "Unit ↓", id="gates.unit_down", tooltip="Next unit"),
+        Binding("up", "unit(-1)", "Unit", id="gates.unit_up", tooltip="Previous unit"),
+        Binding("down", "unit(1)", "Unit", id="gates.unit_down", tooltip="Next unit"),
         Binding("space", "play", "Play", id="gates.play", tooltip="Play the sequence step by step (again: pause)"),
         Binding("slash", "find", "Find units", id="gates.find",
                 tooltip="Type a pattern; jump to the units most correlated with it"),
@@ -248,13 +248,19 @@ class GatesScreen(ExplorerScreen):
                 self.query_one("#gates-model", Static).update("[b red]no model loaded[/] — see the message")
 
     def show_model(self, loaded) -> None:
-        self.model, self.info = loaded.model, loaded.info
-        self.query_one("#gates-model", Static).update(f"[b]{escape(loaded.info.summary)}[/]")
-        self.query_one(EquationPanel).set_cell(loaded.info.equations, loaded.info.variant_note)
-        text = DEFAULT_TEXTS.get(loaded.info.corpus, "tyrannosaurus")
-        self.query_one("#trace-text", Input).value = text
+        self.model = loaded.model
+        text = self.show_model_info(loaded.info)
         self.refresh_bindings()
         self.run_trace(text)
+
+    def show_model_info(self, info) -> str:
+        """Describe the model (summary, equations, variant); returns the default text to trace."""
+        self.info = info
+        self.query_one("#gates-model", Static).update(f"[b]{escape(info.summary)}[/]")
+        self.query_one(EquationPanel).set_cell(info.equations, info.variant_note)
+        text = DEFAULT_TEXTS.get(info.corpus, "tyrannosaurus")
+        self.query_one("#trace-text", Input).value = text
+        return text
 
     def show_trace(self, tokens: list[str], trace) -> None:
         """Show a recorded ``Trace`` of ``tokens`` (also called directly by tests and snapshots)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
+from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -73,7 +74,6 @@ def score_table(rows: list[tuple[str, float, bool]], log_p: float, ppl: float) -
         if token in ("<eos>", "<EOS>"):
             label.stylize("bold cyan")
         table.add_row(str(t), label, f"{p:.4f}")
-    table.title = score_summary(rows, log_p, ppl)
     return table
 
 
@@ -295,7 +295,8 @@ class GenerateScreen(ExplorerScreen):
     def show_score(self, result) -> None:
         rows, log_p, ppl = score_rows(result)
         self.score_text = score_summary(rows, log_p, ppl)
-        self.query_one("#score", Static).update(score_table(rows, log_p, ppl))
+        self.query_one("#score", Static).update(Group(Text(self.score_text, style="bold"),
+                                                      score_table(rows, log_p, ppl)))
 
 
 def _load(checkpoint: str | None):

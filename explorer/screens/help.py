@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
-def bindings_table(title: str, bindings: dict[str, ActiveBinding]) -> Table:
+def bindings_table(title: str, bindings: dict[str, ActiveBinding], key_display=None) -> Table:
     table = Table(title=title, expand=True, show_edge=False, pad_edge=False)
     table.add_column("key", no_wrap=True, style="bold")
     table.add_column("does")
@@ -29,7 +29,7 @@ def bindings_table(title: str, bindings: dict[str, ActiveBinding]) -> Table:
         if binding.tooltip:
             description = f"{description} — {binding.tooltip}"
         row_style = "" if active.enabled else "dim"
-        key_text = binding.key_display or key
+        key_text = binding.key_display or (key_display(binding) if key_display else key)
         label = Text(description + ("" if active.enabled else " (not now)"))
         table.add_row(key_text, label, binding.id or "", style=row_style)
     return table
@@ -62,7 +62,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical():
             yield Static(f"Keys — {self.screen_title}", id="help-title", markup=False)
             with VerticalScroll():
-                yield Static(bindings_table("", self.bindings))
+                yield Static(bindings_table("", self.bindings, self.app.get_key_display))
                 if self.note:
                     yield Static(self.note, id="help-note")
             yield Static("[dim]Dimmed keys cannot run right now. Escape closes.[/]")
