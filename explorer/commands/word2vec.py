@@ -1,0 +1,210 @@
+"""word2vec commands: ``word2vec train``.
+
+    seq-explorer word2vec train --corpus {default,PATH} --model {skipgram,cbow}
+        --loss {negative,hierarchical,softmax} --negative 5 --window 5 --dim 100 --min-count 5
+        --sample 1e-3 --epochs 5 --seed S --device {auto,cpu,cuda} --out DIR
+        [--workers N] [--alpha 0.025] [--max-vocab N] [--watch w1,w2] [--format text|binary|none] [--json]
+
+Writes DIR (default ``runs/word2vec-<model>-<loss>``) in the project's vectors format
+(``vectors.safetensors`` + ``vocab.json``, readable by ``--embeddings DIR`` of the query
+commands), plus ``vectors.txt`` / ``vectors.bin`` in the word2vec format when asked, and
+``training.json`` (settings and final figures). A rich progress bar on stderr shows words/s,
+the loss and the time left. Ctrl+C stops the run, saves the vectors trained so far and exits
+with status 130; a second Ctrl+C interrupts at once. Bad values are one-line errors (status 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+EXIT_INTERRUPTED = 130
+MODELS = ("skipgram", "cbow")
+LOSSES = ("negative", "hierarchical", "softmax")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    group = subparsers.add_parser("word2vec", help="train word2vec embeddings (word2vec train)",
+                                  description="word2vec: skip-gram / CBOW embeddings.")
+    group.set_defaults(handler=lambda args: group.error("choose a word2vec command, e.g. 'word2vec train'"))
+    kinds = group.add_subparsers(dest="word2vec_command", metavar="COMMAND")
+    p = kinds.add_parser(
+        "train", help="train skip-gram or CBOW vectors on a corpus",
+        description="Train word2vec (skip-gram or CBOW × negative sampling, hierarchical or full softmax). "
+                    "Ctrl+C saves the vectors trained so far and exits.",
+    )
+    # Values are checked by the engine (one-line errors), so flags take strings here.
+    p.add_argument("--corpus", default="default", metavar="{default,PATH}",
+                   help="the bundled Gutenberg + Wikipedia sample (≈5.1M words) or a UTF-8 text file (.gz ok)")
+    p.add_argument("--model", default="skipgram", metavar="{skipgram,cbow}")
+    p.add_argument("--loss", default="negative", metavar="{negative,hierarchical,softmax}")
+    p.add_argument("--negative", default="5", metavar="K", help="negative samples per positive (default 5)")
+    p.add_argument("--window", default="5", metavar="N", help="maximum context distance (default 5)")
+    p.add_argument("--dim", default="100", metavar="D", help="vector size (default 100)")
+    p.add_argument("--min-count", default="5", metavar="N", help="drop rarer words (default 5)")
+    p.add_argument("--max-vocab", default=None, metavar="N", help="keep only the N most frequent words")
+    p.add_argument("--sample", default="1e-3", metavar="T", help="subsampling threshold, 0 = off (default 1e-3)")
+    p.add_argument("--epochs", default="5", metavar="N")
+    p.add_argument("--alpha", default="0.025", metavar="LR", help="initial learning rate (decays linearly)")
+    p.add_argument("--seed", default="1", metavar="S")
+    p.add_argument("--device", default="auto", metavar="{auto,cpu,cuda}")
+    p.add_argument("--workers", default="0", metavar="N", help="training threads (0: one per core)")
+    p.add_argument("--punctuation", default="strip", metavar="{strip,split,keep}")
+    p.add_argument("--watch", default="", metavar="W1,W2", help="show these words' nearest neighbours as training goes")
+    p.add_argument("--format", default="none", metavar="{none,text,binary}",
+                   help="also write vectors.txt / vectors.bin in the word2vec format")
+    p.add_argument("--out", metavar="DIR", help="output directory (default: runs/word2vec-<model>-<loss>)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary on stdout (no progress bar)")
+    p.set_defaults(handler=run_train)
+
+
+def _number(args: argparse.Namespace, name: str, kind: type):
+    from engine.errors import InputError
+
+    raw = getattr(args, name)
+    try:
+        value = kind(raw)
+        if kind is int and isinstance(raw, str) and not raw.strip().lstrip("+-").isdigit():
+            raise ValueError
+        return value
+    except (TypeError, ValueError):
+        what = "an integer" if kind is int else "a number"
+        raise InputError(f"--{name.replace('_', '-')} must be {what}, got {raw!r}") from None
+
+
+def config_from_args(args: argparse.Namespace):
+    """The :class:`Word2VecConfig` of the command-line arguments (InputError on a bad value)."""
+    from engine.embeddings.word2vec import Word2VecConfig
+    from engine.errors import InputError
+
+    if args.format not in ("none", "text", "binary"):
+        raise InputError(f"--format must be none, text or binary, got {args.format!r}")
+    return Word2VecConfig(
+        corpus=args.corpus, model=args.model, loss=args.loss, negative=_number(args, "negative", int),
+        window=_number(args, "window", int), dim=_number(args, "dim", int),
+        min_count=_number(args, "min_count", int),
+        max_vocab=None if args.max_vocab is None else _number(args, "max_vocab", int),
+        sample=_number(args, "sample", float), epochs=_number(args, "epochs", int),
+        alpha=_number(args, "alpha", float), min_alpha=min(0.0001, _number(args, "alpha", float)),
+        seed=_number(args, "seed", int), device=args.device, workers=_number(args, "workers", int),
+        punctuation=args.punctuation, watch=tuple(w for w in args.watch.split(",") if w.strip()),
+    )
+
+
+class _StopOnSigint:
+    """First Ctrl+C sets ``stop`` (the run saves and ends); a second one interrupts at once."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.previous = None
+
+    def __enter__(self) -> "_StopOnSigint":
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        self.stop.set()
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from engine.embeddings import train_events as te
+    from engine.embeddings.io import save_vectors
+    from engine.embeddings.word2vec import train_word2vec
+    from engine.errors import InputError
+
+    from engine.embeddings.corpus import resolve_corpus
+
+    config = config_from_args(args)
+    resolve_corpus(config.corpus)  # a missing or empty file fails here, before any output
+    out = Path(args.out or f"runs/word2vec-{config.model}-{config.loss}").expanduser()
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {str(out)!r} is a file; give a directory")
+    stop = threading.Event()
+    progress = task = console = None
+    if not args.json:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+        console = Console(stderr=True)
+        progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
+            TextColumn("{task.fields[rate]} words/s"), TextColumn("loss {task.fields[loss]}"),
+            TextColumn("lr {task.fields[lr]}"), TextColumn("left {task.fields[eta]}"),
+            console=console, transient=False,
+        )
+        console.print(f"reading {config.corpus} corpus …")
+    started = finished = None
+    epoch_losses: list[float] = []
+    t0 = time.perf_counter()
+    with _StopOnSigint(stop):
+        events = train_word2vec(config, stop)
+        try:
+            for event in events:
+                if isinstance(event, te.Started):
+                    started = event
+                    if progress is not None:
+                        console.print(f"{event.description}; vocabulary {event.vocab_size:,} words, corpus "
+                                      f"{event.corpus_words:,} words; {event.device}, {event.workers} thread(s)")
+                        progress.start()
+                        task = progress.add_task("word2vec", total=event.total_words, rate="…", loss="…", lr="…",
+                                                 eta="…")
+                elif isinstance(event, te.Progress) and progress is not None:
+                    progress.update(task, completed=event.words_done, rate=f"{event.words_per_s:,.0f}",
+                                    loss=f"{event.loss:.3f}", lr=f"{event.lr:.4f}", eta=_hms(event.eta_s))
+                elif isinstance(event, te.EpochFinished):
+                    epoch_losses.append(event.loss)
+                    if progress is not None:
+                        progress.console.print(f"epoch {event.epoch}/{event.epochs}: mean loss {event.loss:.4f}")
+                elif isinstance(event, te.WatchNeighbours) and progress is not None:
+                    for word, near in event.neighbours:
+                        shown = ", ".join(w for w, _ in near) if near else "(not in the vocabulary)"
+                        progress.console.print(f"  {word}: {shown}")
+                elif isinstance(event, te.Finished):
+                    finished = event
+                    if progress is not None and task is not None:
+                        progress.update(task, completed=event.words_done, eta=_hms(0))
+        finally:
+            if progress is not None:
+                progress.stop()
+    assert finished is not None and started is not None
+    wv = finished.vectors
+    save_vectors(wv, str(out), "project")
+    files = {"project": str(out)}
+    if args.format != "none":
+        name = "vectors.txt" if args.format == "text" else "vectors.bin"
+        files[args.format] = save_vectors(wv, str(out / name), f"word2vec-{args.format}")
+    summary = {
+        "out": str(out), "files": files, "reason": finished.reason, "vocab_size": started.vocab_size,
+        "corpus_words": started.corpus_words, "words_done": finished.words_done, "dim": config.dim,
+        "epoch_losses": epoch_losses, "final_loss": finished.final_loss,
+        "elapsed_s": round(time.perf_counter() - t0, 3), "description": started.description,
+    }
+    settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(config).items()}
+    (out / "training.json").write_text(json.dumps({"settings": settings, **summary}, indent=1, default=str))
+    if args.json:
+        sys.stdout.write(json.dumps(summary, default=str) + "\n")
+    else:
+        verb = "stopped early; saved what was trained" if finished.reason == "stopped" else "done"
+        print(f"{verb}: {started.vocab_size:,} vectors of size {config.dim} in {out}")
+    return EXIT_INTERRUPTED if finished.reason == "stopped" else 0
+
+
+def _hms(seconds: float) -> str:
+    if seconds != seconds or seconds == float("inf"):
+        return "?"
+    seconds = int(max(seconds, 0))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
