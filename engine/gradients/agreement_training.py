@@ -219,7 +219,8 @@ def train_agreement(config: AgreementTrainConfig, stop: threading.Event | None =
         description=f"agreement d={config.distance}: {', '.join(config.cells)}; budget {config.budget} parameters",
     )
     for c in contenders:
-        yield AgreementModel(c.kind, c.model.hidden_size, count_parameters(c.model), config.budget)
+        note = c.model.recurrent.cell(1).variant_note
+        yield AgreementModel(c.kind, c.model.hidden_size, count_parameters(c.model), config.budget, note)
     step = 0
     last_loss = float("nan")
     while step < config.steps and not stop.is_set():

@@ -2,6 +2,8 @@
 
     seq-explorer gradients --cells rnn,gru,lstm --distance 20 [--hidden 16] [--seed 0]
         [--method auto|bptt|autograd] [--json]         per-step ‖∂L⟨T⟩/∂a⟨t⟩‖ on one agreement sentence
+    seq-explorer gradients --checkpoint dinos-lstm,dinos-gru --text tyrannosaurus [--json]
+                                                       the same for language models on a text
     seq-explorer agreement --distance 20 --cells rnn,lstm --steps 300 [--budget 3000] [--gate-bias 5]
         [--seed 0] [--json]                            race the cells on the agreement task
     seq-explorer exploding [--modes none,value,norm] [--steps 80] [--spectral-radius 1.3]
@@ -38,6 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=("auto", "bptt", "autograd"), default="auto",
                    help="hand-written BPTT (rnn, lstm) or autograd; auto picks BPTT where it exists")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpoint", metavar="DIR[,DIR…]",
+                   help="language-model checkpoints (directories or bundled names) instead of fresh agreement models")
+    p.add_argument("--text", help="text for --checkpoint; the loss is the prediction of its last token")
     p.add_argument("--json", action="store_true", help="print JSON to stdout")
     p.set_defaults(handler=run_gradients)
 
@@ -70,7 +75,24 @@ def _log_bar(v: float, lo: float, hi: float, width: int = 30) -> str:
     return "█" * max(1, int(round((math.log10(v) - lo) / (hi - lo) * width)))
 
 
+def _lm_results(args: argparse.Namespace) -> tuple[str, list]:
+    from engine.errors import InputError
+    from engine.gradients.lm_text import lm_gradients
+    from engine.lm import BUNDLED_CHECKPOINTS, default_checkpoint, load_language_model
+
+    if not args.text:
+        raise InputError("--checkpoint needs --text TEXT (the loss is the prediction of its last token)")
+    results = []
+    for name in (n.strip() for n in args.checkpoint.split(",") if n.strip()):
+        path = default_checkpoint(name) if name in BUNDLED_CHECKPOINTS else name
+        results.append(lm_gradients(load_language_model(path), args.text, method=args.method))
+    return args.text, results
+
+
 def run_gradients(args: argparse.Namespace) -> int:
+    if args.checkpoint:
+        text, results = _lm_results(args)
+        return _print_results(args, text, "", results, f"language models on {text!r}")
     cells = _cells(args.cells)
     from engine.gradients.agreement import AgreementTask
     from engine.gradients.agreement_training import example_profiles
@@ -78,10 +100,14 @@ def run_gradients(args: argparse.Namespace) -> int:
     example = AgreementTask(args.distance).examples(1, seed=args.seed)[0]
     results = list(example_profiles(args.distance, cells, example_seed=args.seed, hidden_size=args.hidden,
                                     init_seed=args.seed, method=args.method))
+    return _print_results(args, example.text, example.verb, results, f"untrained models, hidden {args.hidden}")
+
+
+def _print_results(args: argparse.Namespace, text: str, label: str, results: list, what: str) -> int:
     if args.json:
         print(json.dumps({
-            "sentence": example.text, "label": example.verb, "distance": args.distance,
-            "models": [{"cell": r.cell, "method": r.method, "loss": r.loss,
+            "sentence": text, "label": label, "distance": None if args.checkpoint else args.distance,
+            "models": [{"cell": r.cell, "method": r.method, "loss": r.loss, "tokens": list(r.tokens),
                         "layers": [{"layer": l.layer, "a": list(l.a), "c": None if l.c is None else list(l.c)} for l in r.layers]}
                        for r in results],
         }))
@@ -89,7 +115,7 @@ def run_gradients(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     console = Console()
-    console.print(f"[b]{example.text}[/b]  (untrained models, hidden {args.hidden}; ‖∂L⟨T⟩/∂a⟨t⟩‖, log scale)")
+    console.print(f"[b]{text}[/b]  ({what}; ‖∂L⟨T⟩/∂a⟨t⟩‖, log scale)")
     values = [v for r in results for v in r.top().a if v > 0]
     lo, hi = math.log10(min(values)), math.log10(max(values))
     for r in results:

@@ -52,3 +52,39 @@ def test_subprocess_gradients_human_output():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "rnn (bptt)" in out.stdout and "which" in out.stdout
+
+
+@pytest.fixture(scope="module")
+def tiny_lm(tmp_path_factory) -> str:
+    import torch
+
+    from engine.lm import LanguageModel, ModelConfig, save_language_model
+    from engine.text import Vocab
+
+    torch.manual_seed(0)
+    vocab = Vocab(list("abcdefghijklmnopqrstuvwxyz"), "char")
+    model = LanguageModel(vocab, ModelConfig(vocab_size=len(vocab), cell="lstm", hidden=8), config={"data": "dinos"})
+    path = tmp_path_factory.mktemp("ckpt") / "tiny-lstm"
+    save_language_model(model, path)
+    return str(path)
+
+
+def test_gradients_of_a_language_model_on_text(capsys, tiny_lm):
+    assert main(["gradients", "--checkpoint", tiny_lm, "--text", "tyrannosaurus", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (model,) = out["models"]
+    assert model["cell"] == "lstm" and model["method"] == "bptt"
+    assert model["tokens"] == ["·", *"tyrannosauru"]  # inputs; the loss predicts the final "s"
+    assert len(model["layers"][0]["a"]) == 13 and out["distance"] is None
+
+
+@pytest.mark.parametrize("extra, match", [([], "--text"), (["--text", "a"], "two tokens")])
+def test_language_model_errors(capsys, tiny_lm, extra, match):
+    assert main(["gradients", "--checkpoint", tiny_lm, *extra]) == 1
+    assert match in capsys.readouterr().err
+
+
+def test_missing_checkpoint_is_one_line(capsys, tmp_path):
+    assert main(["gradients", "--checkpoint", str(tmp_path / "nope"), "--text", "abc"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("seq-explorer: error:") and err.count("\n") == 1

@@ -82,3 +82,30 @@ def test_lstm_beats_rnn_at_a_long_distance():
 def test_bad_config(kwargs, match):
     with pytest.raises(InputError, match=match):
         AgreementTrainConfig(**kwargs)
+
+
+def test_profile_yields_ribbons_of_the_trained_models():
+    from engine.gradients.events import GradientsThroughTime
+
+    config = AgreementTrainConfig(distance=4, cells=("rnn", "gru-course"), steps=4, eval_every=2, eval_size=8,
+                                  batch_size=4, profile=True)
+    events = list(train_agreement(config))
+    ribbons = [e for e in events if isinstance(e, GradientsThroughTime)]
+    assert [(r.cell, r.method) for r in ribbons] == [("rnn", "bptt"), ("gru-course", "autograd")] * 2
+    assert all(len(r.top().a) == 6 for r in ribbons)
+    models = [e for e in events if isinstance(e, AgreementModel)]
+    assert "Course GRU" in models[1].note
+
+
+def test_example_profiles_of_fresh_models():
+    from engine.gradients.agreement_training import example_profiles
+
+    out = list(example_profiles(10, ("rnn", "gru", "lstm"), hidden_size=8))
+    assert [p.cell for p in out] == ["rnn", "gru", "lstm"]
+    assert out[0].tokens == out[2].tokens and len(out[0].tokens) == 12
+    assert out[2].top().c is not None and out[0].top().c is None
+    stop = threading.Event()
+    stop.set()
+    assert list(example_profiles(10, ("rnn",), stop=stop)) == []
+    with pytest.raises(InputError, match="cell"):
+        list(example_profiles(10, ("rnn", "tree")))
