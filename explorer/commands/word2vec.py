@@ -132,7 +132,7 @@ def run_train(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {str(out)!r} is a file; give a directory")
     stop = threading.Event()
-    progress = task = console = None
+    progress = task = console = status = None
     if not args.json:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
@@ -144,16 +144,20 @@ def run_train(args: argparse.Namespace) -> int:
             TextColumn("lr {task.fields[lr]}"), TextColumn("left {task.fields[eta]}"),
             console=console, transient=False,
         )
-        console.print(f"reading {config.corpus} corpus …")
+        status = console.status(f"reading the {config.corpus} corpus …")  # transient: gone once training starts
     started = finished = None
     epoch_losses: list[float] = []
     t0 = time.perf_counter()
     with _StopOnSigint(stop):
         events = train_word2vec(config, stop)
+        if status is not None:
+            status.start()
         try:
             for event in events:
                 if isinstance(event, te.Started):
                     started = event
+                    if status is not None:
+                        status.stop()
                     if progress is not None:
                         console.print(f"{event.description}; vocabulary {event.vocab_size:,} words, corpus "
                                       f"{event.corpus_words:,} words; {event.device}, {event.workers} thread(s)")
@@ -176,6 +180,8 @@ def run_train(args: argparse.Namespace) -> int:
                     if progress is not None and task is not None:
                         progress.update(task, completed=event.words_done, eta=_hms(0))
         finally:
+            if status is not None:
+                status.stop()
             if progress is not None:
                 progress.stop()
     assert finished is not None and started is not None

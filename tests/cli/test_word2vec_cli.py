@@ -1,0 +1,132 @@
+"""``seq-explorer word2vec train``: a small run end to end, its files, and every error path (one line, exit != 0)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from explorer.cli import main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    rng = np.random.default_rng(0)
+    a = [f"a{i}" for i in range(6)]
+    b = [f"b{i}" for i in range(6)]
+    paragraphs = [" ".join(rng.choice(a if rng.random() < 0.5 else b, 10)) for _ in range(600)]
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    return path
+
+
+def _train(corpus, out, *extra):
+    return ["word2vec", "train", "--corpus", str(corpus), "--out", str(out), "--dim", "10", "--window", "3",
+            "--min-count", "1", "--sample", "0", "--epochs", "2", "--workers", "1", *extra]
+
+
+def test_train_json_writes_vectors_that_the_query_commands_read(corpus, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(_train(corpus, out, "--json", "--format", "text")) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["reason"] == "completed" and summary["vocab_size"] == 12 and len(summary["epoch_losses"]) == 2
+    assert (out / "vectors.safetensors").is_file() and (out / "vocab.json").is_file()
+    assert (out / "vectors.txt").read_text().startswith("12 10\n")
+    settings = json.loads((out / "training.json").read_text())["settings"]
+    assert settings["model"] == "skipgram" and settings["dim"] == 10
+    assert main(["neighbors", "a0", "--embeddings", str(out), "--topn", "3", "--json"]) == 0
+    near = json.loads(capsys.readouterr().out)
+    assert all(item["word"].startswith("a") for item in near)
+
+
+def test_train_with_progress_bar_cbow_hierarchical(corpus, tmp_path, capsys):
+    out = tmp_path / "cbow"
+    assert main(_train(corpus, out, "--model", "cbow", "--loss", "hierarchical", "--watch", "a0")) == 0
+    captured = capsys.readouterr()
+    assert "vectors of size 10" in captured.out
+    assert "epoch 2/2" in captured.err and "words/s" in captured.err
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--model", "sg"], "model must be one of skipgram, cbow, got 'sg'"),
+        (["--loss", "nce"], "loss must be one of negative, hierarchical, softmax"),
+        (["--dim", "0"], "dim must be an integer >= 1, got 0"),
+        (["--epochs", "1.5"], "--epochs must be an integer, got '1.5'"),
+        (["--sample", "lots"], "--sample must be a number, got 'lots'"),
+        (["--device", "tpu"], "device must be auto, cpu or cuda"),
+        (["--format", "xml"], "--format must be none, text or binary"),
+        (["--min-count", "100000"], "min_count=100000 removes every word"),
+    ],
+)
+def test_bad_values_are_one_line_errors(corpus, tmp_path, capsys, flags, message):
+    assert main(_train(corpus, tmp_path / "x", *flags)) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err and err.startswith("seq-explorer: error:")
+
+
+def test_bad_corpus_files(tmp_path, capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(("word " * 50 + "café\n").encode("latin-1"))
+    for path, message in [(tmp_path / "missing.txt", "does not exist"), (empty, "is empty"), (latin, "not UTF-8"),
+                          (tmp_path, "is not a file")]:
+        assert main(["word2vec", "train", "--corpus", str(path), "--out", str(tmp_path / "o")]) == 1
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and message in err, err
+
+
+def test_out_is_a_file(corpus, tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert main(_train(corpus, target)) == 1
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_unknown_flag_and_missing_subcommand_exit_nonzero(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["word2vec", "train", "--bogus"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["word2vec"])
+    assert exc.value.code == 2
+
+
+def test_subprocess_help_and_error():
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    run = subprocess.run([sys.executable, "-m", "explorer", "word2vec", "train", "--help"], capture_output=True,
+                         text=True, cwd=ROOT, env=env, timeout=120)
+    assert run.returncode == 0 and "--negative" in run.stdout and "hierarchical" in run.stdout
+    run = subprocess.run([sys.executable, "-m", "explorer", "word2vec", "train", "--window", "-2"],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert run.returncode == 1 and run.stderr.strip() == "seq-explorer: error: window must be an integer >= 1, got -2"
+
+
+def test_ctrl_c_saves_what_exists_and_exits_130(corpus, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text((corpus.read_text() + "\n\n") * 4)
+    out = tmp_path / "stopped"
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "explorer", *_train(big, out, "--epochs", "500")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    deadline = time.time() + 90
+    for line in proc.stderr:  # wait until training has started (the handler is installed by then)
+        if "epoch 1/500" in line or time.time() > deadline:
+            break
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "stopped early" in stdout
+    summary = json.loads((out / "training.json").read_text())
+    assert summary["reason"] == "stopped" and 0 < summary["words_done"] < 500 * 24000
+    assert (out / "vectors.safetensors").is_file()
