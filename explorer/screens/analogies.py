@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Input, ProgressBar, Static
@@ -32,8 +32,7 @@ from explorer.widgets.embedding_store import VectorsLoaded, describe_vectors, lo
 RESTRICT_VOCAB = 30_000
 HINTS = ("[b]try[/b]  paris : france :: rome : ?\n"
          "     walk : walked :: swim\n"
-         "     king - man + woman  ·  frog\n"
-         "[b]keys[/b] ^o method ^t query words ^g vectors")
+         "     king - man + woman  ·  frog")
 
 
 class AnalogiesScreen(ExplorerScreen):
@@ -104,7 +103,7 @@ class AnalogiesScreen(ExplorerScreen):
                                  f"{RESTRICT_VOCAB:,}).", id="analogies-eval-info", classes="analogies-info")
                     yield ProgressBar(total=None, id="analogies-eval-progress", show_eta=True, classes="hidden")
                     yield DataTable(id="analogies-eval-table", cursor_type="row", zebra_stripes=True)
-                with Vertical(id="analogies-debias"):
+                with VerticalScroll(id="analogies-debias"):
                     yield Static("", id="analogies-debias-info", classes="analogies-info", markup=False)
                     yield DebiasBars(id="analogies-debias-bars")
 
@@ -213,6 +212,7 @@ class AnalogiesScreen(ExplorerScreen):
             self.post_message(EngineEvent(event, "analogies.query"))
 
     def _show_answer(self, answer: QueryAnswered) -> None:
+        self.query_one("#analogies-hints").add_class("hidden")  # the answers need the room now
         self._say(answer.title)
         self.query_one("#analogies-note", Static).update(answer.note)
         self.query_one("#analogies-answers", CosineBars).show(

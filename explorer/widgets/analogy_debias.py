@@ -73,7 +73,9 @@ class DebiasBars(Widget):
     def render(self) -> Text:
         if not self.rows:
             return Text("no debias data", style="dim")
-        width = max(self.content_size.width, 40)
+        width = self.content_size.width
+        if width < 56:
+            return self._render_narrow(max(width, 24))
         word_w = min(max(len(r.word) for r in self.rows), 14)
         column = (width - word_w - 2) // 2
         half = max((column - 8) // 2, 2)
@@ -93,6 +95,29 @@ class DebiasBars(Widget):
                 text.append(right, style=colour)
                 shown = 0.0 if abs(value) < 5e-3 else value  # no "-0.00"
                 text.append(f"{shown:+6.2f} " if shown else "  0.00 ", style="dim" if not shown else None)
+            if i < len(self.rows) - 1:
+                text.append("\n")
+        return text
+
+    def _render_narrow(self, width: int) -> Text:
+        """One line per word: the 'before' bar, then ``before → after`` as numbers."""
+        word_w = min(max(len(r.word) for r in self.rows), 12)
+        half = max((width - word_w - 2 - 1 - 17) // 2, 2)  # 2 spare cells for a scrollbar
+        scale = max(max(abs(r.before), abs(r.after)) for r in self.rows) or 1.0
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if self.title:
+            text.append(self.title + "\n", style="bold")
+        text.append(" " * (word_w + 2) + "before".center(2 * half + 1) + " → after\n", style="dim")
+        for i, row in enumerate(self.rows):
+            colour = "magenta" if row.kind == "pair" else "cyan"
+            text.append(row.word[:word_w].ljust(word_w) + "  ", style="bold" if row.kind == "pair" else None)
+            left, right = diverging(row.before, scale, half)
+            text.append(left, style=colour)
+            text.append("│", style="dim")
+            text.append(right, style=colour)
+            after = 0.0 if abs(row.after) < 5e-3 else row.after
+            text.append(f" {row.before:+.2f} → ")
+            text.append(f"{after:+.2f}" if after else " 0.00", style="bold")
             if i < len(self.rows) - 1:
                 text.append("\n")
         return text

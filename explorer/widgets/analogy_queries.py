@@ -72,6 +72,8 @@ def answer_query(wv: Any, query: Query, *, text: str = "", method: Literal["add"
                     f"✗ {expected} ranks #{ranks[0]}" if ranks else f"✗ {expected} is not in the top {topn}")
             note += f"  ({METHOD_NAMES[method]}, query words {excl})"
         title = f"{a} : {b} :: {c} : ?"
+        if isinstance(query, Arithmetic):
+            title = f"{c} − {a} + {b}  ≡  " + title
         if method == "mul":
             title += "   argmax cos′(w,b)·cos′(w,c) / (cos′(w,a) + ε)"
             label = "3CosMul"

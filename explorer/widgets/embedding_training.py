@@ -40,6 +40,17 @@ class TrainingRejected:
 
 
 @dataclass(frozen=True)
+class TrainingPreparing:
+    """The configuration is valid and the engine imported; the corpus is being read next.
+
+    Yielded at once so that :data:`explorer.runs.IMPORT_LOCK` (held until a run's first event)
+    is not held while a big corpus is scanned.
+    """
+
+    description: str
+
+
+@dataclass(frozen=True)
 class Projected:
     """2-D coordinates of ``words`` (``groups[i]`` colours word i) by ``method``."""
 
@@ -110,6 +121,8 @@ def training_factory(form: TrainingForm, device: str = "auto", **extra: Any):
             return
         from engine.embeddings.word2vec import train_word2vec
 
+        describe = getattr(config, "describe", None)
+        yield TrainingPreparing(describe() if callable(describe) else str(config.corpus))
         yield from train_word2vec(config, stop)
 
     return factory
