@@ -26,7 +26,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import RunHandle, start_run
@@ -60,6 +60,7 @@ class GradientsScreen(ExplorerScreen):
     GradientsScreen #gradients-tabs { height: 1fr; }
     GradientsScreen .gradients-info { height: auto; padding: 0 1; }
     GradientsScreen #gradients-ribbon { padding: 0 1; }
+    GradientsScreen #ribbon-text { margin: 0 1; width: 1fr; }
     GradientsScreen #race-table { height: auto; padding: 0 1; }
     GradientsScreen #race-chart { height: 1fr; }
     GradientsScreen #explode-loss { height: 1fr; }
@@ -74,6 +75,10 @@ class GradientsScreen(ExplorerScreen):
         Binding("plus,equals_sign", "longer", "d+", id="gradients.longer",
                 tooltip="Longer gap between subject and verb (2, 5, 10, 20, 40, 80)"),
         Binding("minus", "shorter", "d−", id="gradients.shorter", tooltip="Shorter gap between subject and verb"),
+        Binding("l", "text", "LM text", id="gradients.text",
+                tooltip="Type a text: ribbons of the language models (the --checkpoint, or the bundled ones) on it"),
+        Binding("escape", "unfocus", "Leave text", id="gradients.unfocus", show=False,
+                tooltip="Leave the text box so the keys work again"),
         Binding("t", "train", "Race", id="gradients.train",
                 tooltip="Train RNN, GRU (both forms) and LSTM of equal size on the agreement task at distance d"),
         Binding("e", "explode", "Explode", id="gradients.explode",
@@ -91,6 +96,7 @@ class GradientsScreen(ExplorerScreen):
     def __init__(self) -> None:
         super().__init__()
         self.example_seed = 0
+        self.ribbon_source = "agreement"
         self.handles: dict[str, RunHandle] = {}
         self.race_rows: dict[str, dict] = {}
         self.race_step = 0
@@ -105,6 +111,8 @@ class GradientsScreen(ExplorerScreen):
             with TabPane("Through time", id="tab-ribbon"):
                 with Vertical():
                     yield Static("", id="ribbon-info", classes="gradients-info")
+                    yield Input(placeholder="l: type a text, Enter: ribbons of the language models on it",
+                                id="ribbon-text", compact=True)
                     yield GradientRibbon(id="gradients-ribbon",
                                          empty_text="press g to compute the gradients through time")
                     yield Static(
@@ -159,7 +167,44 @@ class GradientsScreen(ExplorerScreen):
             return example_profiles(distance, RIBBON_CELLS, example_seed=seed, init_seed=0, stop=stop)
 
         self.query_one(GradientRibbon).set_rows([], ())
+        self.ribbon_source = "agreement"
         self._show_ribbon_info("fresh (untrained) models, hidden 16 each")
+        self.handles[GROUP_RIBBON] = start_run(self, factory, group=GROUP_RIBBON)
+
+    def action_text(self) -> None:
+        self._tab("tab-ribbon")
+        self.query_one("#ribbon-text", Input).focus()
+
+    def action_unfocus(self) -> None:
+        self.set_focus(None)
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        if message.input.id != "ribbon-text":
+            return
+        message.stop()
+        self.show_text_ribbons(message.value)
+
+    def show_text_ribbons(self, text: str) -> None:
+        """Ribbons of the language models (``--checkpoint``, else the bundled ones) on ``text``."""
+        chosen = self.options.get("checkpoint")
+        names = (chosen,) if chosen else ("dinos-lstm", "dinos-gru")
+
+        def factory(stop: threading.Event):
+            from engine.gradients.lm_text import lm_gradients
+            from engine.lm import BUNDLED_CHECKPOINTS, default_checkpoint, load_language_model
+
+            def events():
+                for name in names:
+                    if stop.is_set():
+                        return
+                    path = default_checkpoint(name) if name in BUNDLED_CHECKPOINTS else name
+                    yield lm_gradients(load_language_model(path), text)
+
+            return events()
+
+        self.query_one(GradientRibbon).set_rows([], ())
+        self.ribbon_source = "text"
+        self._show_ribbon_info(f"language models ({', '.join(str(n) for n in names)}); loss = the last token")
         self.handles[GROUP_RIBBON] = start_run(self, factory, group=GROUP_RIBBON)
 
     def action_next_example(self) -> None:
@@ -285,18 +330,27 @@ class GradientsScreen(ExplorerScreen):
         ribbon.upsert(RibbonRow(f"{event.cell} a ({event.method})", top.a, note), event.tokens)
         if top.c is not None:
             ribbon.upsert(RibbonRow(f"{event.cell} c", top.c, "memory"), event.tokens)
-        ribbon.title = (f"trained models, step {self.race_step}" if trained else "fresh models")
-        self._show_ribbon_info(("models of the race at step " + str(self.race_step)) if trained
-                               else "fresh (untrained) models, hidden 16 each", event.tokens)
+        if trained:
+            self.ribbon_source = "agreement"
+            ribbon.title = f"trained models, step {self.race_step}"
+            self._show_ribbon_info(f"models of the race at step {self.race_step}", event.tokens)
+        elif self.ribbon_source == "text":
+            ribbon.title = "language models"
+            self._show_ribbon_info("language models; loss = −log P(last token)", event.tokens)
+        else:
+            ribbon.title = "fresh models"
+            self._show_ribbon_info("fresh (untrained) models, hidden 16 each", event.tokens)
 
     def _show_ribbon_info(self, what: str, tokens: tuple[str, ...] = ()) -> None:
         text = " ".join(tokens) if tokens else "…"
-        if tokens:
+        if tokens and self.ribbon_source == "text":
+            text = " ".join(tokens) + " [b]→ last token[/]"
+        elif tokens:
             words = list(tokens)
             words[1] = f"[b u]{words[1]}[/]"
             text = " ".join(words) + " [b]→ was/were?[/]"
         self.query_one("#ribbon-info", Static).update(
-            f"d = [b]{self.distance}[/] (+/− to change, n next sentence)   {what}\n{text}")
+            f"d = [b]{self.distance}[/] (+/− change d, n next sentence, l a text)   {what}\n{text}")
 
     def _show_race_table(self, finished: bool = False) -> None:
         lines = [f"agreement race at d = [b]{self.distance}[/]   step {self.race_step}/{self.race_total or '–'}"

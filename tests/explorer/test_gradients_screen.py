@@ -28,8 +28,8 @@ SIZE = (110, 34)
 TOKENS = ("the", "cats", "which", "already", "ate", "the", "old", "fish", "yesterday", "quickly")
 
 
-def make_test_app():
-    app = make_app(screen="gradients", preload_torch=False, options={"autoload": False})
+def make_test_app(checkpoint: str | None = None):
+    app = make_app(screen="gradients", checkpoint=checkpoint, preload_torch=False, options={"autoload": False})
     app.device_name = "cpu"
     return app
 
@@ -172,6 +172,23 @@ async def test_g_computes_real_ribbons_and_plus_lengthens_the_gap():
         assert app.screen.distance == 40 and len(ribbon.tokens) == 42
 
 
+async def test_text_box_gives_language_model_ribbons(tiny_checkpoint):
+    app = make_test_app(tiny_checkpoint)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("l")
+        assert app.focused is not None and app.focused.id == "ribbon-text"
+        await pilot.press(*"stegosaurus", "enter")
+        await settle(app, pilot)
+        ribbon = app.screen.query_one(GradientRibbon)
+        assert [r.label for r in ribbon.rows] == ["lstm a (bptt)", "lstm c"]
+        assert ribbon.tokens == ("·", *"stegosauru")
+        await pilot.press("escape")
+        assert app.focused is None
+        await pilot.press("m")  # keys act on the screen again
+        assert app.screen.clip_mode == "none"
+
+
 async def test_race_runs_through_start_run_and_stop_dims(monkeypatch):
     import engine.gradients.agreement_training as training
 
@@ -260,3 +277,16 @@ def test_snapshot_exploding(snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_test_app(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_snapshot_race_at_80x24(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot.app, pilot)
+        screen = pilot.app.screen
+        screen.query_one("#gradients-tabs").active = "tab-race"
+        screen.query_one("#race-chart", LineChart).set_threshold(0.5)
+        feed(screen, race_events(), "gradients.race")
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(make_test_app(), run_before=run_before, terminal_size=(80, 24))
