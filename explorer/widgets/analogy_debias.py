@@ -2,9 +2,9 @@
 
 ::
 
-    word           before                        after
-    receptionist         │██████▌  +0.33              │        +0.00
-    grandmother          │████▏    +0.21              │███▏    +0.16
+    word            before       after
+    receptionist      │███▌        │        +0.33 →  0.00
+    grandmother       │██▏         │█▊      +0.21 → +0.16
 
 Bars diverge from a centre line (negative to the left, positive to the right),
 all on one scale so before and after compare at a glance. Neutral words should
@@ -71,20 +71,18 @@ class DebiasBars(Widget):
         return len(self.rows) + 2 if self.rows else 1
 
     def render(self) -> Text:
+        """One line per word: the 'before' and 'after' bars on one scale, then ``before → after``."""
         if not self.rows:
             return Text("no debias data", style="dim")
-        width = self.content_size.width
-        if width < 56:
-            return self._render_narrow(max(width, 24))
-        word_w = min(max(len(r.word) for r in self.rows), 14)
-        column = (width - word_w - 2) // 2
-        half = max((column - 8) // 2, 2)
+        width = max(self.content_size.width, 30)
+        word_w = min(max(len(r.word) for r in self.rows), 12)
+        half = max((width - word_w - 2 - 4 - 16) // 4, 2)  # 2 spare cells for a scrollbar
         scale = max(max(abs(r.before), abs(r.after)) for r in self.rows) or 1.0
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.title:
             text.append(self.title + "\n", style="bold")
-        text.append(" " * (word_w + 2) + "before".center(2 * half + 1) + " " * 7
-                    + "after".center(2 * half + 1) + "\n", style="dim")
+        text.append(" " * (word_w + 2) + "before".center(2 * half + 1) + " " + "after".center(2 * half + 1)
+                    + "\n", style="dim")
         for i, row in enumerate(self.rows):
             colour = "magenta" if row.kind == "pair" else "cyan"
             text.append(row.word[:word_w].ljust(word_w) + "  ", style="bold" if row.kind == "pair" else None)
@@ -92,31 +90,9 @@ class DebiasBars(Widget):
                 left, right = diverging(value, scale, half)
                 text.append(left, style=colour)
                 text.append("│", style="dim")
-                text.append(right, style=colour)
-                shown = 0.0 if abs(value) < 5e-3 else value  # no "-0.00"
-                text.append(f"{shown:+6.2f} " if shown else "  0.00 ", style="dim" if not shown else None)
-            if i < len(self.rows) - 1:
-                text.append("\n")
-        return text
-
-    def _render_narrow(self, width: int) -> Text:
-        """One line per word: the 'before' bar, then ``before → after`` as numbers."""
-        word_w = min(max(len(r.word) for r in self.rows), 12)
-        half = max((width - word_w - 2 - 1 - 17) // 2, 2)  # 2 spare cells for a scrollbar
-        scale = max(max(abs(r.before), abs(r.after)) for r in self.rows) or 1.0
-        text = Text(no_wrap=True, overflow="ellipsis")
-        if self.title:
-            text.append(self.title + "\n", style="bold")
-        text.append(" " * (word_w + 2) + "before".center(2 * half + 1) + " → after\n", style="dim")
-        for i, row in enumerate(self.rows):
-            colour = "magenta" if row.kind == "pair" else "cyan"
-            text.append(row.word[:word_w].ljust(word_w) + "  ", style="bold" if row.kind == "pair" else None)
-            left, right = diverging(row.before, scale, half)
-            text.append(left, style=colour)
-            text.append("│", style="dim")
-            text.append(right, style=colour)
-            after = 0.0 if abs(row.after) < 5e-3 else row.after
-            text.append(f" {row.before:+.2f} → ")
+                text.append(right + " ", style=colour)
+            after = 0.0 if abs(row.after) < 5e-3 else row.after  # no "-0.00"
+            text.append(f"{row.before:+.2f} → ")
             text.append(f"{after:+.2f}" if after else " 0.00", style="bold")
             if i < len(self.rows) - 1:
                 text.append("\n")

@@ -275,3 +275,30 @@ async def test_real_glove_answers_queen():
         rows = answers(app)
         assert rows[0][0] == "queen"
         assert rows[0][1] == pytest.approx(0.8524, abs=1e-3)
+
+
+@run_async
+async def test_debias_view_shows_projections_before_and_after():
+    from explorer.widgets.analogy_debias import DebiasBars
+
+    wv = tiny_vectors()
+    app = make_test_app(wv)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+b")
+        await settle(app, pilot)
+        rows = {r.word: r for r in app.screen.query_one(DebiasBars).rows}
+        assert set(rows) == {"nurse", "doctor", "actor", "actress"}  # the others are not in the tiny vocabulary
+        # g by the paper's recipe in numpy: first principal component of the centred definitional pairs
+        pairs = [("woman", "man"), ("she", "he"), ("girl", "boy"), ("mother", "father")]
+        unit = {w: wv.vector(w) / np.linalg.norm(wv.vector(w)) for w in wv.words}
+        centred = np.vstack([[unit[a] - (unit[a] + unit[b]) / 2, unit[b] - (unit[a] + unit[b]) / 2] for a, b in pairs])
+        g = np.linalg.svd(centred, full_matrices=False)[2][0]
+        g = g if np.dot(unit["woman"] - unit["man"], g) > 0 else -g
+        for word in ("nurse", "doctor"):
+            assert rows[word].before == pytest.approx(float(unit[word] @ g), abs=1e-5)
+            assert rows[word].after == pytest.approx(0.0, abs=1e-6)  # neutralized
+        assert rows["actor"].before == pytest.approx(float(unit["actor"] @ g), abs=1e-5)
+        assert rows["actor"].after == pytest.approx(-rows["actress"].after, abs=1e-6)  # equalized: symmetric
+        assert rows["actress"].kind == "pair" and rows["nurse"].kind == "neutral"
+        assert "Not in the vocabulary: receptionist" in str(app.screen.query_one("#analogies-debias-info").render())
