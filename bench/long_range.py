@@ -13,6 +13,22 @@ import sys
 import time
 
 
+LETTERS = {"rnn": "R", "gru": "G", "gru-course": "C", "lstm": "L"}
+
+
+def text_plot(means: dict[tuple[str, int], float], cells, distances) -> str:
+    """Accuracy (rows, 1.0 at the top, 0.5 = chance) against d (columns); one letter per cell."""
+    lines = ["accuracy   " + "".join(f"{'d=' + str(d):^8}" for d in distances)]
+    for level in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4):
+        row = f"{level:4.1f} ┤    "
+        for d in distances:
+            here = "".join(LETTERS.get(c, c[0].upper()) for c in cells if abs(means[(c, d)] - level) < 0.05)
+            row += f"{here or ('·' if level != 0.5 else '-'):^8}"
+        lines.append(row)
+    lines.append("      " + "; ".join(f"{LETTERS.get(c, c[0].upper())} = {c}" for c in cells) + "; 0.5 = chance")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.long_range", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="d ∈ {5, 20, 80}, 1 seed, 150 steps (< 2 minutes)")
@@ -62,10 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     print("ratio to lstm (same run)")
     for c in cells:
         print(f"{c:12}" + "".join(f"{np.mean(table[(c, d)]) / max(np.mean(table[('lstm', d)]), 1e-9):14.2f}" for d in distances))
-    print("plot (accuracy, 0.5 = chance):")
-    for c in cells:
-        bars = " ".join(f"d{d}:" + "█" * int(round((np.mean(table[(c, d)]) - 0.5) * 20)).ljust(10, "·") for d in distances)
-        print(f"  {c:11} {bars}")
+    print(text_plot({k: float(np.mean(v)) for k, v in table.items()}, cells, distances))
     print(f"total {time.perf_counter() - t0:.0f} s")
     return 0
 
