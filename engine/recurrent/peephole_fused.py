@@ -41,6 +41,7 @@ class PeepholeLSTMSequence(torch.autograd.Function):
         p_u, p_f, p_o = peephole.unbind(0)
         a, c = a0, c0
         As, Cs, Us, Fs, Gs, Os, TCs = [], [], [], [], [], [], []
+        keep = any(ctx.needs_input_grad)
         for xw_t in xw.unbind(1):
             gi, gf, gg, go = torch.addmm(xw_t, a, w_t).chunk(4, 1)
             u = torch.sigmoid(torch.addcmul(gi, p_u, c))  # Γu reads c⟨t−1⟩
@@ -50,10 +51,14 @@ class PeepholeLSTMSequence(torch.autograd.Function):
             o = torch.sigmoid(torch.addcmul(go, p_o, c))  # Γo reads c⟨t⟩
             tc = torch.tanh(c)
             a = o * tc
-            for lst, v in ((As, a), (Cs, c), (Us, u), (Fs, f), (Gs, g), (Os, o), (TCs, tc)):
-                lst.append(v)
+            As.append(a)
+            Cs.append(c)
+            if keep:
+                for lst, v in ((Us, u), (Fs, f), (Gs, g), (Os, o), (TCs, tc)):
+                    lst.append(v)
         A, C = torch.stack(As), torch.stack(Cs)  # (T, B, H): step t is contiguous
-        ctx.save_for_backward(a0, c0, weight_hh, peephole, A, C, *(torch.stack(v) for v in (Us, Fs, Gs, Os, TCs)))
+        if keep:  # keep the gates for backward only when it can happen
+            ctx.save_for_backward(a0, c0, weight_hh, peephole, A, C, *(torch.stack(v) for v in (Us, Fs, Gs, Os, TCs)))
         return A.transpose(0, 1), C.transpose(0, 1)  # (B, T, H) views
 
     @staticmethod

@@ -27,6 +27,7 @@ def reference_sequence(kind, x, state, p, nonlinearity, reverse):
 @pytest.mark.parametrize("torchscript", [False, True])
 def test_loop_outputs_and_gradients_equal_the_step_definition(kind, reverse, torchscript, monkeypatch):
     monkeypatch.setattr(loops, "USE_TORCHSCRIPT", torchscript)
+    monkeypatch.setattr(loops, "USE_TORCHSCRIPT_WITHOUT_GRAD", torchscript)
     torch.manual_seed(0)
     nonlinearity = "relu" if kind == "rnn" and reverse else "tanh"
     rec = Recurrent(kind, 3, 4, nonlinearity=nonlinearity).double()
@@ -43,6 +44,11 @@ def test_loop_outputs_and_gradients_equal_the_step_definition(kind, reverse, tor
     if lstm:
         torch.testing.assert_close(got_state[1], want_state[1], atol=1e-12, rtol=0)
         torch.testing.assert_close(c_seq[:, 0 if reverse else -1], want_state[1], atol=1e-12, rtol=0)
+    with torch.no_grad():  # the inference path (TorchScript by default) gives the same numbers
+        got_ng, _, _ = loops.run_sequence(
+            kind, x, s0, p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"], p.get("peephole"), nonlinearity, reverse=reverse
+        )
+    torch.testing.assert_close(got_ng, want.detach(), atol=1e-12, rtol=0)
     w = torch.randn_like(want)
     g_want = torch.autograd.grad((want * w).sum(), list(p.values()))
     got2, _, _ = loops.run_sequence(

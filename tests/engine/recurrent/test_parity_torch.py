@@ -113,3 +113,18 @@ def test_recording_leaves_the_outputs_of_loop_kinds_unchanged(kind):
         tuple(fast_state) if rec.has_memory_cell else fast_state,
         tuple(slow_state) if rec.has_memory_cell else slow_state,
     ) <= 1e-12
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("kind", ["rnn", "gru", "gru-course", "gru-simple", "lstm", "lstm-peephole"])
+def test_cuda_matches_cpu(kind):
+    torch.manual_seed(6)
+    rec = Recurrent(kind, 3, 5, num_layers=2, bidirectional=True).double()
+    x = torch.randn(2, 6, 3, dtype=torch.float64)
+    want, _, want_trace = rec(x, record=True)
+    rec_gpu = rec.to("cuda")
+    for record in (False, True):
+        got, _, trace = rec_gpu(x.to("cuda"), record=record)
+        assert got.device.type == "cuda"
+        assert _max_diff(got.cpu(), want) <= 1e-10
+    assert abs(trace.layer(2, "backward").a - want_trace.layer(2, "backward").a).max() <= 1e-10
