@@ -18,7 +18,10 @@ from torch import Tensor
 from engine.errors import InputError
 from engine.recurrent.cells import (
     CHUNKS,
+    EQUATIONS,
     FUSED_KINDS,
+    GATES,
+    VARIANT_NOTES,
     RecurrentCell,
     State,
     check_kind,
@@ -120,6 +123,21 @@ class Recurrent(torch.nn.Module):
             self.cell(layer, d) for layer in range(1, self.num_layers + 1) for d in DIRECTIONS[: self.num_directions]
         )
 
+    @property
+    def gates(self) -> tuple[str, ...]:
+        """The gate names this kind records (a subset of ``GATE_NAMES``)."""
+        return GATES[self.kind]
+
+    @property
+    def variant_note(self) -> str:
+        """One line for the UI on how this variant differs (see ``RecurrentCell.variant_note``)."""
+        return VARIANT_NOTES[self.kind]
+
+    @property
+    def equations(self) -> tuple[str, ...]:
+        """The course-notation equations of one layer's cell."""
+        return EQUATIONS[self.kind]
+
     def extra_repr(self) -> str:
         s = f"{self.kind!r}, {self.input_size}, {self.hidden_size}, num_layers={self.num_layers}"
         if self.bidirectional:
@@ -136,6 +154,9 @@ class Recurrent(torch.nn.Module):
             raise InputError(f"input must have shape (batch, time, {self.input_size}), got {shape}")
         if x.shape[1] == 0:
             raise InputError("input sequence is empty (time = 0); give at least one step")
+        dtype = self.weight_hh_l0.dtype
+        if x.dtype != dtype:
+            raise InputError(f"input dtype {x.dtype} does not match the model's {dtype}; convert with x.to({dtype})")
         if state is None:
             return None, None
         B = x.shape[0]

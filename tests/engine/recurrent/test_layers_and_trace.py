@@ -169,6 +169,19 @@ def test_bad_forward_input_raises_input_error(kind, record):
         rec(torch.zeros(2, 5, 3), wrong_kind_of_state, record=record)
 
 
+def test_input_dtype_must_match_the_model():
+    rec = Recurrent("gru", 3, 4)
+    with pytest.raises(InputError, match="torch.float64 does not match the model's torch.float32"):
+        rec(torch.zeros(1, 2, 3, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("kind", CELL_KINDS)
+def test_layer_describes_its_cell_for_the_app(kind):
+    rec = Recurrent(kind, 3, 4)
+    cell = rec.cell(1)
+    assert (rec.gates, rec.variant_note, rec.equations) == (cell.gates, cell.variant_note, cell.equations)
+
+
 def test_cell_view_bad_layer_or_direction():
     rec = Recurrent("rnn", 3, 4, num_layers=2)
     with pytest.raises(InputError, match=r"layer must be in 1..2, got 0"):
