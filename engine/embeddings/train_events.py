@@ -92,3 +92,7 @@ class Finished(Event):
     words_done: int
     elapsed_s: float
     final_loss: float | None = None
+    model: object = None
+    """The trained model where there is one beyond the vectors (the NPLM's ``NeuralLM``)."""
+    vocab: object = None
+    """Its :class:`~engine.embeddings.vocab.Vocab` (NPLM)."""
