@@ -278,6 +278,11 @@ class RecurrentCell(torch.nn.Module):
             )
         if state is None:
             state = self.initial_state(x_t.shape[0], x_t)
+        want = (x_t.shape[0], self.hidden_size)
+        parts = state if isinstance(state, (tuple, list)) else (state,)
+        if len(parts) != (2 if self.has_memory_cell else 1) or any(tuple(p.shape) != want for p in parts):
+            what = f"a pair (a, c), each of shape {want}" if self.has_memory_cell else f"one tensor a of shape {want}"
+            raise InputError(f"state for the {self.kind!r} cell must be {what}")
         xw = torch.addmm(self.bias_ih, x_t, self.weight_ih.t())  # (B, k·H)
         return cell_step(self.kind, xw, state, self.weight_hh, self.bias_hh, self.peephole, self.nonlinearity)
 

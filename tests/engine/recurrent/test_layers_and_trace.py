@@ -149,6 +149,10 @@ def test_bad_make_cell_arguments():
     cell = make_cell("gru", 3, 4)
     with pytest.raises(InputError, match=r"\(batch, 3\), got \(2, 5\)"):
         cell(torch.zeros(2, 5))
+    with pytest.raises(InputError, match=r"one tensor a of shape \(2, 4\)"):
+        cell(torch.zeros(2, 3), (torch.zeros(2, 4), torch.zeros(2, 4)))
+    with pytest.raises(InputError, match=r"a pair \(a, c\), each of shape \(2, 4\)"):
+        make_cell("lstm", 3, 4)(torch.zeros(2, 3), torch.zeros(2, 4))
 
 
 @pytest.mark.parametrize("kind", ["lstm", "gru-course"])
