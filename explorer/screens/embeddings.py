@@ -207,6 +207,10 @@ class EmbeddingsScreen(ExplorerScreen):
         watch = parse_watch(self.query_one("#embeddings-watch-words", Input).value)
         lookup = self.query_one("#embeddings-lookup-word", Input).value.strip() or None
         self._title_scatter()
+        store = store_for(self.app)
+        what = (f"trained word2vec ({store.trained_note})" if self.which == "trained"
+                else source_label(store.source, store.pretrained))
+        self.status(f"showing {what}: {describe_vectors(wv)}")
         start_run(self, projection_factory(wv, watch, self.projection, lookup), group="embeddings.project")
 
     def _form_message(self, text: str) -> None:
@@ -330,7 +334,7 @@ class EmbeddingsScreen(ExplorerScreen):
         store = store_for(self.app)
         store.trained = event.vectors
         reason = getattr(event, "reason", "completed")
-        store.trained_note = f"{describe_vectors(event.vectors)}, {reason}"
+        store.trained_note = str(reason)
         self.query_one("#embeddings-progress-line", Static).update(
             f"finished ({reason}): {describe_vectors(event.vectors)} · ctrl+g shows them · "
             "the Analogies screen (5) can query them with ctrl+g")

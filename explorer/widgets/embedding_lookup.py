@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -45,6 +44,8 @@ class LookupView:
 
 def lookup_view(wv: Any, word: str, rows: int = 6, cols: int = 5) -> LookupView:
     """Compute the view for ``word`` (raises the engine's UnknownWordError when unknown)."""
+    import numpy as np
+
     j, one_hot = wv.one_hot_lookup(word)
     vectors = wv.vectors  # (V, D): row w is e_w, i.e. column w of the course's E
     e_j_full = one_hot @ vectors  # (V,) @ (V, D) → (D,): e_j = E·O_j
