@@ -22,6 +22,7 @@ from engine.errors import CheckpointError, InputError
 from engine.events import Diverged, Evaluated, Event, Finished, Sampled, Saved, Started, Step
 from engine.lm.io import MODEL_KIND, model_from_checkpoint, save_language_model
 from engine.lm.model import LanguageModel, ModelConfig
+from engine.lm.optim import make_optimizer
 from engine.lm.sampling import sample
 from engine.text import EncodedCorpus, Vocab, build_vocab, encode_corpus, read_lines
 from engine.training import ADVICE, smoothed
@@ -136,11 +137,7 @@ class TrainingRun:
             model = LanguageModel(vocab, model_config, config=stored)
         model.known_lines = corpus.known_lines
         self.model = model.to(self.device)
-        params = [p for p in model.parameters()]
-        if cfg.optimizer == "adam":
-            self.opt: torch.optim.Optimizer = torch.optim.Adam(params, lr=cfg.lr)
-        else:
-            self.opt = torch.optim.SGD(params, lr=cfg.lr)
+        self.opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr)
         self.start_step, self.ema = 0, 0.0
         if ckpt is not None:
             self._restore(ckpt)
@@ -155,18 +152,10 @@ class TrainingRun:
         tr = ckpt.training
         if tr.get("optimizer") != self.cfg.optimizer:
             raise CheckpointError(f"{self.resume_from} was trained with {tr.get('optimizer')!r}; resume with the same --optimizer")
-        state: dict[int, dict[str, torch.Tensor]] = {}
-        for key, tensor in ckpt.training_tensors.items():
-            if key.startswith("optimizer."):
-                _, idx, name = key.split(".", 2)
-                state.setdefault(int(idx), {})[name] = tensor.to(self.device) if name != "step" else tensor
-        groups = tr["param_groups"]
-        for g in groups:
-            if "betas" in g:
-                g["betas"] = tuple(g["betas"])
-        self.opt.load_state_dict({"state": state, "param_groups": groups})
-        for g in self.opt.param_groups:
-            g["lr"] = self.cfg.lr
+        try:
+            self.opt.load_state_tensors(ckpt.training_tensors)
+        except InputError as exc:
+            raise CheckpointError(f"{self.resume_from}: {exc}") from None
         if "rng.torch" in ckpt.training_tensors:
             torch.set_rng_state(ckpt.training_tensors["rng.torch"])
         self.start_step = int(tr["step"])
@@ -185,15 +174,10 @@ class TrainingRun:
     # ------------------------------------------------------------------ saving
 
     def _save(self, step: int) -> Saved:
-        opt_state = self.opt.state_dict()
-        tensors: dict[str, torch.Tensor] = {"rng.torch": torch.get_rng_state()}
-        for idx, st in opt_state["state"].items():
-            for name, value in st.items():
-                tensors[f"optimizer.{idx}.{name}"] = value if torch.is_tensor(value) else torch.tensor(value)
-        groups = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items()} for g in opt_state["param_groups"]]
+        tensors = {"rng.torch": torch.get_rng_state(), **self.opt.state_tensors()}
         epoch, k = divmod(step, self.batches_per_epoch)
         training = {"step": step, "ema": self.ema, "epoch": epoch, "batch_in_epoch": k,
-                    "optimizer": self.cfg.optimizer, "param_groups": groups}
+                    "optimizer": self.cfg.optimizer}
         assert self.out is not None
         path = save_language_model(self.model, self.out, training=training, training_tensors=tensors)
         return Saved(step=step, path=str(path))
@@ -232,7 +216,7 @@ class TrainingRun:
             if not math.isfinite(last_loss):
                 yield from self._diverged(step, last_loss, "the loss became NaN" if math.isnan(last_loss) else "the loss became infinite", last_val, last_saved, t0)
                 return
-            self.opt.zero_grad(set_to_none=True)
+            self.opt.zero_grad()
             loss.backward()
             before, after, clipped = clip_gradients(params, cfg.clip, cfg.clip_threshold)
             if not math.isfinite(before):
@@ -248,7 +232,7 @@ class TrainingRun:
                 elapsed = now - t0
                 yield Step(
                     step=step, total_steps=cfg.steps, loss=last_loss, smoothed_loss=smoothed(self.ema, step, beta),
-                    grad_norm=before, grad_norm_clipped=after, clipped=clipped, lr=self.opt.param_groups[0]["lr"],
+                    grad_norm=before, grad_norm_clipped=after, clipped=clipped, lr=self.opt.lr,
                     tokens_per_s=window_tokens / max(now - last_report_t, 1e-9), elapsed_s=elapsed,
                     eta_s=elapsed / done * (cfg.steps - step), clip_threshold=cfg.clip_threshold if cfg.clip != "none" else None,
                     clip_mode=cfg.clip,
@@ -262,6 +246,9 @@ class TrainingRun:
             if cfg.sample_every and step % cfg.sample_every == 0:
                 yield Sampled(step=step, samples=tuple(self._samples(step)))
             if self.out is not None and step % cfg.checkpoint_every == 0 and step != cfg.steps:
+                if not self._finite_params():  # never overwrite the last good checkpoint with inf/NaN weights
+                    yield from self._diverged(step, float("nan"), "the weights became NaN or infinite", last_val, last_saved, t0)
+                    return
                 last_saved = self._save(step)
                 yield last_saved
         if pending is not None:  # a stop between reports: the last step done is reported all the same
@@ -269,7 +256,7 @@ class TrainingRun:
             now = time.perf_counter()
             yield Step(
                 step=s, total_steps=cfg.steps, loss=last_loss, smoothed_loss=smoothed(self.ema, s, beta),
-                grad_norm=before, grad_norm_clipped=after, clipped=clipped, lr=self.opt.param_groups[0]["lr"],
+                grad_norm=before, grad_norm_clipped=after, clipped=clipped, lr=self.opt.lr,
                 tokens_per_s=window_tokens / max(now - last_report_t, 1e-9), elapsed_s=now - t0, eta_s=0.0,
                 clip_threshold=cfg.clip_threshold if cfg.clip != "none" else None, clip_mode=cfg.clip,
             )
@@ -277,12 +264,18 @@ class TrainingRun:
             last_val = evaluate(model, corpus, device, cfg.max_eval_sequences)
             yield Evaluated(step=step, val_loss=last_val)
         if self.out is not None and step > 0:
+            if not self._finite_params():
+                yield from self._diverged(step, float("nan"), "the weights became NaN or infinite", last_val, last_saved, t0)
+                return
             last_saved = self._save(step)
             yield last_saved
         yield Finished(
             step=step, reason=reason, final_loss=None if math.isnan(last_loss) else last_loss, val_loss=last_val,
             elapsed_s=time.perf_counter() - t0, checkpoint=last_saved.path if last_saved else None,
         )
+
+    def _finite_params(self) -> bool:
+        return all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
 
     def _samples(self, step: int):
         return sample(self.model, n=self.cfg.n_samples, temperature=1.0, max_len=self.cfg.sample_max_len, seed=self.cfg.seed * 1_000_003 + step)

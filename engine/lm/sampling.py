@@ -9,6 +9,7 @@ Public API::
 Sampling runs the model one step at a time: ``x⟨1⟩ = 0``, then the prefix tokens (teacher forced),
 then ``x⟨t+1⟩ = y⟨t⟩`` with ``y⟨t⟩ ~ softmax(z⟨t⟩ / temperature)`` restricted to the ``top_k``
 likeliest tokens, until EOS or ``max_len`` new tokens. ``temperature <= 0`` takes the argmax.
+UNK is never sampled (its probability is shared out among the other tokens).
 For a model trained on running text ("stream" sequences) EOS is a line break and does not stop.
 A sample's ``in_training_set`` is True/False for name-like corpora (line sequences whose lines the
 loader knows), None otherwise.
@@ -22,7 +23,7 @@ import torch
 
 from engine.errors import InputError
 from engine.events import Sample
-from engine.text import EOS_ID
+from engine.text import EOS_ID, UNK_ID
 
 
 def prepare_text(model, text: str) -> str:
@@ -32,6 +33,8 @@ def prepare_text(model, text: str) -> str:
 
 def _pick(logits: torch.Tensor, temperature: float, top_k: int | None, gen: torch.Generator) -> torch.Tensor:
     """Next token ids (B,) from logits (B, V)."""
+    logits = logits.clone()
+    logits[:, UNK_ID] = float("-inf")  # never generate UNK: it is "some rare word", not text
     if temperature <= 0:
         return logits.argmax(dim=-1)
     z = logits / temperature

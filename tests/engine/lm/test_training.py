@@ -1,0 +1,152 @@
+"""Training events, stop, resume, determinism, divergence, clipping, data errors."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+
+from engine.errors import InputError
+from engine.events import Diverged, Evaluated, Finished, Sampled, Saved, Started, Step
+from engine.lm import load_language_model
+from engine.training import TrainConfig, smoothed, train
+
+from .conftest import tiny_config
+
+
+def run(config, stop=None, resume_from=None):
+    return list(train(config, stop or threading.Event(), resume_from))
+
+
+def steps(events):
+    return {e.step: e.loss for e in events if isinstance(e, Step)}
+
+
+def test_events_come_in_order_and_loss_falls(names_file):
+    events = run(tiny_config(names_file, steps=40, lr=0.03, eval_every=20, sample_every=20))
+    assert isinstance(events[0], Started) and isinstance(events[-1], Finished)
+    assert events[-1].reason == "completed" and events[-1].step == 40
+    losses = steps(events)
+    assert sorted(losses) == list(range(1, 41))  # report_every_steps=1 in tiny_config
+    assert sum(list(losses.values())[-5:]) < sum(list(losses.values())[:5])
+    evals = [e for e in events if isinstance(e, Evaluated)]
+    assert [e.step for e in evals] == [20, 40] and evals[-1].val_loss < math.log(18)
+    sampled = [e for e in events if isinstance(e, Sampled)]
+    assert len(sampled) == 2 and len(sampled[0].samples) == 2
+
+
+def test_smoothed_loss_is_bias_corrected(names_file):
+    events = run(tiny_config(names_file, steps=3))
+    s = [e for e in events if isinstance(e, Step)]
+    assert s[0].smoothed_loss == pytest.approx(s[0].loss)  # no start-up bias: m_1/(1-β) = L_1
+    ema = 0.0
+    for e in s:
+        ema = 0.98 * ema + 0.02 * e.loss
+    assert s[-1].smoothed_loss == pytest.approx(smoothed(ema, 3, 0.98))
+
+
+def test_event_rate_is_bounded_but_last_step_always_reported(names_file):
+    events = run(tiny_config(names_file, steps=15, report_every_steps=100, report_every_s=1000.0, eval_every=100, sample_every=0))
+    assert [e.step for e in events if isinstance(e, Step)] == [15]
+
+
+def test_same_seed_same_run(names_file):
+    a = steps(run(tiny_config(names_file, dropout=0.0)))
+    b = steps(run(tiny_config(names_file)))
+    c = steps(run(tiny_config(names_file, seed=1)))
+    assert a == b and a != c
+
+
+def test_stop_ends_within_one_step_and_saves(names_file, tmp_path):
+    stop = threading.Event()
+    seen = []
+    for event in train(tiny_config(names_file, steps=50, out=str(tmp_path / "run")), stop):
+        seen.append(event)
+        if isinstance(event, Step) and event.step == 3:
+            stop.set()
+    last_step = max(e.step for e in seen if isinstance(e, Step))
+    assert last_step == 3
+    assert isinstance(seen[-1], Finished) and seen[-1].reason == "stopped" and seen[-1].step == 3
+    assert any(isinstance(e, Saved) and e.step == 3 for e in seen)
+    assert load_language_model(tmp_path / "run")  # the checkpoint is complete
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru-simple"])
+def test_resume_reproduces_the_unbroken_run(names_file, tmp_path, cell):
+    cfg = tiny_config(names_file, cell=cell, steps=12, dropout=0.0, layers=2, eval_every=100, sample_every=0)
+    unbroken = steps(run(cfg))
+    stop = threading.Event()
+    out = tmp_path / "ckpt"
+    first = []
+    for event in train(TrainConfig(**{**cfg.to_json(), "out": str(out)}), stop):
+        first.append(event)
+        if isinstance(event, Step) and event.step == 5:
+            stop.set()
+    resumed = run(TrainConfig(**{**cfg.to_json(), "out": str(out)}), resume_from=out)
+    assert resumed[0].start_step == 5
+    got = steps(resumed)
+    assert sorted(got) == list(range(6, 13))
+    assert got == {k: v for k, v in unbroken.items() if k > 5}  # bit for bit on the CPU
+    lines = (out / "metrics.jsonl").read_text().splitlines()
+    assert sum('"Started"' in line for line in lines) == 2  # appended, not overwritten
+
+
+def test_resume_with_dropout_also_reproduces(names_file, tmp_path):
+    cfg = tiny_config(names_file, steps=8, dropout=0.3, layers=2, eval_every=100, sample_every=0, checkpoint_every=4)
+    unbroken = steps(run(cfg))
+    out = tmp_path / "d"
+    run(TrainConfig(**{**cfg.to_json(), "steps": 4, "out": str(out)}))
+    got = steps(run(TrainConfig(**{**cfg.to_json(), "out": str(out)}), resume_from=out))
+    assert got == {k: v for k, v in unbroken.items() if k > 4}
+
+
+def test_resume_refuses_another_shape(names_file, tmp_path):
+    out = tmp_path / "r"
+    run(tiny_config(names_file, steps=2, out=str(out)))
+    from engine.errors import CheckpointError
+
+    with pytest.raises(CheckpointError, match="resume with the same"):
+        run(tiny_config(names_file, steps=4, hidden=9, out=str(out)), resume_from=out)
+
+
+def test_divergence_ends_with_advice_and_keeps_last_good_checkpoint(names_file, tmp_path):
+    out = tmp_path / "div"
+    events = run(tiny_config(names_file, optimizer="sgd", lr=1e38, clip="none", checkpoint_every=1, out=str(out)))
+    div = [e for e in events if isinstance(e, Diverged)]
+    assert len(div) == 1 and "lower the learning rate" in div[0].advice
+    fin = events[-1]
+    assert isinstance(fin, Finished) and fin.reason == "diverged"
+    assert not any(isinstance(e, Saved) for e in events) or fin.checkpoint
+    if fin.checkpoint:
+        model = load_language_model(fin.checkpoint)
+        assert all(p.isfinite().all() for p in model.parameters())
+
+
+@pytest.mark.parametrize("mode", ["value", "norm"])
+def test_clipping(names_file, mode):
+    events = run(tiny_config(names_file, steps=3, clip=mode, clip_threshold=1e-3, sample_every=0))
+    s = [e for e in events if isinstance(e, Step)]
+    assert all(e.clipped and e.clip_mode == mode for e in s)
+    assert all(e.grad_norm_clipped < e.grad_norm for e in s)
+    if mode == "norm":
+        assert all(e.grad_norm_clipped == pytest.approx(1e-3, rel=1e-3) for e in s)
+
+
+def test_corpus_smaller_than_a_batch(tmp_path):
+    path = tmp_path / "small.txt"
+    path.write_text("abc\nabd\nabe\n")
+    with pytest.raises(InputError, match="fewer than one batch"):
+        run(tiny_config(path))
+
+
+def test_bad_config_values_name_the_value():
+    with pytest.raises(InputError, match="hidden must be a positive integer, got -3"):
+        TrainConfig(hidden=-3)
+    with pytest.raises(InputError, match="cell must be one of"):
+        TrainConfig(cell="lstmx")
+
+
+def test_default_config_is_the_demo():
+    cfg = TrainConfig()
+    assert (cfg.data, cfg.level, cfg.cell, cfg.hidden) == ("dinos", "char", "lstm", 50)
