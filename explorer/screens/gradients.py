@@ -43,6 +43,9 @@ CELL_STYLES = {"rnn": "bold red", "gru": "bold green", "gru-course": "bold yello
                "gru-simple": "magenta", "lstm-peephole": "blue"}
 MODE_STYLES = {"none": "bold red", "value": "bold yellow", "norm": "bold green"}
 
+RACE_GATE_BIAS = 5.0
+"""The remember-gate bias the race gives its gated cells (AgreementTrainConfig's default)."""
+
 GROUP_RIBBON = "gradients.ribbon"
 GROUP_RACE = "gradients.race"
 GROUP_EXPLODE = "gradients.explode"
@@ -75,6 +78,8 @@ class GradientsScreen(ExplorerScreen):
         Binding("plus,equals_sign", "longer", "d+", id="gradients.longer",
                 tooltip="Longer gap between subject and verb (2, 5, 10, 20, 40, 80)"),
         Binding("minus", "shorter", "d−", id="gradients.shorter", tooltip="Shorter gap between subject and verb"),
+        Binding("b", "gate_bias", "Gate bias", id="gradients.gate_bias",
+                tooltip="Fresh gated cells: torch.nn's initialisation, or gates biased to remember (as in the race)"),
         Binding("l", "text", "LM text", id="gradients.text",
                 tooltip="Type a text: ribbons of the language models (the --checkpoint, or the bundled ones) on it"),
         Binding("escape", "unfocus", "Leave text", id="gradients.unfocus", show=False,
@@ -89,6 +94,7 @@ class GradientsScreen(ExplorerScreen):
     ]
 
     distance: reactive[int] = reactive(20)
+    gate_bias: reactive[float] = reactive(0.0)
     racing: reactive[bool] = reactive(False, bindings=True)
     exploding: reactive[bool] = reactive(False, bindings=True)
     clip_mode: reactive[str] = reactive("norm")
@@ -159,17 +165,26 @@ class GradientsScreen(ExplorerScreen):
 
     def action_ribbons(self) -> None:
         self._tab("tab-ribbon")
-        distance, seed = self.distance, self.example_seed
+        distance, seed, bias = self.distance, self.example_seed, self.gate_bias
 
         def factory(stop: threading.Event):
             from engine.gradients.agreement_training import example_profiles
 
-            return example_profiles(distance, RIBBON_CELLS, example_seed=seed, init_seed=0, stop=stop)
+            return example_profiles(distance, RIBBON_CELLS, example_seed=seed, init_seed=0, gate_bias=bias, stop=stop)
 
         self.query_one(GradientRibbon).set_rows([], ())
         self.ribbon_source = "agreement"
-        self._show_ribbon_info("fresh (untrained) models, hidden 16 each")
+        self._show_ribbon_info(self._fresh_note())
         self.handles[GROUP_RIBBON] = start_run(self, factory, group=GROUP_RIBBON)
+
+    def action_gate_bias(self) -> None:
+        self.gate_bias = RACE_GATE_BIAS if self.gate_bias == 0.0 else 0.0
+        self.action_ribbons()
+
+    def _fresh_note(self) -> str:
+        if self.gate_bias:
+            return f"fresh models, hidden 16, gates biased to remember (b = {self.gate_bias:g}; b: torch init)"
+        return "fresh models, hidden 16, torch.nn init (b: bias the gates to remember, as the race does)"
 
     def action_text(self) -> None:
         self._tab("tab-ribbon")
@@ -232,7 +247,7 @@ class GradientsScreen(ExplorerScreen):
             from engine.gradients.agreement_training import AgreementTrainConfig, train_agreement
 
             config = AgreementTrainConfig(distance=distance, cells=RACE_CELLS, steps=steps, eval_every=10,
-                                          eval_size=128, profile=True)
+                                          eval_size=128, profile=True, gate_bias=RACE_GATE_BIAS)
             return train_agreement(config, stop)
 
         chart = self.query_one("#race-chart", LineChart)
@@ -338,8 +353,8 @@ class GradientsScreen(ExplorerScreen):
             ribbon.title = "language models"
             self._show_ribbon_info("language models; loss = −log P(last token)", event.tokens)
         else:
-            ribbon.title = "fresh models"
-            self._show_ribbon_info("fresh (untrained) models, hidden 16 each", event.tokens)
+            ribbon.title = "fresh models" + (f", gate bias {self.gate_bias:g}" if self.gate_bias else "")
+            self._show_ribbon_info(self._fresh_note(), event.tokens)
 
     def _show_ribbon_info(self, what: str, tokens: tuple[str, ...] = ()) -> None:
         text = " ".join(tokens) if tokens else "…"
@@ -350,7 +365,7 @@ class GradientsScreen(ExplorerScreen):
             words[1] = f"[b u]{words[1]}[/]"
             text = " ".join(words) + " [b]→ was/were?[/]"
         self.query_one("#ribbon-info", Static).update(
-            f"d = [b]{self.distance}[/] (+/− change d, n next sentence, l a text)   {what}\n{text}")
+            f"d = [b]{self.distance}[/] (+/− change d, n next sentence, l a text)\n{what}\n{text}")
 
     def _show_race_table(self, finished: bool = False) -> None:
         lines = [f"agreement race at d = [b]{self.distance}[/]   step {self.race_step}/{self.race_total or '–'}"

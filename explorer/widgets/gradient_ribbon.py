@@ -114,10 +114,10 @@ class RibbonRender:
 
     def _legend(self, lo: float, hi: float) -> Text:
         line = Text(f"{'‖∂L⟨T⟩/∂a⟨t⟩‖':<{LABEL_WIDTH}}", style="dim")
-        line.append(f"1e{lo:.0f} ")
+        line.append(f"1e{round(lo)} ")
         for i in range(16):
             line.append(" ", style=Style(bgcolor=sequential(lo + (hi - lo) * i / 15, lo, hi)))
-        line.append(f" 1e{hi:.0f}   (log scale; right: ‖da⟨1⟩‖/‖da⟨T⟩‖)")
+        line.append(f" 1e{round(hi)}   (log scale; right: ‖da⟨1⟩‖/‖da⟨T⟩‖)")
         return line
 
 

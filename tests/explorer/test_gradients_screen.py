@@ -170,6 +170,13 @@ async def test_g_computes_real_ribbons_and_plus_lengthens_the_gap():
         await pilot.press("plus")
         await settle(app, pilot)
         assert app.screen.distance == 40 and len(ribbon.tokens) == 42
+        lstm_c = ribbon.rows[3].values
+        await pilot.press("b")  # gates biased to remember: the LSTM's c path keeps the gradient
+        await settle(app, pilot)
+        assert app.screen.gate_bias == 5.0
+        biased_c = ribbon.rows[3].values
+        assert biased_c[1] / biased_c[-1] > 0.1 > 1e3 * lstm_c[1] / lstm_c[-1]
+        assert "gate bias 5" in ribbon.title
 
 
 async def test_text_box_gives_language_model_ribbons(tiny_checkpoint):
