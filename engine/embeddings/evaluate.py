@@ -51,7 +51,7 @@ TIE_TOLERANCE = 1e-5
 """Best and second-best scores closer than this are re-checked with gensim's arithmetic."""
 GENSIM_TOPN = 5
 """gensim's evaluate_word_analogies looks at the 5 best candidates."""
-_QUESTION_BATCH = 2048
+_QUESTION_BATCH = 4096
 _VOCAB_CHUNK = 8192
 _SCORE_BLOCK = 1 << 18  # elements of one (questions × words) score block (1 MiB of float32)
 
@@ -256,48 +256,60 @@ class _Solver:
 
     def answer(self, abc: np.ndarray, spelled: np.ndarray) -> np.ndarray:
         """Predicted row per question (−1 when there is no candidate), as gensim decides it."""
+        n = len(abc)
         words, pos = np.unique(abc, return_inverse=True)
         pos = pos.reshape(abc.shape)  # (n, 3): a, b, c as positions in `words`
         pairs, pair_of = np.unique(pos[:, 0] * len(words) + pos[:, 1], return_inverse=True)
         pair_a, pair_b = pairs // len(words), pairs % len(words)  # (P,) the distinct (a, b) offsets
         unit = (self.vectors[words] / self.norms[words][:, None]).astype(np.float32)  # (U, D)
-        n = len(abc)
-        best = np.full(n, -np.inf, dtype=np.float32)
-        second = np.full(n, -np.inf, dtype=np.float32)
-        arg = np.full(n, -1, dtype=np.int64)
+        # questions sharing an offset b − a side by side, so a block adds one offset row to each run
+        order = np.argsort(pair_of, kind="stable")
+        abc_s, pair_s, c_s = abc[order], pair_of[order], pos[order, 2]
+        starts = np.r_[0, np.flatnonzero(np.diff(pair_s)) + 1]
         block = max(1, _SCORE_BLOCK // _VOCAB_CHUNK)
+        blocks = []
+        for q0 in range(0, n, block):
+            q1 = min(q0 + block, n)
+            cuts = [q0, *starts[(starts > q0) & (starts < q1)].tolist(), q1]
+            blocks.append((q0, q1, [(a - q0, b - q0, int(pair_s[a])) for a, b in zip(cuts[:-1], cuts[1:])]))
+        chunks = range(0, self.rows, _VOCAB_CHUNK)
+        tops = np.empty((len(chunks), n), dtype=np.int64)  # per vocabulary chunk: best row,
+        top_scores = np.empty((len(chunks), n), dtype=np.float32)  # its score,
+        runners = np.empty((len(chunks), n), dtype=np.float32)  # and the chunk's second-best score
         ar = np.arange(block)
         buf = np.empty((block, _VOCAB_CHUNK), dtype=np.float32)
-        tmp = np.empty_like(buf)
-        for lo in range(0, self.rows, _VOCAB_CHUNK):
+        for k, lo in enumerate(chunks):
             hi = min(lo + _VOCAB_CHUNK, self.rows)
             width = hi - lo
             cos = unit @ self.vectors[lo:hi].T  # (U, C): cos(e_w, e_u) for the batch's words u
             cos /= self.norms[lo:hi]
-            offset = np.take(cos, pair_b, axis=0)  # (P, C): cos(w, b) − cos(w, a)
-            offset -= np.take(cos, pair_a, axis=0)
-            for q0 in range(0, n, block):
-                q1 = min(q0 + block, n)
+            offset = cos[pair_b]  # (P, C): cos(w, b) − cos(w, a)
+            offset -= cos[pair_a]
+            for q0, q1, runs in blocks:
                 m = q1 - q0
-                scores, extra = buf[:m, :width], tmp[:m, :width]
-                np.take(offset, pair_of[q0:q1], axis=0, out=scores)
-                np.take(cos, pos[q0:q1, 2], axis=0, out=extra)
-                scores += extra  # (m, C): cos(w, b) − cos(w, a) + cos(w, c)
-                for j in range(3):  # leave out the query rows that fall in this chunk
-                    r = abc[q0:q1, j] - lo
-                    inside = (r >= 0) & (r < width)
-                    scores[ar[:m][inside], r[inside]] = -np.inf
+                scores = buf[:m, :width]
+                np.take(cos, c_s[q0:q1], axis=0, out=scores, mode="clip")  # mode: no buffered copy
+                for r0, r1, p in runs:
+                    scores[r0:r1] += offset[p]  # (m, C): cos(w, b) − cos(w, a) + cos(w, c)
+                r = abc_s[q0:q1] - lo  # leave out the query rows that fall in this chunk
+                qi, qj = np.nonzero((r >= 0) & (r < width))
+                scores[qi, r[qi, qj]] = -np.inf
                 top = scores.argmax(axis=1)
-                top_score = scores[ar[:m], top]
+                top_scores[k, q0:q1] = scores[ar[:m], top]
                 scores[ar[:m], top] = -np.inf
-                runner = scores.max(axis=1)
-                b1, b2 = best[q0:q1], second[q0:q1]
-                better = top_score > b1
-                second[q0:q1] = np.where(better, np.maximum(b1, runner), np.maximum(b2, top_score))
-                best[q0:q1] = np.where(better, top_score, b1)
-                arg[q0:q1] = np.where(better, top + lo, arg[q0:q1])
-        arg[~np.isfinite(best)] = -1
-        check = (best - second < TIE_TOLERANCE) | spelled[abc].any(axis=1)
+                runners[k, q0:q1] = scores.max(axis=1)
+                tops[k, q0:q1] = top + lo
+        cols = np.arange(n)
+        win = top_scores.argmax(axis=0)  # the first chunk on ties: the more frequent word
+        best = top_scores[win, cols]
+        arg_s = np.where(np.isfinite(best), tops[win, cols], -1)
+        top_scores[win, cols] = -np.inf
+        second = np.maximum(top_scores.max(axis=0), runners[win, cols])
+        arg = np.empty(n, dtype=np.int64)
+        arg[order] = arg_s
+        close = np.empty(n, dtype=bool)
+        close[order] = best - second < TIE_TOLERANCE
+        check = close | spelled[abc].any(axis=1)
         for i in np.flatnonzero(check):
             arg[i] = self._gensim_pick(*abc[i])
         return arg
