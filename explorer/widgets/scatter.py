@@ -122,6 +122,8 @@ def render_scatter(points: Sequence[Point], width: int, height: int, *, x_label:
     footer = f"{x_label} →   {y_label} ↑   {len(points)} words"
     if hidden:
         footer += f" · {hidden} label{'s' if hidden > 1 else ''} hidden"
+    if len(footer) > width:  # narrow: keep the counts, drop the axis names
+        footer = f"{len(points)} words" + (f" · {hidden} hidden" if hidden else "")
     lines.append(Text(footer.rjust(width)[:width], style="dim italic"))
     return lines
 

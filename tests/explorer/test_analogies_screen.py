@@ -302,3 +302,30 @@ async def test_debias_view_shows_projections_before_and_after():
         assert rows["actor"].after == pytest.approx(-rows["actress"].after, abs=1e-6)  # equalized: symmetric
         assert rows["actress"].kind == "pair" and rows["nurse"].kind == "neutral"
         assert "Not in the vocabulary: receptionist" in str(app.screen.query_one("#analogies-debias-info").render())
+
+
+def test_bar_and_scale():
+    from explorer.widgets.cosine_bars import bar, bar_scale
+
+    assert bar(1.0, 10) == "█" * 10
+    assert bar(0.0, 10) == " " * 10
+    assert bar(0.5, 10) == "█" * 5 + " " * 5
+    assert bar(0.55, 10) == "█" * 5 + "▌" + " " * 4  # 5.5 cells: half a block
+    assert bar(-0.3, 4) == "    " and bar(2.0, 4) == "████" and bar(float("nan"), 3) == "   "
+    assert bar_scale([0.9, -0.2]) == 1.0 and bar_scale([1.4, 1.1]) == 1.4
+
+
+@run_async
+async def test_escape_leaves_the_box_so_digits_switch_screens_and_a_click_comes_back():
+    app = make_test_app(tiny_vectors())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("escape")
+        assert app.focused is None
+        await pilot.press("4")
+        await settle(app, pilot)
+        assert app.screen.__class__.__name__ == "EmbeddingsScreen"
+        await pilot.press("5")
+        await settle(app, pilot)
+        await pilot.click("#analogies-query")
+        assert app.focused is not None and app.focused.id == "analogies-query"

@@ -150,3 +150,69 @@ async def test_bad_settings_are_reported_under_the_form(tmp_path):
         await pilot.press("ctrl+r")
         assert await wait_for(app, pilot, lambda: app.screen.__class__.__name__ == "ErrorDialog", rounds=600)
         assert "missing.txt" in str(app.screen.message)
+
+
+@run_async
+async def test_tsne_switch_uses_the_engine_projection_seeded():
+    from engine.embeddings import projection
+
+    wv = tiny_vectors()
+    app = make_test_app(wv, screen="embeddings")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await set_form(app, pilot, watch_words="king paris")
+        await pilot.press("ctrl+o")
+        await settle(app, pilot)
+        scatter = app.screen.query_one(Scatter)
+        assert scatter.x_label == "t-SNE 1"
+        assert "t-SNE" in str(app.screen.query_one("#embeddings-scatter-panel").border_title)
+        words = [p.label for p in scatter.points]
+        expected = projection.tsne(np.stack([wv.vector(w) for w in words]), seed=0)
+        assert np.allclose([(p.x, p.y) for p in scatter.points], expected, atol=1e-6)
+        await pilot.press("ctrl+o")  # back to PCA
+        await settle(app, pilot)
+        assert app.screen.query_one(Scatter).x_label == "PC1"
+
+
+@run_async
+async def test_mouse_choose_cbow_and_type_a_lookup_word():
+    wv = tiny_vectors()
+    app = make_test_app(wv, screen="embeddings")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.click("#embeddings-model")  # opens the drop-down
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.screen.query_one("#embeddings-model").value == "cbow"
+        await pilot.click("#embeddings-lookup-word")
+        app.screen.query_one("#embeddings-lookup-word").value = ""
+        await pilot.press(*"queen", "enter")
+        await settle(app, pilot)
+        view = app.screen.query_one(EmbeddingLookup).view
+        assert view.word == "queen" and view.j == wv.index("queen")
+        await pilot.press("ctrl+a", "ctrl+k", *"qeen", "enter")
+        await settle(app, pilot)
+        lookup = app.screen.query_one(EmbeddingLookup)
+        assert lookup.view is None and "did you mean queen" in lookup.message
+
+
+def test_render_scatter_places_points_labels_and_axes():
+    from explorer.widgets.scatter import Point, render_scatter
+
+    points = [Point("left", -1.0, 0.0), Point("right", 1.0, 0.0, 1), Point("top", 0.0, 2.0, 2),
+              Point("bottom", 0.0, -2.0, 3)]
+    lines = [line.plain for line in render_scatter(points, 40, 12, x_label="PC1", y_label="PC2")]
+    assert len(lines) == 12 and all(len(line) <= 40 for line in lines)
+    plot = lines[:9]
+    assert plot[0].rstrip().endswith("●top") or "top" in plot[0]  # highest y on the first row
+    assert "●" in plot[-1] and "bottom" in "".join(plot[-2:])
+    margin = lines[0].index("┤") + 1
+    assert plot[4][margin] == "●"  # x = −1 is the first plot column (y = 0 is the middle row)
+    assert plot[4].rstrip()[-1] in "●t"  # x = +1 is the last column (its label goes left)
+    assert lines[0].startswith(" 2.00┤") and "-2.00┤" in lines[8]
+    assert lines[10].split() == ["-1.00", "0", "1.00"]
+    assert lines[11].strip().startswith("PC1 →") and "4 words" in lines[11]
+    # labels that cannot be placed are counted, not drawn over each other
+    crowded = [Point(f"w{i}", 0.0, 0.0) for i in range(6)]
+    footer = render_scatter(crowded, 30, 8)[-1].plain
+    assert footer.strip() == "6 words · 2 hidden"  # 6 markers share a cell; 4 labels fit around it
