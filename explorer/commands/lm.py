@@ -195,14 +195,15 @@ def _train(args: argparse.Namespace) -> int:
         )
     with _StopOnSigint(stop):
         events = train(config, stop, resume_from=args.resume)
-        if progress is not None:
-            progress.start()
+        started = False
         try:
             for event in events:
                 if isinstance(event, Started):
                     result["description"] = event.description
                     if progress is not None:
                         console.print(event.description)
+                        progress.start()
+                        started = True
                         task = progress.add_task("train lm", total=event.total_steps, completed=event.start_step,
                                                  loss="…", tps="…", eta="…")
                 elif isinstance(event, Step):
@@ -228,7 +229,7 @@ def _train(args: argparse.Namespace) -> int:
                 elif isinstance(event, Finished):
                     finished = event
         finally:
-            if progress is not None:
+            if started:
                 progress.stop()
     assert finished is not None
     result.update(step=finished.step, reason=finished.reason, val_loss=finished.val_loss,
