@@ -329,3 +329,31 @@ async def test_escape_leaves_the_box_so_digits_switch_screens_and_a_click_comes_
         await settle(app, pilot)
         await pilot.click("#analogies-query")
         assert app.focused is not None and app.focused.id == "analogies-query"
+
+
+@run_async
+async def test_embeddings_option_loads_a_saved_model_and_a_bad_path_is_explained(tmp_path):
+    from engine.embeddings.io import save_vectors
+
+    wv = tiny_vectors()
+    path = save_vectors(wv, str(tmp_path / "tiny.txt"), format="word2vec-text")
+    app = make_app(screen="analogies", embeddings=path, preload_torch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(40):
+            await settle(app, pilot)
+            if store_for(app).pretrained is not None:
+                break
+        assert len(store_for(app).pretrained) == len(wv)
+        await ask(app, pilot, "man : woman :: king : ?")
+        assert answers(app)[0][0] == "queen"
+
+    app = make_app(screen="analogies", embeddings=str(tmp_path / "nope"), preload_torch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(40):
+            await settle(app, pilot)
+            if app.screen.__class__.__name__ == "ErrorDialog":
+                break
+        assert app.screen.__class__.__name__ == "ErrorDialog"  # the App routes the load error to a dialog
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert "Could not load" in message(app) and "nope" in message(app)  # and the screen says it too
