@@ -35,6 +35,7 @@ from explorer.widgets.embedding_training import (
     TrainingForm,
     TrainingPreparing,
     TrainingRejected,
+    VectorsSaved,
     parse_watch,
     progress_line,
 )
@@ -82,6 +83,8 @@ class EmbeddingsScreen(ExplorerScreen):
                 tooltip="Show the pretrained vectors (GloVe) or the model you trained"),
         Binding("ctrl+l", "replot", "Redraw", id="embeddings.redraw",
                 tooltip="Redraw the scatter and the lookup from the watch and lookup boxes"),
+        Binding("ctrl+s", "save", "Save", id="embeddings.save",
+                tooltip="Save the trained vectors (open them later with --embeddings DIR)"),
     ]
 
     AUTO_FOCUS = ""  # no box takes the keys at first: 1–6 switch screens, ctrl+r trains at once
@@ -89,6 +92,7 @@ class EmbeddingsScreen(ExplorerScreen):
     running: reactive[bool] = reactive(False, bindings=True)
     which: reactive[str] = reactive("pretrained", bindings=True)
     projection: reactive[str] = reactive("pca", bindings=True)
+    has_trained: reactive[bool] = reactive(False, bindings=True)
 
     def __init__(self) -> None:
         super().__init__()
@@ -150,6 +154,7 @@ class EmbeddingsScreen(ExplorerScreen):
                 yield EmbeddingLookup(id="embeddings-lookup")
 
     def on_mount(self) -> None:
+        self.has_trained = store_for(self.app).trained is not None
         self._title_scatter()
         self.query_one("#embeddings-scatter", Scatter).show_message("loading…")
         store = store_for(self.app)
@@ -222,6 +227,8 @@ class EmbeddingsScreen(ExplorerScreen):
             return None if self.running else True
         if action == "stop":
             return True if self.running else False
+        if action == "save":
+            return None if self.running or not self.has_trained else True
         return True
 
     def action_train(self) -> None:
@@ -248,6 +255,20 @@ class EmbeddingsScreen(ExplorerScreen):
         if self._train_handle is not None and self.running:
             self._train_handle.stop()
             self.query_one("#embeddings-progress-line", Static).update("stopping…")
+
+    def action_save(self) -> None:
+        import time
+
+        from explorer.runs import start_run
+        from explorer.screens.train import runs_dir
+        from explorer.widgets.embedding_training import save_factory
+
+        wv = store_for(self.app).trained
+        if wv is None or self.running:
+            return
+        path = runs_dir(self.options) / time.strftime("word2vec-%Y%m%d-%H%M%S")
+        self.query_one("#embeddings-progress-line", Static).update(f"saving to {path}…")
+        start_run(self, save_factory(wv, str(path)), group="embeddings.save")
 
     def action_toggle_projection(self) -> None:
         self.projection = "tsne" if self.projection == "pca" else "pca"
@@ -283,6 +304,9 @@ class EmbeddingsScreen(ExplorerScreen):
             self._show_projection(event)
         elif isinstance(event, TrainingRejected):
             self._form_message(event.message)
+        elif isinstance(event, VectorsSaved):
+            self.query_one("#embeddings-progress-line", Static).update(
+                f"saved to {event.path} · open them with: seq-explorer --embeddings {event.path}")
         elif isinstance(event, TrainingPreparing):
             self.query_one("#embeddings-live").border_subtitle = event.description
             self.query_one("#embeddings-progress-line", Static).update(
@@ -333,11 +357,12 @@ class EmbeddingsScreen(ExplorerScreen):
     def _trained(self, event) -> None:
         store = store_for(self.app)
         store.trained = event.vectors
+        self.has_trained = True
         reason = getattr(event, "reason", "completed")
         store.trained_note = str(reason)
         self.query_one("#embeddings-progress-line", Static).update(
-            f"finished ({reason}): {describe_vectors(event.vectors)} · ctrl+g shows them · "
-            "the Analogies screen (5) can query them with ctrl+g")
+            f"finished ({reason}): {describe_vectors(event.vectors)} · ctrl+s saves them · "
+            "the Analogies screen (5) queries them after ctrl+g")
         self.which = "trained"
         self._replot()
 

@@ -66,6 +66,24 @@ class Projected:
     """Why the projection could not be drawn (e.g. t-SNE with fewer than 3 words)."""
 
 
+@dataclass(frozen=True)
+class VectorsSaved:
+    """The trained vectors were written to ``path`` (the project format: safetensors + vocabulary)."""
+
+    path: str
+
+
+def save_factory(wv: Any, path: str):
+    """Run factory: save ``wv`` to the directory ``path`` with the engine, yield :class:`VectorsSaved`."""
+
+    def factory(stop: threading.Event) -> Iterator[VectorsSaved]:
+        from engine.embeddings.io import save_vectors
+
+        yield VectorsSaved(save_vectors(wv, path, format="project"))
+
+    return factory
+
+
 def parse_watch(text: str) -> tuple[str, ...]:
     """'king, france two' → ('king', 'france', 'two'): commas or spaces, duplicates dropped."""
     seen: list[str] = []

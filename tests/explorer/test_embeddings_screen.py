@@ -111,6 +111,17 @@ async def test_tiny_word2vec_run_trains_and_feeds_the_analogies_screen(tmp_path,
         points = app.screen.query_one(Scatter).points
         assert [p.label for p in points if p.group == 0] == ["king"] + [w for w, _ in trained.neighbours("king", 4)]
         assert "paris" in {p.label for p in points}
+        # ctrl+s saves them in the project format, readable by --embeddings DIR
+        app.options["runs_dir"] = str(tmp_path / "runs")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        saved = list((tmp_path / "runs").iterdir())
+        assert len(saved) == 1 and saved[0].name.startswith("word2vec-")
+        assert f"--embeddings {saved[0]}" in line(app, "embeddings-progress-line")
+        from engine.embeddings.io import load_vectors
+
+        again = load_vectors(str(saved[0]))
+        assert again.words == trained.words and np.allclose(again.vectors, trained.vectors)
         # the Analogies screen can query the trained model
         await pilot.press("5")
         await settle(app, pilot)
