@@ -39,12 +39,22 @@ def test_exploding_json(capsys):
     "argv, match",
     [(["gradients", "--cells", "rnn,tree"], "--cells"), (["gradients", "--distance", "0"], "distance"),
      (["agreement", "--steps", "0"], "steps"), (["exploding", "--modes", "sideways"], "clip mode"),
-     (["exploding", "--clip-norm", "-1"], "clip_norm")],
+     (["exploding", "--clip-norm", "-1"], "clip_norm"),
+     (["gradients", "--cells", "gru", "--method", "bptt"], "autograd"),
+     (["agreement", "--budget", "10"], "too small")],
 )
 def test_errors_are_one_line(capsys, argv, match):
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert err.startswith("seq-explorer: error:") and match in err and err.count("\n") == 1
+
+
+def test_exploding_and_agreement_human_output(capsys):
+    assert main(["exploding", "--steps", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "none" in out and "diverged at step" in out and "final loss" in out
+    assert main(["agreement", "--distance", "2", "--cells", "lstm", "--steps", "2"]) == 0
+    assert "lstm" in capsys.readouterr().out
 
 
 def test_subprocess_gradients_human_output():
