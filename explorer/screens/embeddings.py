@@ -170,9 +170,7 @@ class EmbeddingsScreen(ExplorerScreen):
             start_run(self, load_factory(store.source), group="embeddings.load")
 
     def on_screen_resume(self) -> None:
-        store = store_for(self.app)
-        if self.which == "pretrained" and store.trained is not None and not self.running:
-            pass  # keep the user's choice; ctrl+g switches
+        self.has_trained = store_for(self.app).trained is not None
 
     # -- helpers ------------------------------------------------------------------------
     def _title_scatter(self) -> None:

@@ -92,8 +92,7 @@ class CosineBars(Widget):
         if self.title:
             text.append(self.title + "\n", style="bold")
         for rank, (word, score) in enumerate(self.rows, 1):
-            style = "bold $success" if word in self._marked else ("dim" if word in self._dimmed else "")
-            style = style.replace("$success", "green")
+            style = "bold green" if word in self._marked else ("dim" if word in self._dimmed else "")
             text.append(f"{rank:>2}  ", style="dim")
             text.append(word[:word_w].ljust(word_w), style=style or None)
             text.append("  ")
