@@ -31,6 +31,15 @@ from textual.widgets import Input, Static, TabbedContent, TabPane
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import RunHandle, start_run
 from explorer.screens.base import ExplorerScreen
+from explorer.widgets.grad_text import (
+    CELL_STYLES,
+    MODE_STYLES,
+    MODE_TITLES,
+    explode_info,
+    grad_point,
+    race_table,
+    ribbon_info,
+)
 from explorer.widgets.gradient_ribbon import GradientRibbon, RibbonRow
 from explorer.widgets.line_chart import LineChart, Series
 
@@ -38,10 +47,6 @@ DISTANCES: tuple[int, ...] = (2, 5, 10, 20, 40, 80)
 RIBBON_CELLS: tuple[str, ...] = ("rnn", "gru", "lstm")
 RACE_CELLS: tuple[str, ...] = ("rnn", "gru", "gru-course", "lstm")
 MODES: tuple[str, ...] = ("none", "value", "norm")
-MODE_TITLES = {"none": "no clipping", "value": "clip by value", "norm": "clip by norm"}
-CELL_STYLES = {"rnn": "bold red", "gru": "bold green", "gru-course": "bold yellow", "lstm": "bold cyan",
-               "gru-simple": "magenta", "lstm-peephole": "blue"}
-MODE_STYLES = {"none": "bold red", "value": "bold yellow", "norm": "bold green"}
 
 RACE_GATE_BIAS = 5.0
 """The remember-gate bias the race gives its gated cells (AgreementTrainConfig's default)."""
@@ -325,7 +330,7 @@ class GradientsScreen(ExplorerScreen):
             self._show_explode_info()
         elif name == "ExplodingStep":
             self.query_one("#explode-loss", LineChart).add(MODE_TITLES[event.mode], event.step, event.loss)
-            point = _grad_point(event)
+            point = grad_point(event)
             self.grad_points[event.mode].append(point)
             if event.mode == self.clip_mode:
                 self._plot_grad_point(point)
@@ -357,43 +362,16 @@ class GradientsScreen(ExplorerScreen):
             self._show_ribbon_info(self._fresh_note(), event.tokens)
 
     def _show_ribbon_info(self, what: str, tokens: tuple[str, ...] = ()) -> None:
-        text = " ".join(tokens) if tokens else "…"
-        if tokens and self.ribbon_source == "text":
-            text = " ".join(tokens) + " [b]→ last token[/]"
-        elif tokens:
-            words = list(tokens)
-            words[1] = f"[b u]{words[1]}[/]"
-            text = " ".join(words) + " [b]→ was/were?[/]"
-        self.query_one("#ribbon-info", Static).update(
-            f"d = [b]{self.distance}[/] (+/− change d, n next sentence, l a text)\n{what}\n{text}")
+        self.query_one("#ribbon-info", Static).update(ribbon_info(self.distance, what, tokens, self.ribbon_source))
 
     def _show_race_table(self, finished: bool = False) -> None:
-        lines = [f"agreement race at d = [b]{self.distance}[/]   step {self.race_step}/{self.race_total or '–'}"
-                 + ("   [b]finished[/]" if finished else ("   [i]running…[/]" if self.racing else "   press t to start"))]
-        for cell in RACE_CELLS:
-            row = self.race_rows.get(cell)
-            if row is None:
-                continue
-            acc = row.get("accuracy")
-            bar = "█" * int(round(max(0.0, (acc or 0.5) - 0.5) * 40)) if acc is not None else ""
-            acc_text = f"{acc:.3f}" if acc is not None else "  –  "
-            lines.append(f"[{CELL_STYLES[cell]}]{cell:11}[/] H={row.get('hidden', '?'):>3} "
-                         f"({row.get('parameters', '?')} params)  accuracy {acc_text} {bar}")
-        self.query_one("#race-table", Static).update("\n".join(lines))
+        state = "finished" if finished else ("running" if self.racing else "idle")
+        self.query_one("#race-table", Static).update(
+            race_table(self.distance, self.race_step, self.race_total, self.race_rows, RACE_CELLS, state))
 
     def _show_explode_info(self, finished: bool = False) -> None:
-        info = self.explode_info
-        if not info:
-            text = ("An RNN with ρ(W_aa) > 1 trained three ways: press [b]e[/] to start, [b]m[/] to switch which "
-                    f"mode's gradient the lower chart shows (now: [b]{MODE_TITLES[self.clip_mode]}[/]).")
-        else:
-            thr = {"none": "‖g‖, no threshold", "value": f"max |gᵢ| against N = {info['value']}",
-                   "norm": f"‖g‖ against N = {info['norm']}"}[self.clip_mode]
-            div = ", ".join(f"{MODE_TITLES[m]} diverged at step {s}" for m, s in self.diverged.items())
-            text = (f"ρ(W_aa) = {info['rho']:.2f}, SGD α = {info['lr']}, step {info.get('step', 0)}/{info['steps']}"
-                    f"{'  finished' if finished else ''}\nlower chart: [b]{MODE_TITLES[self.clip_mode]}[/] ({thr})"
-                    + (f"   [b red]{div}[/]" if div else ""))
-        self.query_one("#explode-info", Static).update(text)
+        self.query_one("#explode-info", Static).update(
+            explode_info(self.explode_info, self.clip_mode, self.diverged, finished))
 
     def _plot_grad_point(self, point: tuple[float, float, float, bool]) -> None:
         step, before, after, clipped = point
@@ -415,10 +393,3 @@ class GradientsScreen(ExplorerScreen):
         chart.set_threshold(threshold.get(self.clip_mode))
         chart.threshold_label = {"none": "", "value": "N: max |gᵢ|", "norm": "N: ‖g‖"}[self.clip_mode]
 
-
-def _grad_point(event) -> tuple[float, float, float, bool]:
-    """(step, before, after, clipped): by value compares each |gᵢ| with N, so its curve is max |gᵢ|."""
-    if event.mode == "value":
-        threshold = event.threshold if event.threshold is not None else math.inf
-        return event.step, event.grad_max, min(event.grad_max, threshold), event.clipped
-    return event.step, event.grad_norm, event.grad_norm_after, event.clipped

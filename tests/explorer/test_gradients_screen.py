@@ -116,6 +116,23 @@ def test_ribbon_marks_zero_and_nan_steps():
     assert "·" in text
 
 
+def test_text_panels():
+    from explorer.widgets.grad_text import explode_info, grad_point, race_table, ribbon_info
+
+    table = race_table(20, 5, 300, {"rnn": {"hidden": 39, "parameters": 2943},
+                                    "lstm": {"hidden": 16, "parameters": 2850, "accuracy": 0.75}},
+                       ("rnn", "gru", "lstm"), "running")
+    lines = table.splitlines()
+    assert "d = [b]20[/]" in lines[0] and "running" in lines[0] and len(lines) == 3
+    assert "accuracy   –" in lines[1] and lines[2].endswith("█" * 10)  # (0.75 − 0.5)·40 blocks
+    assert "[b u]cats[/]" in ribbon_info(20, "fresh", TOKENS, "agreement")
+    assert "last token" in ribbon_info(20, "lm", ("·", "a"), "text")
+    assert "press [b]e[/]" in explode_info({}, "norm", {}, False)
+    step = ExplodingStep("value", 3, 10, 1.0, 50.0, 2.0, True, 0.1, 7.0)
+    assert grad_point(step) == (3, 7.0, 0.1, True)  # by value: max |gᵢ| against N
+    assert grad_point(ExplodingStep("norm", 3, 10, 1.0, 50.0, 1.0, True, 1.0, 7.0)) == (3, 50.0, 1.0, True)
+
+
 # ---------------------------------------------------------------- pilot
 
 

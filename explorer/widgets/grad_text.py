@@ -1,0 +1,65 @@
+"""Text panels of the Gradients screen: pure functions from state to console markup.
+
+Kept apart from the screen so the wording can be tested (and read) without an app.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+MODE_TITLES = {"none": "no clipping", "value": "clip by value", "norm": "clip by norm"}
+CELL_STYLES = {"rnn": "bold red", "gru": "bold green", "gru-course": "bold yellow", "lstm": "bold cyan",
+               "gru-simple": "magenta", "lstm-peephole": "blue"}
+MODE_STYLES = {"none": "bold red", "value": "bold yellow", "norm": "bold green"}
+
+
+def ribbon_info(distance: int, what: str, tokens: tuple[str, ...], source: str) -> str:
+    """The lines above the ribbons: distance, which models, and the sentence (subject underlined)."""
+    text = " ".join(tokens) if tokens else "…"
+    if tokens and source == "text":
+        text = " ".join(tokens) + " [b]→ last token[/]"
+    elif len(tokens) > 1:
+        words = list(tokens)
+        words[1] = f"[b u]{words[1]}[/]"
+        text = " ".join(words) + " [b]→ was/were?[/]"
+    return f"d = [b]{distance}[/] (+/− change d, n next sentence, l a text)\n{what}\n{text}"
+
+
+def race_table(distance: int, step: int, total: int, rows: Mapping[str, dict], cells: tuple[str, ...],
+               state: str) -> str:
+    """One line per model: size under the budget and held-out accuracy with a bar above chance."""
+    status = {"finished": "   [b]finished[/]", "running": "   [i]running…[/]"}.get(state, "   press t to start")
+    lines = [f"agreement race at d = [b]{distance}[/]   step {step}/{total or '–'}{status}"]
+    for cell in cells:
+        row = rows.get(cell)
+        if row is None:
+            continue
+        acc = row.get("accuracy")
+        bar = "█" * int(round(max(0.0, acc - 0.5) * 40)) if acc is not None else ""
+        acc_text = f"{acc:.3f}" if acc is not None else "  –  "
+        lines.append(f"[{CELL_STYLES.get(cell, 'bold')}]{cell:11}[/] H={row.get('hidden', '?'):>3} "
+                     f"({row.get('parameters', '?')} params)  accuracy {acc_text} {bar}")
+    return "\n".join(lines)
+
+
+def explode_info(info: Mapping[str, object], clip_mode: str, diverged: Mapping[str, int], finished: bool) -> str:
+    """The demo's settings, the selected clipping mode and its threshold, and who diverged when."""
+    if not info:
+        return ("An RNN with ρ(W_aa) > 1 trained three ways: press [b]e[/] to start, [b]m[/] to switch which "
+                f"mode's gradient the lower chart shows (now: [b]{MODE_TITLES[clip_mode]}[/]).")
+    thr = {"none": "‖g‖, no threshold", "value": f"max |gᵢ| against N = {info['value']}",
+           "norm": f"‖g‖ against N = {info['norm']}"}[clip_mode]
+    div = ", ".join(f"{MODE_TITLES[m]} diverged at step {s}" for m, s in diverged.items())
+    return (f"ρ(W_aa) = {info['rho']:.2f}, SGD α = {info['lr']}, step {info.get('step', 0)}/{info['steps']}"
+            f"{'  finished' if finished else ''}\nlower chart: [b]{MODE_TITLES[clip_mode]}[/] ({thr})"
+            + (f"   [b red]{div}[/]" if div else ""))
+
+
+def grad_point(event) -> tuple[float, float, float, bool]:
+    """(step, before, after, clipped) of an ExplodingStep: clip by value compares each |gᵢ| with N,
+    so its curve is max |gᵢ|; the others plot the global norm ‖g‖."""
+    if event.mode == "value":
+        threshold = event.threshold if event.threshold is not None else math.inf
+        return event.step, event.grad_max, min(event.grad_max, threshold), event.clipped
+    return event.step, event.grad_norm, event.grad_norm_after, event.clipped
