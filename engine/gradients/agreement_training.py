@@ -10,7 +10,8 @@ the shared ``budget`` (an LSTM has four weight blocks per unit, an RNN one, so t
 RNN gets more units: that is what "the same size" fairly means). Every model sees
 the same batches in the same order, takes the same number of Adam steps with the
 same learning rate and gradient clipping, and is evaluated on the same held-out
-set (a seed the training stream never uses).
+set (a seed the training stream never uses; at very short d the task has only a few
+hundred distinct sentences, so "held out" there means "drawn independently", not "unseen").
 
 :func:`train_agreement` is a generator of events (see
 :mod:`engine.gradients.events`): one :class:`AgreementModel` per model, then
