@@ -65,8 +65,9 @@ class Ops:
     device: torch.device
 
     @classmethod
-    def for_device(cls, in_vectors: torch.Tensor, out_vectors: torch.Tensor) -> "Ops":
-        if in_vectors.device.type == "cpu":
+    def for_device(cls, in_vectors: torch.Tensor, out_vectors: torch.Tensor, backend: str = "auto") -> "Ops":
+        """numpy on the CPU, torch elsewhere; ``backend="torch"`` forces torch (tests run the CUDA code on the CPU)."""
+        if in_vectors.device.type == "cpu" and backend != "torch":
             return cls(np, in_vectors.numpy(), out_vectors.numpy(), in_vectors, out_vectors, in_vectors.device)
         return cls(torch, in_vectors, out_vectors, in_vectors, out_vectors, in_vectors.device)
 
@@ -178,7 +179,7 @@ def mean_step(ops: Ops, ctx: np.ndarray, tgt: np.ndarray, labels: np.ndarray, al
     y = ops.values(labels)
     y = y[None, :] if labels.ndim == 1 else y  # (1|N, M)
     v = ops.take(ops.in_vectors, ctx_i)  # (N, C, D); the sink row is zero
-    h = v.sum(1) / count.clip(1, None)[:, None]  # (N, D)
+    h = (xp.einsum("ncd->nd", v) if xp is np else v.sum(1)) / count.clip(1, None)[:, None]  # (N, D)
     u = ops.take(ops.out_vectors, tgt_i)  # (N, M, D)
     f = (u @ h[:, :, None])[:, :, 0]  # (N, M)
     s = ops.sigmoid(f)

@@ -160,7 +160,7 @@ class _Plan:
             self.ns_labels[0] = 1.0
         elif config.loss == "hierarchical":
             tree = HuffmanTree.build(vocab.counts)
-            self.points, self.hs_labels, _ = tree.padded(pad=ops.out_sink)
+            self.points, self.hs_labels, self.path_lengths = tree.padded(pad=ops.out_sink)
 
     def examples(self, ids: np.ndarray, sent: np.ndarray, rng: np.random.Generator):
         """Yield (centres (N,), contexts (N, 2e)) per reduced window e, after subsampling."""
@@ -192,6 +192,9 @@ class _Plan:
                 rows, cols = np.nonzero(ctx != self.ops.in_sink)  # one example per pair
                 centres, ctx = centres[rows], ctx[rows, cols][:, None]
                 width = 1
+            if cfg.loss == "hierarchical":  # batch centres with similar path lengths: less padding
+                order = np.argsort(self.path_lengths[centres], kind="stable")
+                centres, ctx = centres[order], ctx[order]
             step = max(1, cfg.batch_pairs // width)
             for start in range(0, len(centres), step):
                 c, x = centres[start : start + step], ctx[start : start + step]
@@ -210,7 +213,8 @@ class _Plan:
             tgt = np.concatenate([centres[:, None], negs], axis=1)
             labels = self.ns_labels
         else:
-            tgt, labels = self.points[centres], self.hs_labels[centres]
+            longest = int(self.path_lengths[centres].max())
+            tgt, labels = self.points[centres, :longest], self.hs_labels[centres, :longest]
         step = fast_sgd.mean_step if cfg.model == "cbow" else fast_sgd.window_step
         return step(ops, ctx, tgt, labels, alpha)
 

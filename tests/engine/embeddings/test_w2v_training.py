@@ -64,9 +64,10 @@ def _autograd_step(v0, u0, ctx, tgt, y, alpha, mean):
     return v0 + dv, u0 + du, float(loss.detach())
 
 
+@pytest.mark.parametrize("backend", ["auto", "torch"])  # numpy (CPU fast path) and torch (the CUDA code)
 @pytest.mark.parametrize("mean", [False, True])
 @pytest.mark.parametrize("per_example_labels", [False, True])
-def test_batched_step_equals_autograd_sgd(mean, per_example_labels):
+def test_batched_step_equals_autograd_sgd(mean, per_example_labels, backend):
     rng = np.random.default_rng(1)
     V, D = 12, 5
     v0 = rng.normal(0, 0.5, (V + 1, D)).astype(np.float32)
@@ -77,7 +78,7 @@ def test_batched_step_equals_autograd_sgd(mean, per_example_labels):
     y = (rng.random((4, 3)) < 0.5).astype(np.float32) if per_example_labels else np.array([1, 0, 0], np.float32)
     ref_v, ref_u, ref_loss = _autograd_step(v0[:V].copy(), u0[:V].copy(), ctx, tgt, y, 0.1, mean)
     vin, vout = torch.tensor(v0), torch.tensor(u0)
-    ops = fast_sgd.Ops.for_device(vin, vout)
+    ops = fast_sgd.Ops.for_device(vin, vout, backend)
     step = fast_sgd.mean_step if mean else fast_sgd.window_step
     loss, n = step(ops, ctx, tgt, y, 0.1)
     assert np.allclose(vin.numpy()[:V], ref_v, atol=1e-5)
@@ -85,6 +86,33 @@ def test_batched_step_equals_autograd_sgd(mean, per_example_labels):
     assert loss == pytest.approx(ref_loss, rel=1e-4)
     assert n == (4 if mean else 12)
     assert not vin[V].any() and not vout[V].any()
+
+
+@pytest.mark.parametrize("mean", [False, True])
+@pytest.mark.parametrize("backend", ["auto", "torch"])
+def test_softmax_step_equals_autograd(mean, backend):
+    rng = np.random.default_rng(4)
+    V, D = 9, 4
+    v0 = rng.normal(0, 0.5, (V + 1, D)).astype(np.float32)
+    u0 = rng.normal(0, 0.5, (V + 1, D)).astype(np.float32)
+    v0[V] = u0[V] = 0
+    ctx = np.array([[1, 2, V], [3, V, V]])
+    centres = np.array([4, 5])
+    v, u = torch.tensor(v0[:V], requires_grad=True), torch.tensor(u0[:V], requires_grad=True)
+    loss = torch.zeros(())
+    for n in range(2):
+        cs = [c for c in ctx[n] if c != V]
+        inputs = v[cs].mean(0, keepdim=True) if mean else v[cs]
+        logp = torch.log_softmax(inputs @ u.T, dim=1)
+        loss = loss - logp[:, centres[n]].sum()
+    loss.backward()
+    du = -0.1 * u.grad.numpy()
+    vin, vout = torch.tensor(v0), torch.tensor(u0)
+    got, n = fast_sgd.softmax_step(fast_sgd.Ops.for_device(vin, vout, backend), ctx, centres, 0.1, mean)
+    assert got == pytest.approx(float(loss.detach()), rel=1e-4) and n == (2 if mean else 3)
+    assert np.allclose(vout.numpy()[:V], u0[:V] + du, atol=1e-5)  # few predictions: no damping
+    if not mean:
+        assert np.allclose(vin.numpy()[:V], v0[:V] - 0.1 * v.grad.numpy(), atol=1e-5)
 
 
 def test_padding_rows_change_nothing():
@@ -202,3 +230,13 @@ def test_trained_vectors_round_trip_through_gensim(tmp_path):
         assert list(kv.index_to_key) == list(wv.words)
         assert np.allclose(kv.vectors, wv.vectors, atol=1e-6)
         assert kv.most_similar("a0", topn=1)[0][0] == wv.neighbours("a0", 1)[0][0]
+
+
+@pytest.mark.parametrize("loss", ["negative", "hierarchical"])
+def test_the_torch_code_path_learns_too(monkeypatch, loss):
+    """The CUDA code path (all torch), run on the CPU."""
+    original = fast_sgd.Ops.for_device.__func__
+    monkeypatch.setattr(fast_sgd.Ops, "for_device",
+                        classmethod(lambda cls, a, b, backend="auto": original(cls, a, b, "torch")))
+    events = list(train_word2vec(small_config(loss=loss, model="cbow"), sentences=planted_corpus(800)))
+    assert neighbours_in_group(events[-1].vectors) == 1.0
