@@ -8,8 +8,9 @@ with the top 10 and a cosine bar each. ``ctrl+g`` switches between the pretraine
 Google analogy test set with a progress bar and a per-section table; ``ctrl+b`` shows the
 debias view (projections on the bias direction before and after neutralize/equalize).
 
-Vectors load in a worker ("loading GloVe…"); queries, evaluation and debias run in workers
-too (:func:`explorer.runs.start_run`), so keys always answer at once.
+Vectors load and the evaluation runs in workers (:func:`explorer.runs.start_run`); queries and
+the debias view are numpy-only and use :func:`~explorer.widgets.embedding_store.run_light`, so
+they never wait for the torch import at start-up. Keys always answer at once.
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ from explorer.screens.base import ExplorerScreen
 from explorer.widgets.analogy_debias import DebiasBars
 from explorer.widgets.analogy_queries import METHOD_NAMES, QueryAnswered, QueryFailed, query_factory
 from explorer.widgets.cosine_bars import CosineBars
-from explorer.widgets.embedding_store import VectorsLoaded, describe_vectors, load_factory, source_label, store_for
+from explorer.widgets.embedding_store import (
+    VectorsLoaded,
+    describe_vectors,
+    load_factory,
+    run_light,
+    source_label,
+    store_for,
+)
 
 RESTRICT_VOCAB = 30_000
 HINTS = ("[b]try[/b]  paris : france :: rome : ?\n"
@@ -196,20 +204,8 @@ class AnalogiesScreen(ExplorerScreen):
         self._last_text = text
         factory = query_factory(wv, query, text=text, method=self.method,  # type: ignore[arg-type]
                                 exclude_query=self.exclude_query)
-        # A query is numpy work on loaded vectors (no import, no generator to iterate), so it runs
-        # in a plain thread worker instead of start_run: it never waits for IMPORT_LOCK (held while
-        # torch is imported at start-up) and answers at once.
-        self.run_worker(lambda: self._answer(factory), name="analogies query", group="analogies.query",
-                        exclusive=True, thread=True, exit_on_error=False)
-
-    def _answer(self, factory) -> None:
-        """Worker thread: compute the answer and post it (never touches widgets)."""
-        import threading
-
-        from explorer.messages import EngineEvent
-
-        for event in factory(threading.Event()):
-            self.post_message(EngineEvent(event, "analogies.query"))
+        # numpy work on loaded vectors: never waits for the torch import at start-up
+        run_light(self, factory, group="analogies.query")
 
     def _show_answer(self, answer: QueryAnswered) -> None:
         self.query_one("#analogies-hints").add_class("hidden")  # the answers need the room now
@@ -287,9 +283,7 @@ class AnalogiesScreen(ExplorerScreen):
         self.query_one("#analogies-side", ContentSwitcher).current = "analogies-debias"
         self.query_one("#analogies-side").border_title = "debias"
         self.query_one("#analogies-debias-info", Static).update("computing the bias direction…")
-        from explorer.runs import start_run
-
-        start_run(self, debias_factory(wv), group="analogies.debias")
+        run_light(self, debias_factory(wv), group="analogies.debias")
 
     # -- engine events --------------------------------------------------------------------
     def on_engine_event(self, message) -> None:

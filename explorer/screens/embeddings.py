@@ -12,8 +12,8 @@
 * ``ctrl+g`` switches what the scatter and the lookup show: the pretrained vectors
   (GloVe) or the model just trained (also offered on the Analogies screen).
 
-Nothing waits on the UI thread: vectors load, training runs and projections are computed
-in workers (:func:`explorer.runs.start_run`).
+Nothing waits on the UI thread: vectors load and training run in workers
+(:func:`explorer.runs.start_run`), projections in a light worker that needs no torch.
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ class EmbeddingsScreen(ExplorerScreen):
         wv = self._vectors()
         if wv is None:
             return
-        from explorer.runs import start_run
+        from explorer.widgets.embedding_store import run_light
         from explorer.widgets.embedding_training import projection_factory
 
         watch = parse_watch(self.query_one("#embeddings-watch-words", Input).value)
@@ -214,7 +214,7 @@ class EmbeddingsScreen(ExplorerScreen):
         what = (f"trained word2vec ({store.trained_note})" if self.which == "trained"
                 else source_label(store.source, store.pretrained))
         self.status(f"showing {what}: {describe_vectors(wv)}")
-        start_run(self, projection_factory(wv, watch, self.projection, lookup), group="embeddings.project")
+        run_light(self, projection_factory(wv, watch, self.projection, lookup), group="embeddings.project")
 
     def _form_message(self, text: str) -> None:
         self.query_one("#embeddings-form-message", Static).update(text)
