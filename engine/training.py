@@ -77,7 +77,7 @@ class TrainConfig:
     """x⟨t⟩ as a one-hot vector (the course's) or an embedding lookup."""
     embedding_dim: int = 32
     """Embedding size when ``input`` is "embedding"."""
-    steps: int = 2000
+    steps: int = 800
     """Optimiser steps in total (a resumed run continues up to this number)."""
     batch_size: int = 32
     """Sequences per step."""
@@ -93,11 +93,11 @@ class TrainConfig:
     """Seed of weights, batch order, dropout and samples."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """Where to train."""
-    eval_every: int = 200
+    eval_every: int = 100
     """Validation loss every this many steps (and at the end)."""
     max_eval_sequences: int = 4000
     """Validation uses at most this many sequences (the first ones: a fixed set)."""
-    sample_every: int = 200
+    sample_every: int = 100
     """A few samples every this many steps (0: never)."""
     n_samples: int = 5
     """Samples per ``Sampled`` event."""

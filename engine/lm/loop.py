@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from engine.checkpoint import append_metrics, event_record, read_checkpoint
+from engine.clipping import clip_by_norm, clip_by_value
 from engine.corpora import resolve_corpus
 from engine.device import select_device, seed_everything
 from engine.errors import CheckpointError, InputError
@@ -29,37 +30,14 @@ from engine.training import ADVICE, smoothed
 
 
 def clip_gradients(params: list[torch.Tensor], mode: str, threshold: float) -> tuple[float, float, bool]:
-    """Clip gradients in place; returns (‖g‖ before, ‖g‖ after, whether clipping changed anything).
-
-    Uses :mod:`engine.clipping` (the recurrent engine's) when present, else the same maths here.
-    """
-    grads = [p.grad for p in params if p.grad is not None]
-    if mode == "none" or not grads:
+    """Clip gradients in place with :mod:`engine.clipping`; (‖g‖ before, ‖g‖ after, clipped)."""
+    if mode == "none":
+        grads = [p.grad for p in params if p.grad is not None]
         norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))) if grads else 0.0
         return norm, norm, False
-    try:
-        from engine import clipping
-    except ImportError:
-        clipping = None
-    if clipping is not None:
-        fn = clipping.clip_by_value if mode == "value" else clipping.clip_by_norm
-        before, after, clipped = fn(params, threshold)
-        return float(before), float(after), bool(clipped)
-    before = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
-    if mode == "value":
-        clipped = any(bool((g.abs() > threshold).any()) for g in grads)
-        if clipped:
-            for g in grads:
-                g.clamp_(-threshold, threshold)
-    else:
-        clipped = before > threshold
-        if clipped:
-            for g in grads:
-                g.mul_(threshold / (before + 1e-6))
-    if not clipped:
-        return before, before, False
-    after = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
-    return before, after, True
+    fn = clip_by_value if mode == "value" else clip_by_norm
+    before, after, clipped = fn(params, threshold)
+    return float(before), float(after), bool(clipped)
 
 
 @torch.no_grad()

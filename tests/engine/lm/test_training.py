@@ -150,3 +150,24 @@ def test_bad_config_values_name_the_value():
 def test_default_config_is_the_demo():
     cfg = TrainConfig()
     assert (cfg.data, cfg.level, cfg.cell, cfg.hidden) == ("dinos", "char", "lstm", 50)
+
+
+def test_word_level_with_embeddings_and_unk(tmp_path):
+    import random
+
+    from engine.lm import sentence_probability
+
+    rng = random.Random(0)
+    words = ["the", "cat", "dog", "sat", "ran", "on", "mat", "log", "a", "big"]
+    lines = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 7))) + " ." for _ in range(120)]
+    lines += ["the zebra sat ."]  # "zebra" occurs once: min_count 2 makes it UNK
+    path = tmp_path / "words.txt"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "w"
+    events = run(tiny_config(path, level="word", input="embedding", min_count=2, steps=6, out=str(out)))
+    assert events[-1].reason == "completed"
+    model = load_language_model(out)
+    assert model.vocab.level == "word" and "zebra" not in model.vocab
+    score = sentence_probability(model, "the zebra sat .")
+    assert [t.token for t in score.tokens] == ["the", "zebra", "sat", ".", "<eos>"]
+    assert [t.is_unk for t in score.tokens] == [False, True, False, False, False]
