@@ -8,7 +8,7 @@
 
 Bars diverge from a centre line (negative to the left, positive to the right),
 all on one scale so before and after compare at a glance. Neutral words should
-drop to 0 after neutralize; equalized pairs become symmetric (±the same value).
+drop to 0 after neutralize (blue); equalized pairs (pink) become symmetric (±the same value).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class DebiasBars(Widget):
         text.append(" " * (word_w + 2) + "before".center(2 * half + 1) + " " + "after".center(2 * half + 1)
                     + "\n", style="dim")
         for i, row in enumerate(self.rows):
-            colour = "magenta" if row.kind == "pair" else "cyan"
+            colour = "deep_pink3" if row.kind == "pair" else "dodger_blue2"  # readable on dark and light
             text.append(row.word[:word_w].ljust(word_w) + "  ", style="bold" if row.kind == "pair" else None)
             for value in (row.before, row.after):
                 left, right = diverging(value, scale, half)

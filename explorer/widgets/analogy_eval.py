@@ -101,8 +101,8 @@ def show_engine_event(screen: Any, event: object) -> None:
     elif isinstance(event, DebiasComputed):
         screen.query_one("#analogies-debias-bars", DebiasBars).show(
             event.rows, title="projection on g, before → after")
-        info = (f"g = {event.direction}. Cyan: neutralized, e − (e·g) g, so e·g → 0. "
-                "Magenta: equalized pairs, ± the same projection.")
+        info = (f"g = {event.direction}. Blue: neutralized, e − (e·g) g, so e·g → 0. "
+                "Pink: equalized pairs, ± the same projection.")
         if event.skipped:
             info += f"  Not in the vocabulary: {', '.join(event.skipped)}."
         screen.query_one("#analogies-debias-info", Static).update(info)

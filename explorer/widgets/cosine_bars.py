@@ -92,11 +92,11 @@ class CosineBars(Widget):
         if self.title:
             text.append(self.title + "\n", style="bold")
         for rank, (word, score) in enumerate(self.rows, 1):
-            style = "bold green" if word in self._marked else ("dim" if word in self._dimmed else "")
+            style = "bold green3" if word in self._marked else ("dim" if word in self._dimmed else "")
             text.append(f"{rank:>2}  ", style="dim")
             text.append(word[:word_w].ljust(word_w), style=style or None)
             text.append("  ")
-            text.append(bar(score / scale, bar_w), style="green" if word in self._marked else "cyan")
+            text.append(bar(score / scale, bar_w), style="green3" if word in self._marked else "dodger_blue2")
             text.append(f" {score:>8.4f}", style="red" if score < 0 else None)
             if rank < len(self.rows):
                 text.append("\n")

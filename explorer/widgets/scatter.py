@@ -18,8 +18,9 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-GROUP_STYLES = ("bold cyan", "bold magenta", "bold yellow", "bold green", "bold blue", "bold red")
-LABEL_STYLES = ("cyan", "magenta", "yellow", "green", "blue", "red")
+# Mid-luminance colours, readable on both the dark and the light themes.
+LABEL_STYLES = ("dodger_blue2", "deep_pink3", "dark_orange3", "green3", "medium_purple3", "red3")
+GROUP_STYLES = tuple(f"bold {s}" for s in LABEL_STYLES)
 MARKER = "●"
 
 
