@@ -3,7 +3,7 @@
 Public API::
 
     TrainConfig(...)                                   # defaults = the demo run: char LSTM, dinosaur names, n_a = 50
-    train(config, stop=None, resume_from=None) -> Iterator[Event]
+    train(config, stop=None, resume_from=None, *, save_request=None) -> Iterator[Event]
     smoothed(ema, t, beta) -> float                    # the bias-corrected moving average
 
 Events, in order: ``Started``; then ``Step`` (rate-bounded: every ``report_every_steps`` steps or
@@ -164,11 +164,22 @@ ADVICE = (
 )
 
 
-def train(config: TrainConfig, stop: threading.Event | None = None, resume_from: str | Path | None = None) -> Iterator[Event]:
-    """Train a language model, yielding events; see the module docstring."""
+def train(
+    config: TrainConfig,
+    stop: threading.Event | None = None,
+    resume_from: str | Path | None = None,
+    *,
+    save_request: threading.Event | None = None,
+) -> Iterator[Event]:
+    """Train a language model, yielding events; see the module docstring.
+
+    ``resume_from``: a checkpoint directory written by a previous run (weights, optimiser, RNG,
+    step). ``save_request``: when set (by the app's "save" key), a checkpoint is written after the
+    current step and the event is cleared.
+    """
     from engine.lm.loop import TrainingRun
 
-    run = TrainingRun(config, stop or threading.Event(), resume_from)
+    run = TrainingRun(config, stop or threading.Event(), resume_from, save_request)
     try:
         yield from run.events()
     finally:

@@ -59,9 +59,11 @@ def evaluate(model: LanguageModel, corpus: EncodedCorpus, device: torch.device, 
 class TrainingRun:
     """One run: data, model, optimiser, and the event generator :meth:`events`."""
 
-    def __init__(self, config, stop: threading.Event, resume_from: str | Path | None) -> None:
+    def __init__(self, config, stop: threading.Event, resume_from: str | Path | None,
+                 save_request: threading.Event | None = None) -> None:
         self.cfg = config
         self.stop = stop
+        self.save_request = save_request
         self.resume_from = resume_from
         self.corpus: EncodedCorpus | None = None
         self.out = Path(config.out).expanduser() if config.out else (Path(resume_from) if resume_from else None)
@@ -223,7 +225,10 @@ class TrainingRun:
                 yield Evaluated(step=step, val_loss=last_val)
             if cfg.sample_every and step % cfg.sample_every == 0:
                 yield Sampled(step=step, samples=tuple(self._samples(step)))
-            if self.out is not None and step % cfg.checkpoint_every == 0 and step != cfg.steps:
+            asked = self.save_request is not None and self.save_request.is_set()
+            if asked:
+                self.save_request.clear()
+            if self.out is not None and (step % cfg.checkpoint_every == 0 or asked) and step != cfg.steps:
                 if not self._finite_params():  # never overwrite the last good checkpoint with inf/NaN weights
                     yield from self._diverged(step, float("nan"), "the weights became NaN or infinite", last_val, last_saved, t0)
                     return

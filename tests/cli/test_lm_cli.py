@@ -189,3 +189,15 @@ def test_subprocess_sample(checkpoint):
                         capture_output=True, text=True, timeout=240)
     assert ok.returncode == 0, ok.stderr
     assert len(json.loads(ok.stdout)) == 2
+
+
+def test_train_lm_defaults_are_the_engine_defaults():
+    from engine.training import TrainConfig
+    from explorer.cli import build_parser
+    from explorer.commands.lm import _config_from_args
+
+    args = build_parser().parse_args(["train", "lm"])
+    cfg = _config_from_args(args).to_json()
+    default = TrainConfig().to_json()
+    cfg.pop("out"), default.pop("out")
+    assert cfg == default  # `seq-explorer train lm` with no option is the demo run

@@ -171,3 +171,15 @@ def test_word_level_with_embeddings_and_unk(tmp_path):
     score = sentence_probability(model, "the zebra sat .")
     assert [t.token for t in score.tokens] == ["the", "zebra", "sat", ".", "<eos>"]
     assert [t.is_unk for t in score.tokens] == [False, True, False, False, False]
+
+
+def test_save_request_saves_after_the_current_step(names_file, tmp_path):
+    ask = threading.Event()
+    saved = []
+    for event in train(tiny_config(names_file, steps=8, checkpoint_every=1000, out=str(tmp_path / "s")), threading.Event(),
+                       save_request=ask):
+        if isinstance(event, Step) and event.step == 2:
+            ask.set()
+        if isinstance(event, Saved):
+            saved.append(event.step)
+    assert saved == [2, 8] and not ask.is_set()
