@@ -45,6 +45,7 @@ MODELS = [("skip-gram", "skipgram"), ("CBOW", "cbow")]
 LOSSES = [("negative sampling", "negative"), ("hierarchical softmax", "hierarchical"), ("full softmax", "softmax")]
 LOSS_POINTS = 240
 WATCH_EVERY = 100_000  # words between two refreshes of the watch-list's neighbours
+ANALOGY_EVERY = 500_000  # words between two quick analogy scores
 PROJECTIONS = {"pca": "PCA", "tsne": "t-SNE"}
 
 
@@ -246,7 +247,13 @@ class EmbeddingsScreen(ExplorerScreen):
         self.query_one("#embeddings-progress-line", Static).update(
             f"reading {form.corpus or 'default'} and building the vocabulary for {form.model} + {form.loss}…")
         self.running = True
-        factory = training_factory(form, getattr(self.app, "device_name", "auto"), watch_every_words=WATCH_EVERY)
+        from explorer.widgets.analogy_eval import questions_path
+
+        extra: dict = {"watch_every_words": WATCH_EVERY}
+        questions = questions_path()
+        if questions.is_file():  # a live 300-question analogy score every ANALOGY_EVERY words
+            extra.update(analogy_file=str(questions), analogy_every_words=ANALOGY_EVERY)
+        factory = training_factory(form, getattr(self.app, "device_name", "auto"), **extra)
         self._train_handle = start_run(self, factory, group="embeddings.train")
 
     def action_stop(self) -> None:
@@ -324,7 +331,8 @@ class EmbeddingsScreen(ExplorerScreen):
         elif name == "WatchNeighbours":
             self._show_watch(getattr(event, "neighbours", ()))
         elif name == "QuickAnalogy":
-            self._quick = f"quick analogy test {event.correct}/{event.total}"
+            self._quick = (f"quick analogy test {event.correct}/{event.total} ({event.correct / event.total:.1%})"
+                           if event.total else "quick analogy test: no question fits this vocabulary yet")
         elif name == "EpochFinished":
             self._epochs_done.append(f"epoch {event.epoch}/{event.epochs} mean loss {event.loss:.4f}")
         elif name == "Finished" and getattr(event, "vectors", None) is not None:

@@ -266,11 +266,9 @@ class TrainScreen(ExplorerScreen):
             clip = f"clip norm {e.clip_threshold:g}"
         else:
             clip = f"clip value ±{e.clip_threshold:g}"
-        self.query_one("#train-stats", Static).update(
-            f"step {e.step}/{e.total_steps} · loss {e.smoothed_loss:.3f} · {e.tokens_per_s:,.0f} tok/s · "
-            f"{_duration(e.eta_s)} left · {self.device or '?'} · {clip}"
-            + (" · [b]paused[/]" if self.paused else "")
-        )
+        stats = (f"step {e.step}/{e.total_steps} · loss {e.smoothed_loss:.3f} · {e.tokens_per_s:,.0f} tok/s · "
+                 f"{_duration(e.eta_s)} left · {self.device or '?'} · {clip}" + (" · [b]paused[/]" if self.paused else ""))
+        self.query_one("#train-stats", Static).update(stats, layout=False)  # one line: no layout pass
 
     def _on_evaluated(self, e) -> None:
         self.query_one("#loss-chart", LineChart).add("validation", e.step, e.val_loss)

@@ -123,9 +123,17 @@ class ChartRender:
             label = labels[0] if row == 0 else labels[1] if row == plot_h - 1 else ""
             line = Text(label.rjust(gutter - 1) + " ┤" if label else " " * (gutter - 1) + " │", style="dim",
                         no_wrap=True)
+            run, run_style = [], None  # append runs of one style (one Text span each)
             for col in range(plot_w):
                 bits = cells[row][col]
-                line.append(chr(0x2800 + bits) if bits else " ", style=colours[row][col] or "")
+                style = colours[row][col] or ""
+                if style != run_style and run:
+                    line.append("".join(run), style=run_style or "")
+                    run = []
+                run_style = style
+                run.append(chr(0x2800 + bits) if bits else " ")
+            if run:
+                line.append("".join(run), style=run_style or "")
             out.append(line)
         if self.marks:
             ticks = [" "] * plot_w
@@ -172,6 +180,8 @@ class LineChart(Widget):
 
     version: reactive[int] = reactive(0)
     MAX_POINTS = 2000
+    MIN_REDRAW_S = 0.2
+    """Points arriving faster than this are drawn together (the UI thread shares the CPU with training)."""
 
     def __init__(self, *series: Series, threshold_label: str = "", log_y: bool = False,
                  empty_text: str = "no data yet", **kwargs) -> None:
@@ -182,6 +192,25 @@ class LineChart(Widget):
         self.marks: list[float] = []
         self.log_y = log_y
         self.empty_text = empty_text
+        self._redraw_pending = False
+
+    def _changed(self) -> None:
+        """Schedule one redraw for everything that changed in the next ``MIN_REDRAW_S``."""
+        if self._redraw_pending:
+            return
+        self._redraw_pending = True
+        if not self.is_mounted:
+            self._redraw()
+            return
+        self.set_timer(self.MIN_REDRAW_S, self._redraw)
+
+    def _redraw(self) -> None:
+        self._redraw_pending = False
+        self.version += 1
+
+    def flush(self) -> None:
+        """Draw now (tests, snapshots)."""
+        self._redraw()
 
     def add(self, name: str, x: float, y: float) -> None:
         pts = self.series[name].points
@@ -189,17 +218,17 @@ class LineChart(Widget):
         if len(pts) > self.MAX_POINTS:  # keep every other point of the older half
             half = len(pts) // 2
             pts[:half] = pts[:half:2]
-        self.version += 1
+        self._changed()
 
     def mark(self, x: float) -> None:
         self.marks.append(float(x))
         if len(self.marks) > self.MAX_POINTS:
             del self.marks[: len(self.marks) // 2]
-        self.version += 1
+        self._changed()
 
     def set_threshold(self, value: float | None) -> None:
         self.threshold = value
-        self.version += 1
+        self._changed()
 
     def clear(self) -> None:
         for s in self.series.values():

@@ -16,7 +16,7 @@ CELLS = ("lstm", "lstm-peephole", "gru", "gru-course", "gru-simple", "rnn")
 CORPORA = ("dinos", "names", "shakespeare")
 FILE = "file"
 
-DEFAULTS: dict[str, str] = {
+_FALLBACK: dict[str, str] = {
     "data": "dinos",
     "path": "",
     "level": "char",
@@ -26,9 +26,31 @@ DEFAULTS: dict[str, str] = {
     "lr": "0.01",
     "clip": "value",
     "clip_threshold": "5",
-    "steps": "2000",
+    "steps": "800",
     "seed": "0",
 }
+
+
+def engine_defaults() -> dict[str, str]:
+    """The form's initial values: the engine's ``TrainConfig`` defaults (the demo run).
+
+    ``engine.training`` imports torch only inside its functions, so reading its
+    dataclass defaults here keeps the first frame fast (the first-frame test checks it).
+    """
+    import dataclasses
+
+    try:
+        from engine.training import TrainConfig
+    except ImportError:  # pragma: no cover - engine not installed
+        return dict(_FALLBACK)
+    out = dict(_FALLBACK)
+    for f in dataclasses.fields(TrainConfig):
+        if f.name in out and f.default is not dataclasses.MISSING:
+            out[f.name] = f"{f.default:g}" if isinstance(f.default, float) else str(f.default)
+    return out
+
+
+DEFAULTS: dict[str, str] = engine_defaults()
 
 _INTS = {"layers": (1, 16), "hidden": (1, 4096), "steps": (1, 10_000_000), "seed": (0, 2**31 - 1)}
 _FLOATS = {"lr": (1e-8, 100.0), "clip_threshold": (1e-6, 1e6)}

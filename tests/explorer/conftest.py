@@ -42,8 +42,12 @@ def app_factory(tmp_path):
 
 def feed(screen, events, group: str) -> None:
     """Deliver ``events`` to ``screen`` synchronously, as the worker's messages would arrive."""
+    from explorer.widgets.line_chart import LineChart
+
     for event in events:
         screen.on_engine_event(EngineEvent(event, group))
+    for chart in screen.query(LineChart):
+        chart.flush()
 
 
 @pytest.fixture(scope="session")

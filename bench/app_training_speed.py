@@ -1,0 +1,121 @@
+"""Training speed inside the app (worker thread + live charts) against the headless ``train()``.
+
+All run the same configuration (the demo: char LSTM n_a = 50 on the dinosaur
+names, a fixed number of steps). Speed is steps per second of wall time from the
+first ``Step`` event to ``Finished`` (setup excluded), measured alternately
+(headless in the main thread as the command line runs it, headless in a plain
+thread as the app's worker runs it, then the app; repeated) and the best of each
+kept, so that load from
+other processes hurts both alike. Target: app ≥ 0.9× headless.
+
+    python -m bench.app_training_speed [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import threading
+import time
+
+
+def _timed(events):
+    """Pass events through, noting when the first Step and the Finished event were seen."""
+    marks: dict[str, float] = {}
+
+    def gen():
+        for event in events:
+            name = type(event).__name__
+            if name == "Step" and "first" not in marks:
+                marks["first"], marks["first_step"] = time.perf_counter(), event.step
+            if name == "Finished":
+                marks["end"], marks["last_step"] = time.perf_counter(), event.step
+            yield event
+
+    return gen(), marks
+
+
+def _rate(marks: dict[str, float]) -> float:
+    return (marks["last_step"] - marks["first_step"]) / (marks["end"] - marks["first"])
+
+
+def headless(overrides: dict) -> float:
+    from engine.training import TrainConfig, train
+
+    events, marks = _timed(train(TrainConfig(device="cpu", **overrides), threading.Event()))
+    for _ in events:
+        pass
+    return _rate(marks)
+
+
+def headless_in_thread(overrides: dict) -> float:
+    """The same headless loop, run from a plain thread as the app's worker runs it."""
+    out: list[float] = []
+    worker = threading.Thread(target=lambda: out.append(headless(overrides)))
+    worker.start()
+    worker.join()
+    return out[0]
+
+
+def in_app(overrides: dict) -> float:
+    import engine.training
+    from explorer.app import make_app
+
+    real = engine.training.train
+    box: dict[str, dict] = {}
+
+    def wrapped(config, stop, **kw):
+        events, marks = _timed(real(config, stop, **kw))
+        box["marks"] = marks
+        return events
+
+    async def run() -> None:
+        app = make_app(screen="train", device="cpu", preload_torch=False,
+                       options={"autoload": False, "train_overrides": overrides})
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            screen.action_start()
+            while screen.running:
+                await asyncio.sleep(0.05)
+            await app.workers.wait_for_complete()
+
+    engine.training.train = wrapped
+    try:
+        asyncio.run(run())
+    finally:
+        engine.training.train = real
+    return _rate(box["marks"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="60 steps, 2 rounds (instead of 400 steps, 3 rounds)")
+    args = parser.parse_args(argv)
+    steps, rounds = (60, 2) if args.quick else (400, 3)
+    overrides = {"steps": steps, "eval_every": max(steps // 2, 1), "sample_every": max(steps // 2, 1)}
+    import torch  # imported once, outside the timings
+
+    main_thread, thread, app = [], [], []
+    for _ in range(rounds):
+        main_thread.append(headless(overrides))
+        thread.append(headless_in_thread(overrides))
+        app.append(in_app(overrides))
+    best_head, best_app = max(max(main_thread), max(thread)), max(app)
+
+    def show(values: list[float]) -> str:
+        return f"best {max(values):7.1f} steps/s  ({', '.join(f'{r:.1f}' for r in values)})"
+
+    print(f"headless train(), main thread (as the CLI): {show(main_thread)}")
+    print(f"headless train(), in a thread (as the app): {show(thread)}")
+    print(f"in the app (worker + live charts)         : {show(app)}")
+    print(f"torch threads {torch.get_num_threads()}; reference = the faster headless way")
+    print(f"ratio app / headless: {best_app / best_head:.2f}× (target ≥ 0.9×); {steps} steps, "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    return 0 if best_app / best_head >= 0.9 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
