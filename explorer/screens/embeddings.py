@@ -38,6 +38,8 @@ from explorer.widgets.embedding_training import (
     VectorsSaved,
     parse_watch,
     progress_line,
+    started_line,
+    watch_lines,
 )
 from explorer.widgets.scatter import Point, Scatter
 
@@ -317,13 +319,7 @@ class EmbeddingsScreen(ExplorerScreen):
             self.query_one("#embeddings-progress-line", Static).update(
                 "reading the corpus and building the vocabulary…")
         elif name == "Started":
-            vocab = getattr(event, "vocab_size", None)
-            corpus = getattr(event, "corpus_words", None)
-            facts = [getattr(event, "description", "")]
-            if vocab is not None and corpus is not None:
-                facts.append(f"{corpus:,} corpus words, vocabulary {vocab:,}")
-            facts.append(f"device {getattr(event, 'device', '?')}")
-            self._started = " · ".join(f for f in facts if f)
+            self._started = started_line(event)
             self.query_one("#embeddings-live").border_subtitle = self._started
             self.query_one("#embeddings-progress-line", Static).update("started: training…")
         elif name == "Progress":
@@ -353,12 +349,7 @@ class EmbeddingsScreen(ExplorerScreen):
             self.query_one("#embeddings-loss", Sparkline).data = list(self._losses)
 
     def _show_watch(self, neighbours) -> None:
-        items = neighbours.items() if isinstance(neighbours, dict) else neighbours
-        lines = []
-        for word, near in items:
-            shown = "  ".join(f"{w} {s:.2f}" for w, s in list(near)[:5]) or "(not in the vocabulary)"
-            lines.append(f"{word:>10} → {shown}")
-        self.query_one("#embeddings-watch", Static).update("\n".join(lines) or "(no watch words in the vocabulary)")
+        self.query_one("#embeddings-watch", Static).update(watch_lines(neighbours))
 
     def _trained(self, event) -> None:
         store = store_for(self.app)

@@ -249,3 +249,23 @@ def progress_line(event: Any, epochs: int | None = None) -> str:
         parts.append(f"lr {lr:.4g}")
     parts.append(f"{format_eta(get('eta_s'))} left")
     return "  ·  ".join(parts)
+
+
+def started_line(event: Any) -> str:
+    """'skipgram + negative … · 5,138,864 corpus words, vocabulary 30,151 · device cpu'."""
+    vocab, corpus = getattr(event, "vocab_size", None), getattr(event, "corpus_words", None)
+    facts = [getattr(event, "description", "")]
+    if vocab is not None and corpus is not None:
+        facts.append(f"{corpus:,} corpus words, vocabulary {vocab:,}")
+    facts.append(f"device {getattr(event, 'device', '?')}")
+    return " · ".join(f for f in facts if f)
+
+
+def watch_lines(neighbours: Any) -> str:
+    """One line per watch word: ``king → queen 0.71  prince 0.68 …`` (a mapping or (word, pairs) items)."""
+    items = neighbours.items() if isinstance(neighbours, dict) else neighbours
+    lines = []
+    for word, near in items:
+        shown = "  ".join(f"{w} {s:.2f}" for w, s in list(near)[:5]) or "(not in the vocabulary)"
+        lines.append(f"{word:>10} → {shown}")
+    return "\n".join(lines) or "(no watch words)"
