@@ -19,13 +19,9 @@ questions-words format). As in gensim 4.4 ``evaluate_word_analogies``:
   "Total accuracy" section, which is :attr:`AnalogyResult.total` here (not repeated in
   ``sections``). An accuracy with no question evaluated is 0.0, as in gensim.
 
-Vectorised, never a Python loop over the vocabulary. A batch of questions uses few distinct
-words (the file's sections reuse them), so the cosines of those words with a chunk of the
-vocabulary are one matrix product, ``C = Û·Eᵀ / ‖e‖`` (words × chunk), and the score of every
-candidate for question (a, b, c) is ``C[b] + C[c] − C[a]`` (proportional to gensim's cosine,
-whose normalisation does not change the argmax). The best and second-best candidates are kept
-per question; where they are closer than rounding could separate (``TIE_TOLERANCE``), the
-question is re-answered with gensim's own arithmetic, so every verdict equals gensim's.
+Vectorised, never a Python loop over the vocabulary: questions are answered in batches by
+:class:`engine.embeddings.analogy_search.AnalogySearch` (shared cosine products, exact pruning
+of vocabulary tiles, near-ties re-checked with gensim's arithmetic so every verdict is gensim's).
 
 **Word pairs** (:func:`evaluate_word_pairs`, WordSim-353, SimLex-999): lines
 ``word1<TAB>word2<TAB>score``; lines starting with ``#`` are comments; other malformed lines are
@@ -43,17 +39,13 @@ from typing import Iterator, Mapping, NamedTuple
 
 import numpy as np
 
+from engine.embeddings.analogy_search import AnalogySearch
 from engine.embeddings.events import AnalogyEvaluated, EvalProgress
 from engine.embeddings.vectors import WordVectors
 from engine.errors import InputError
 
-TIE_TOLERANCE = 1e-5
-"""Best and second-best scores closer than this are re-checked with gensim's arithmetic."""
-GENSIM_TOPN = 5
-"""gensim's evaluate_word_analogies looks at the 5 best candidates."""
-_QUESTION_BATCH = 4096
-_VOCAB_CHUNK = 8192
-_SCORE_BLOCK = 1 << 18  # elements of one (questions × words) score block (1 MiB of float32)
+_QUESTION_BATCH = 20_000
+"""Questions answered together (more share more cosine products; progress comes per vocabulary chunk)."""
 
 
 @dataclass(frozen=True)
@@ -190,17 +182,27 @@ def iter_evaluate_analogies(
     where_a = np.array(where, dtype=np.int64)
     n = len(quads_a)
     predicted = np.full(n, -1, dtype=np.int64)
-    spelled = np.bincount(group, minlength=rows) > 1  # representative rows with other spellings
-    solver = _Solver(wv, rows, group)
+    search = AnalogySearch(wv, rows, group)
     done, stopped = 0, False
     for start in range(0, n, _QUESTION_BATCH):
-        if stop is not None and stop.is_set():
+        batch = quads_a[start : start + _QUESTION_BATCH]
+        section = names[where_a[start + len(batch) - 1]]
+        steps = search.iter_answer(batch[:, :3])
+        fraction = 0.0
+        while True:
+            if stop is not None and stop.is_set() and fraction < 1.0:
+                stopped = True  # this batch is dropped; the result covers the ones before it
+                break
+            try:
+                fraction = next(steps)
+            except StopIteration as finished:
+                predicted[start : start + len(batch)] = finished.value
+                done = start + len(batch)
+                break
+            yield EvalProgress(done=start + int(fraction * len(batch)), total=n, section=section)
+        if stopped or (stop is not None and stop.is_set() and done < n):
             stopped = True
             break
-        batch = quads_a[start : start + _QUESTION_BATCH]
-        predicted[start : start + len(batch)] = solver.answer(batch[:, :3], spelled)
-        done = start + len(batch)
-        yield EvalProgress(done=done, total=n, section=names[where_a[done - 1]])
     yield AnalogyEvaluated(_result(wv, sections, names, quads_a[:done], where_a[:done], predicted[:done], group,
                                    skipped, stopped, case_insensitive))
 
@@ -243,104 +245,6 @@ def _result(wv, sections, names, quads, where, predicted, group, skipped, stoppe
 
 def _key(word: str, case_insensitive: bool) -> str:
     return word.upper() if case_insensitive else word
-
-
-class _Solver:
-    """3CosAdd over the first ``rows`` words for batches of questions (rows a, b, c)."""
-
-    def __init__(self, wv: WordVectors, rows: int, group: np.ndarray) -> None:
-        self.vectors = wv.vectors[:rows]
-        self.norms = np.ascontiguousarray(wv.norms[:rows])
-        self.rows = rows
-        self.group = group
-
-    def answer(self, abc: np.ndarray, spelled: np.ndarray) -> np.ndarray:
-        """Predicted row per question (−1 when there is no candidate), as gensim decides it."""
-        n = len(abc)
-        words, pos = np.unique(abc, return_inverse=True)
-        pos = pos.reshape(abc.shape)  # (n, 3): a, b, c as positions in `words`
-        pairs, pair_of = np.unique(pos[:, 0] * len(words) + pos[:, 1], return_inverse=True)
-        pair_a, pair_b = pairs // len(words), pairs % len(words)  # (P,) the distinct (a, b) offsets
-        unit = (self.vectors[words] / self.norms[words][:, None]).astype(np.float32)  # (U, D)
-        # questions sharing an offset b − a side by side, so a block adds one offset row to each run
-        order = np.argsort(pair_of, kind="stable")
-        abc_s, pair_s, c_s = abc[order], pair_of[order], pos[order, 2]
-        starts = np.r_[0, np.flatnonzero(np.diff(pair_s)) + 1]
-        block = max(1, _SCORE_BLOCK // _VOCAB_CHUNK)
-        blocks = []
-        for q0 in range(0, n, block):
-            q1 = min(q0 + block, n)
-            cuts = [q0, *starts[(starts > q0) & (starts < q1)].tolist(), q1]
-            blocks.append((q0, q1, [(a - q0, b - q0, int(pair_s[a])) for a, b in zip(cuts[:-1], cuts[1:])]))
-        chunks = range(0, self.rows, _VOCAB_CHUNK)
-        tops = np.empty((len(chunks), n), dtype=np.int64)  # per vocabulary chunk: best row,
-        top_scores = np.empty((len(chunks), n), dtype=np.float32)  # its score,
-        runners = np.empty((len(chunks), n), dtype=np.float32)  # and the chunk's second-best score
-        ar = np.arange(block)
-        buf = np.empty((block, _VOCAB_CHUNK), dtype=np.float32)
-        for k, lo in enumerate(chunks):
-            hi = min(lo + _VOCAB_CHUNK, self.rows)
-            width = hi - lo
-            cos = unit @ self.vectors[lo:hi].T  # (U, C): cos(e_w, e_u) for the batch's words u
-            cos /= self.norms[lo:hi]
-            offset = cos[pair_b]  # (P, C): cos(w, b) − cos(w, a)
-            offset -= cos[pair_a]
-            for q0, q1, runs in blocks:
-                m = q1 - q0
-                scores = buf[:m, :width]
-                np.take(cos, c_s[q0:q1], axis=0, out=scores, mode="clip")  # mode: no buffered copy
-                for r0, r1, p in runs:
-                    scores[r0:r1] += offset[p]  # (m, C): cos(w, b) − cos(w, a) + cos(w, c)
-                r = abc_s[q0:q1] - lo  # leave out the query rows that fall in this chunk
-                qi, qj = np.nonzero((r >= 0) & (r < width))
-                scores[qi, r[qi, qj]] = -np.inf
-                top = scores.argmax(axis=1)
-                top_scores[k, q0:q1] = scores[ar[:m], top]
-                scores[ar[:m], top] = -np.inf
-                runners[k, q0:q1] = scores.max(axis=1)
-                tops[k, q0:q1] = top + lo
-        cols = np.arange(n)
-        win = top_scores.argmax(axis=0)  # the first chunk on ties: the more frequent word
-        best = top_scores[win, cols]
-        arg_s = np.where(np.isfinite(best), tops[win, cols], -1)
-        top_scores[win, cols] = -np.inf
-        second = np.maximum(top_scores.max(axis=0), runners[win, cols])
-        arg = np.empty(n, dtype=np.int64)
-        arg[order] = arg_s
-        close = np.empty(n, dtype=bool)
-        close[order] = best - second < TIE_TOLERANCE
-        check = close | spelled[abc].any(axis=1)
-        for i in np.flatnonzero(check):
-            arg[i] = self._gensim_pick(*abc[i])
-        return arg
-
-    def _gensim_pick(self, a: int, b: int, c: int) -> int:
-        """One question answered exactly as gensim 4.4 does (float32 arithmetic, top-5 check)."""
-        weights = np.array([1.0, 1.0, -1.0])
-        mean = np.zeros(self.vectors.shape[1], dtype=np.float32)
-        for w, r in zip(weights, (b, c, a)):
-            mean += w * (self.vectors[r] / self.norms[r])
-        mean = mean / np.float64(3.0)
-        length = np.sqrt(np.dot(mean, mean))
-        if length > 0:
-            mean = mean / length
-        mean = mean.astype(np.float32)
-        dists = np.dot(self.vectors, mean) / self.norms
-        topn = GENSIM_TOPN + 3
-        if topn >= dists.size:
-            best = np.argsort(-dists)[:topn]
-        else:
-            part = np.argpartition(-dists, topn)[:topn]
-            best = part.take(np.argsort((-dists).take(part)))
-        query = (a, b, c)
-        result = [int(r) for r in best if r not in query][:GENSIM_TOPN]
-        ignore = {self.group[a], self.group[b], self.group[c]}
-        predicted = -1
-        for r in result:
-            predicted = r
-            if self.group[r] not in ignore:
-                break
-        return predicted
 
 
 # ------------------------------------------------------------------------- word pairs
