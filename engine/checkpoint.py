@@ -3,7 +3,7 @@
 Public API::
 
     FORMAT_VERSION                                   # 1
-    write_checkpoint(path, *, model_kind, config, tensors, training=None, training_tensors=None) -> Path
+    write_checkpoint(path, *, model_kind, config, tensors, extra=None, training=None, training_tensors=None) -> Path
     read_checkpoint(path, *, model_kind) -> CheckpointData
     append_metrics(path, record: dict)               # one JSON object a line, appended
     event_record(event) -> dict                      # a frozen event as a JSON-able dict
@@ -121,25 +121,30 @@ def write_checkpoint(
     path.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
     pending: list[tuple[Path, Path]] = []
-    blobs = [(MODEL_FILE, tensors)]
-    if training_tensors is not None:
-        blobs.append((TRAINING_FILE, training_tensors))
-    for name, tdict in blobs:
-        data = st_save({k: v.detach().cpu().contiguous() for k, v in tdict.items()})
-        files[name] = _sha256(data)
-        pending.append((_write_tmp(path / name, data), path / name))
-    meta: dict[str, Any] = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "model_kind": model_kind,
-        "config": config,
-        **(extra or {}),
-        "files": files,
-    }
-    if training is not None:
-        meta["training"] = training
-    config_bytes = (json.dumps(meta, indent=1) + "\n").encode("utf-8")
-    pending.append((_write_tmp(path / CONFIG_FILE, config_bytes), path / CONFIG_FILE))
+    try:
+        blobs = [(MODEL_FILE, tensors)]
+        if training_tensors is not None:
+            blobs.append((TRAINING_FILE, training_tensors))
+        for name, tdict in blobs:
+            data = st_save({k: v.detach().cpu().contiguous() for k, v in tdict.items()})
+            files[name] = _sha256(data)
+            pending.append((_write_tmp(path / name, data), path / name))
+        meta: dict[str, Any] = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "model_kind": model_kind,
+            "config": config,
+            **(extra or {}),
+            "files": files,
+        }
+        if training is not None:
+            meta["training"] = training
+        config_bytes = (json.dumps(meta, indent=1) + "\n").encode("utf-8")
+        pending.append((_write_tmp(path / CONFIG_FILE, config_bytes), path / CONFIG_FILE))
+    except BaseException:  # nothing renamed yet: the previous checkpoint is untouched
+        for tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
+        raise
     for tmp, final in pending:  # every file is complete on disk before the first rename
         os.replace(tmp, final)
     _fsync_dir(path)

@@ -124,3 +124,26 @@ def test_bundled_checkpoints_load_and_sample():
         assert sample(model, n=2, max_len=20, seed=0)
     dinos = load_language_model(default_checkpoint("dinos-lstm"))
     assert dinos.known_lines and "tyrannosaurus" in dinos.known_lines
+
+
+def test_an_interrupted_save_leaves_the_previous_checkpoint(saved, monkeypatch):
+    import engine.checkpoint as ck
+
+    model, path = saved
+    before = (path / "model.safetensors").read_bytes()
+    real = ck._write_tmp
+
+    def crash_on_config(target, data):
+        if target.name == "config.json":
+            raise KeyboardInterrupt  # Ctrl+C while the new files are being written
+        return real(target, data)
+
+    monkeypatch.setattr(ck, "_write_tmp", crash_on_config)
+    with torch.no_grad():
+        model.head.bias.add_(1.0)
+    with pytest.raises(KeyboardInterrupt):
+        save_language_model(model, path)
+    monkeypatch.undo()
+    assert (path / "model.safetensors").read_bytes() == before
+    assert load_language_model(path)
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.safetensors"]  # temporary files removed
