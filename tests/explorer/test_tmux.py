@@ -36,6 +36,7 @@ def wait_for(session: str, text: str, timeout: float = 40.0) -> str:
     raise AssertionError(f"{text!r} did not appear within {timeout}s; the pane shows:\n{screen}")
 
 
+@pytest.mark.slow
 def test_installed_command_in_tmux(tmp_path):
     if not COMMAND.exists():
         pytest.skip(f"{COMMAND} is not installed")

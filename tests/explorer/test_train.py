@@ -131,6 +131,7 @@ async def test_engine_refusal_reaches_a_dialog(app_factory):
         assert not screen.running
 
 
+@pytest.mark.slow
 async def test_real_tiny_training_run_starts_reports_and_saves(app_factory, tmp_path):
     overrides = {"steps": 4, "hidden": 8, "eval_every": 2, "sample_every": 2, "report_every_steps": 1,
                  "max_eval_sequences": 50, "batch_size": 8}
