@@ -83,7 +83,10 @@ class RunHandle:
 IMPORT_LOCK = threading.Lock()
 
 
-def _events(factory: EventFactory, stop: threading.Event) -> Iterator[object]:
+def _events(factory: EventFactory, stop: threading.Event, light: bool = False) -> Iterator[object]:
+    if light:  # numpy-only work: never waits for torch
+        yield from factory(stop)
+        return
     with IMPORT_LOCK:  # the factory and the first step import the engine (and torch)
         events = iter(factory(stop))
         try:
@@ -94,12 +97,12 @@ def _events(factory: EventFactory, stop: threading.Event) -> Iterator[object]:
     yield from events
 
 
-def _consume(node: DOMNode, factory: EventFactory, handle: RunHandle) -> None:
+def _consume(node: DOMNode, factory: EventFactory, handle: RunHandle, light: bool = False) -> None:
     """Worker body (thread): iterate the generator, post every event to ``node``."""
     error: BaseException | None = None
     backlogs: dict[type, Backlog] = {}
     try:
-        for event in _events(factory, handle.stop_event):
+        for event in _events(factory, handle.stop_event, light):
             if type(event).__name__ in REPLACEABLE:
                 backlog = backlogs.setdefault(type(event), Backlog())
                 backlog.push(event)
@@ -125,10 +128,12 @@ def _stopped_hard(handle: RunHandle) -> bool:
     return handle.worker is not None and handle.worker.is_cancelled
 
 
-def start_run(node: DOMNode, factory: EventFactory, *, group: str) -> RunHandle:
+def start_run(node: DOMNode, factory: EventFactory, *, group: str, light: bool = False) -> RunHandle:
     """Run ``factory(stop)``'s generator in a thread worker; events go to ``node``.
 
     A previous run of the same ``group`` is stopped first. Returns a :class:`RunHandle`.
+    ``light=True`` is for work that imports no torch (numpy queries, projections): it
+    skips :data:`IMPORT_LOCK`, so it never waits for torch being imported elsewhere.
     """
     app = node.app
     runs = _runs_of(app)
@@ -137,7 +142,7 @@ def start_run(node: DOMNode, factory: EventFactory, *, group: str) -> RunHandle:
         previous.stop()
     handle = RunHandle(group=group, stop_event=threading.Event())
     handle.worker = app.run_worker(
-        lambda: _consume(node, factory, handle),
+        lambda: _consume(node, factory, handle, light),
         name=f"run:{group}",
         group=group,
         description=f"engine run {group!r}",
@@ -168,7 +173,8 @@ class Result:
     value: object
 
 
-def start_call(node: DOMNode, fn: Callable[[], object], *, group: str, name: str = "") -> RunHandle:
+def start_call(node: DOMNode, fn: Callable[[], object], *, group: str, name: str = "",
+               light: bool = False) -> RunHandle:
     """Run ``fn()`` (loading a checkpoint, recording a trace, …) in a thread worker.
 
     Its return value arrives at ``node`` as ``EngineEvent(Result(name or group, value), group)``;
@@ -178,4 +184,4 @@ def start_call(node: DOMNode, fn: Callable[[], object], *, group: str, name: str
     def one(stop: threading.Event) -> Iterator[object]:
         yield Result(name or group, fn())
 
-    return start_run(node, one, group=group)
+    return start_run(node, one, group=group, light=light)

@@ -17,8 +17,14 @@ from textual.widget import Widget
 
 
 def _n(v: float) -> str:
+    """A number as an operand: negative ones in parentheses, ``0.93·(−0.30)``."""
     s = f"{v:.2f}"
     return f"({s})" if v < 0 else s
+
+
+def _v(v: float) -> str:
+    """A number as a result."""
+    return f"{v:.2f}"
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,8 @@ def filled_equations(u: UnitStep) -> list[str]:
     t = u.t + 1
     lines: list[str] = []
     if u.kind == "rnn":
-        lines.append(f"a⟨{t - 1}⟩ = {_n(u.a_prev)}")
-        lines.append(f"a⟨{t}⟩ = g(W_a[a⟨{t - 1}⟩, x⟨{t}⟩] + b_a) = {_n(u.a)}")
+        lines.append(f"a⟨{t - 1}⟩ = {_v(u.a_prev)}")
+        lines.append(f"a⟨{t}⟩ = g(W_a[a⟨{t - 1}⟩, x⟨{t}⟩] + b_a) = {_v(u.a)}")
         return lines
     if u.update is not None:
         lines.append(f"Γu = σ(W_u[·] + b_u) = {u.update:.2f}")
@@ -56,28 +62,28 @@ def filled_equations(u: UnitStep) -> list[str]:
     if u.output is not None:
         lines.append(f"Γo = σ(W_o[·] + b_o) = {u.output:.2f}")
     if u.candidate is not None:
-        lines.append(f"c̃⟨{t}⟩ = tanh(W_c[·] + b_c) = {_n(u.candidate)}")
+        lines.append(f"c̃⟨{t}⟩ = tanh(W_c[·] + b_c) = {_v(u.candidate)}")
     c_prev = u.c_prev if u.c_prev is not None else u.a_prev
     if u.kind.startswith("lstm") and None not in (u.update, u.forget, u.candidate, u.c):
         value = u.update * u.candidate + u.forget * c_prev
         lines.append(
             f"c⟨{t}⟩ = Γu·c̃ + Γf·c⟨{t - 1}⟩ = {u.update:.2f}·{_n(u.candidate)} + {u.forget:.2f}·{_n(c_prev)}"
-            f" = {_n(value)}"
+            f" = {_v(value)}"
         )
         if u.output is not None:
             a_value = u.output * math.tanh(u.c)
-            lines.append(f"a⟨{t}⟩ = Γo·tanh(c⟨{t}⟩) = {u.output:.2f}·tanh({_n(u.c)}) = {_n(a_value)}")
+            lines.append(f"a⟨{t}⟩ = Γo·tanh(c⟨{t}⟩) = {u.output:.2f}·tanh({_v(u.c)}) = {_v(a_value)}")
         _check(lines, value, u.c, "c")
     elif u.kind.startswith("gru") and None not in (u.update, u.candidate):
         value = u.update * u.candidate + (1 - u.update) * c_prev
         lines.append(
             f"c⟨{t}⟩ = Γu·c̃ + (1−Γu)·c⟨{t - 1}⟩ = {u.update:.2f}·{_n(u.candidate)} + "
-            f"{1 - u.update:.2f}·{_n(c_prev)} = {_n(value)}"
+            f"{1 - u.update:.2f}·{_n(c_prev)} = {_v(value)}"
         )
-        lines.append(f"a⟨{t}⟩ = c⟨{t}⟩ = {_n(u.a)}")
+        lines.append(f"a⟨{t}⟩ = c⟨{t}⟩ = {_v(u.a)}")
         _check(lines, value, u.c if u.c is not None else u.a, "c")
     else:
-        lines.append(f"a⟨{t}⟩ = {_n(u.a)}")
+        lines.append(f"a⟨{t}⟩ = {_v(u.a)}")
     return lines
 
 

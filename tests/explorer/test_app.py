@@ -260,3 +260,21 @@ asyncio.run(main())
     assert result["imported"] is False  # explorer modules never import torch at top level
     assert result["first"] is False  # the first frame was on screen before torch
     assert result["later"] is True and result["status"].startswith("device ")
+
+
+async def test_light_runs_do_not_wait_for_the_import_lock():
+    from explorer.runs import IMPORT_LOCK, Result
+
+    app = Recorder()
+    async with app.run_test() as pilot:
+        with IMPORT_LOCK:  # as if torch were being imported
+            start_call(app, lambda: "heavy", group="heavy")
+            start_call(app, lambda: "light", group="light", light=True)
+            for _ in range(50):
+                await pilot.pause(0.01)
+                if app.got:
+                    break
+            assert app.got == [Result("light", "light")]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert Result("heavy", "heavy") in app.got
