@@ -107,10 +107,11 @@ class TrainScreen(ExplorerScreen):
             with Vertical(id="train-main"):
                 yield Static("ready — press s to start (the defaults are the demo), d for the demo", id="train-stats")
                 yield Static("", id="diverged")
-                yield LineChart(Series("loss", "cyan"), Series("smoothed", "bold blue"),
-                                Series("validation", "bold red", markers=True), id="loss-chart",
+                # tab10 colours: readable on light and dark themes
+                yield LineChart(Series("loss", "#7f7f7f"), Series("smoothed", "bold #1f77b4"),
+                                Series("validation", "bold #d62728", markers=True), id="loss-chart",
                                 empty_text="the loss appears here once training starts")
-                yield LineChart(Series("grad norm", "green"), threshold_label="clip norm", id="grad-chart",
+                yield LineChart(Series("grad norm", "#2ca02c"), threshold_label="clip norm", id="grad-chart",
                                 empty_text="the gradient norm (before clipping) appears here")
                 yield Static("[dim]samples appear every few hundred steps[/]", id="samples")
                 with Horizontal(id="train-buttons"):

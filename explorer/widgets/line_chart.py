@@ -16,6 +16,9 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+THRESHOLD_STYLE = "bold #ff7f0e"  # orange and purple read on light and dark backgrounds
+MARK_STYLE = "bold #9467bd"
+
 # Braille dot bits for (column 0..1, row 0..3) inside one character cell.
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 
@@ -68,10 +71,10 @@ class ChartRender:
             legend.append("━ " if not s.markers else "• ", style=s.style)
             legend.append(f"{s.name} {_fmt(last) if last is not None else '–'}  ")
         if self.threshold is not None:
-            legend.append("┄ ", style="bold yellow")
+            legend.append("┄ ", style=THRESHOLD_STYLE)
             legend.append(f"{self.threshold_label or 'threshold'} {_fmt(self.threshold)}  ")
         if self.marks:
-            legend.append("▲ ", style="bold magenta")
+            legend.append("▲ ", style=MARK_STYLE)
             legend.append(f"clipped ×{len(self.marks)}")
         plot_h = height - 2 - (1 if self.marks else 0)
         pts = [(x, y) for s in self.series for x, y in s.points if math.isfinite(y)]
@@ -105,7 +108,7 @@ class ChartRender:
         if self.threshold is not None:
             _, ty = to_dot(x0, self.threshold)
             for dx in range(0, dot_w, 2):
-                plot(dx, ty, "bold yellow")
+                plot(dx, ty, THRESHOLD_STYLE)
         for s in self.series:
             prev = None
             for x, y in s.points:
@@ -141,7 +144,7 @@ class ChartRender:
                 cx = (0 if x1 == x0 else round((m - x0) / (x1 - x0) * (dot_w - 1))) // 2
                 if 0 <= cx < plot_w:
                     ticks[cx] = "▲"
-            out.append(Text(" " * (gutter + 1) + "".join(ticks), style="bold magenta", no_wrap=True))
+            out.append(Text(" " * (gutter + 1) + "".join(ticks), style=MARK_STYLE, no_wrap=True))
         axis = Text(" " * (gutter + 1), no_wrap=True, style="dim")
         left, right = f"step {_fmt(x0)}", _fmt(x1)
         axis.append(left + right.rjust(max(plot_w - len(left), 0)))
