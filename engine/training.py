@@ -7,7 +7,8 @@ Public API::
     smoothed(ema, t, beta) -> float                    # the bias-corrected moving average
 
 Events, in order: ``Started``; then ``Step`` (rate-bounded: every ``report_every_steps`` steps or
-``report_every_s`` seconds, whichever comes first, and always the last step), ``Evaluated`` and
+``report_every_s`` seconds, whichever comes first, and always the last step; the gradient norms are
+measured on the reported steps only, so unreported steps cost what a bare loop costs), ``Evaluated`` and
 ``Sampled`` every ``eval_every``/``sample_every`` steps, ``Saved`` every ``checkpoint_every``
 steps and at the end (when ``out`` is set); ``Diverged`` if the loss or the gradient becomes NaN or
 infinite; ``Finished`` last. Setting ``stop`` ends the run before the next step, with a checkpoint.

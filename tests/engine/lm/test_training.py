@@ -183,3 +183,12 @@ def test_save_request_saves_after_the_current_step(names_file, tmp_path):
         if isinstance(event, Saved):
             saved.append(event.step)
     assert saved == [2, 8] and not ask.is_set()
+
+
+@pytest.mark.parametrize("mode", ["value", "norm"])
+def test_result_does_not_depend_on_how_often_steps_are_reported(names_file, mode):
+    every = run(tiny_config(names_file, steps=10, clip=mode, clip_threshold=0.05, sample_every=0, eval_every=100))
+    rare = run(tiny_config(names_file, steps=10, clip=mode, clip_threshold=0.05, sample_every=0, eval_every=100,
+                           report_every_steps=1000, report_every_s=1000.0))
+    assert steps(rare) == {10: steps(every)[10]}
+    assert every[-1].val_loss == rare[-1].val_loss
