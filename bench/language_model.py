@@ -198,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=None, help="time box of the Shakespeare run (default 10; 0.4 quick)")
     parser.add_argument("--only", nargs="*", choices=("dinos", "names", "shakespeare", "overhead"))
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads for the quality runs (default: torch's)")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     minutes = args.minutes if args.minutes is not None else (0.4 if args.quick else 10.0)
     print(f"machine: {machine()}; mode: {'quick' if args.quick else 'full'}")
     parts = args.only or ["overhead", "dinos", "names", "shakespeare"]

@@ -94,6 +94,9 @@ class TrainConfig:
     """Seed of weights, batch order, dropout and samples."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """Where to train."""
+    cpu_threads: int | None = None
+    """torch CPU threads during the run (None: leave torch's setting). Small models on a busy
+    machine often run several times faster with 1 (threads wait for cores); restored at the end."""
     eval_every: int = 100
     """Validation loss every this many steps (and at the end)."""
     max_eval_sequences: int = 4000
@@ -144,6 +147,8 @@ class TrainConfig:
         need(self.clip_threshold > 0, f"clip threshold must be > 0, got {self.clip_threshold}")
         need(0.0 <= self.smoothing < 1.0, f"smoothing must be in [0, 1), got {self.smoothing}")
         need(self.report_every_s >= 0, f"report_every_s must be ≥ 0, got {self.report_every_s}")
+        need(self.cpu_threads is None or (isinstance(self.cpu_threads, int) and self.cpu_threads >= 1),
+             f"cpu_threads must be a positive integer or None, got {self.cpu_threads!r}")
 
     def to_json(self) -> dict:
         return asdict(self)

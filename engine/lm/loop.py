@@ -78,6 +78,9 @@ class TrainingRun:
         self.out = Path(config.out).expanduser() if config.out else (Path(resume_from) if resume_from else None)
 
     def close(self) -> None:
+        if getattr(self, "_threads_before", None) is not None:
+            torch.set_num_threads(self._threads_before)
+            self._threads_before = None
         if self.corpus is not None:
             self.corpus.close()
             self.corpus = None
@@ -87,6 +90,9 @@ class TrainingRun:
     def _setup(self) -> None:
         cfg = self.cfg
         self.device = select_device(cfg.device)
+        if cfg.cpu_threads is not None:
+            self._threads_before = torch.get_num_threads()
+            torch.set_num_threads(cfg.cpu_threads)
         ckpt = read_checkpoint(self.resume_from, model_kind=MODEL_KIND) if self.resume_from else None
         if ckpt is not None and not ckpt.training:
             raise CheckpointError(f"{self.resume_from} holds no training state (a bundled or exported model); it cannot be resumed")

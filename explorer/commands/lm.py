@@ -74,6 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     clip.add_argument("--no-clip", action="store_true", help="no gradient clipping")
     opt.add_argument("--seed", type=int, default=0)
     opt.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    opt.add_argument("--threads", type=int, default=None, help="torch CPU threads (1 is often fastest for small models)")
     opt.add_argument("--eval-every", type=int, default=100)
     opt.add_argument("--sample-every", type=int, default=100, help="0: no samples during training")
     opt.add_argument("--checkpoint-every", type=int, default=500)
@@ -143,7 +144,7 @@ def _config_from_args(args: argparse.Namespace):
         seq_len=args.seq_len, min_count=args.min_count, max_vocab=args.max_vocab, cell=args.cell, layers=args.layers,
         hidden=args.hidden, dropout=args.dropout, input=args.input, embedding_dim=args.embedding_dim, steps=args.steps,
         batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer, clip=clip, clip_threshold=threshold,
-        seed=args.seed, device=args.device, eval_every=args.eval_every, sample_every=args.sample_every,
+        seed=args.seed, device=args.device, cpu_threads=args.threads, eval_every=args.eval_every, sample_every=args.sample_every,
         checkpoint_every=args.checkpoint_every, out=out,
     )
 

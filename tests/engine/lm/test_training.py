@@ -192,3 +192,13 @@ def test_result_does_not_depend_on_how_often_steps_are_reported(names_file, mode
                            report_every_steps=1000, report_every_s=1000.0))
     assert steps(rare) == {10: steps(every)[10]}
     assert every[-1].val_loss == rare[-1].val_loss
+
+
+def test_cpu_threads_is_set_for_the_run_and_restored(names_file):
+    import torch
+
+    torch.set_num_threads(2)
+    seen = []
+    for event in train(tiny_config(names_file, steps=2, cpu_threads=1, sample_every=0)):
+        seen.append(torch.get_num_threads())
+    assert seen[0] == 1 and torch.get_num_threads() == 2
