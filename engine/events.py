@@ -37,7 +37,8 @@ class Step(Event):
     smoothed_loss: float
     """Bias-corrected exponential moving average of ``loss``."""
     grad_norm: float
-    """Global L2 norm of the gradient before clipping."""
+    """Global L2 norm of the gradient before clipping (NaN in the rare last-step report of a run
+    stopped between two reports, whose norms were not measured)."""
     grad_norm_clipped: float
     """Global L2 norm after clipping (equal to ``grad_norm`` when clipping did not fire)."""
     clipped: bool
