@@ -33,7 +33,7 @@ def glove_root() -> str:
 def _read_words(path: str) -> list[str]:
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    table = pq.read_table(path, use_threads=False, memory_map=True)  # less memory kept by arrow's pool
     column = table.column("index") if "index" in table.column_names else table.column(0)
     return column.to_pylist()
 

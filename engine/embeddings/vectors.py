@@ -34,6 +34,8 @@ import numpy as np
 from engine.embeddings.spelling import close_spellings
 from engine.errors import InputError, UnknownWordError
 
+_NORM_SLICE = 16_384
+
 COSMUL_EPS = 1e-3
 """ε of 3CosMul (Levy & Goldberg 2014)."""
 
@@ -114,7 +116,12 @@ class WordVectors:
     def norms(self) -> np.ndarray:
         """‖e_w‖ for every row, (V,) float32, computed once."""
         if self._norms is None:
-            norms = np.linalg.norm(self._vectors, axis=1).astype(np.float32)
+            # in slices, so a memory-mapped matrix never gets a full-size temporary; per row this
+            # is np.linalg.norm's own arithmetic (gensim's norms, to the last bit)
+            norms = np.empty(len(self._words), dtype=np.float32)
+            for lo in range(0, len(norms), _NORM_SLICE):
+                block = self._vectors[lo : lo + _NORM_SLICE]
+                norms[lo : lo + len(block)] = np.linalg.norm(block, axis=1)
             norms[norms == 0] = 1.0  # a zero vector scores 0 against everything instead of NaN
             norms.flags.writeable = False
             object.__setattr__(self, "_norms", norms)
