@@ -298,3 +298,41 @@ def test_glove_word_pairs_equal_gensim(glove_head):
         assert ours.spearman == pytest.approx(spearman[0], abs=1e-6)
         assert ours.pearson == pytest.approx(pearson[0], abs=1e-6)
         assert ours.oov_ratio == pytest.approx(oov / 100)
+
+
+def test_tile_pruning_over_many_chunks_equals_gensim(monkeypatch, tmp_path):
+    """Tiny tiles and chunks, so pruning and the chunk-by-chunk merge really run, against gensim."""
+    import engine.embeddings.analogy_search as search
+    from gensim.models import KeyedVectors
+
+    monkeypatch.setattr(search, "TILE", 4)
+    monkeypatch.setattr(search, "CHUNK", 16)
+    rng = np.random.default_rng(21)
+    d, v = 10, 203
+    offset = rng.normal(size=d)
+    vecs = rng.normal(size=(v, d))
+    for i in range(0, 60, 2):  # planted pairs, spread over the whole vocabulary
+        vecs[i + 1] = vecs[i] + offset + 0.5 * rng.normal(size=d)
+    vecs[150] = vecs[151]  # an exact tie between two rows
+    words = [f"w{i}" for i in range(v)]
+    wv = WordVectors(words, vecs.astype(np.float32))
+    lines = [": planted"]
+    for i in range(0, 60, 2):
+        for j in range(0, 60, 6):
+            if i != j:
+                lines.append(f"w{i} w{i + 1} w{j} w{j + 1}")
+    lines.append(": gram-random")
+    for _ in range(150):
+        lines.append(" ".join(f"w{k}" for k in rng.integers(0, v, size=4)))
+    path = tmp_path / "many.txt"
+    path.write_text("\n".join(lines) + "\n")
+    kv = KeyedVectors(d)
+    kv.add_vectors(words, vecs.astype(np.float32))
+    for restrict in (203, 100, 37):
+        ours = evaluate_analogies(wv, str(path), restrict_vocab=restrict)
+        score, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=restrict)
+        assert _ours(ours) == _gensim_verdicts(sections)
+        assert ours.total == pytest.approx(score)
+    events = list(iter_evaluate_analogies(wv, str(path)))
+    done = [e.done for e in events if isinstance(e, EvalProgress)]
+    assert len(done) == 13 and done == sorted(done) and done[-1] == events[-1].result.evaluated
