@@ -117,8 +117,11 @@ class EquationPanel(Widget):
         self.version += 1
 
     def set_values(self, unit_step: UnitStep | None, unit: int = 0) -> None:
+        """New numbers: a repaint, and a layout pass only when the number of lines changes."""
+        before = len(filled_equations(self.unit_step)) if self.unit_step is not None else -1
         self.unit_step, self.unit = unit_step, unit
-        self.version += 1
+        after = len(filled_equations(unit_step)) if unit_step is not None else -1
+        self.refresh(layout=before != after)
 
     def render(self) -> Group:
         parts: list[Text] = []

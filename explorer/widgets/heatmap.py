@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
@@ -50,11 +51,18 @@ class HeatmapRender:
     title: str
     width: int
     height: int
+    styles: list[list[Style]] | None = None
+    """Precomputed ``styles[t][u]`` (colour of each cell); computed here when absent."""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from self.lines()
+        for line in self.lines():
+            if isinstance(line, Text):
+                yield line
+            else:  # unit rows: plain segments, one per cell (no Text layout work)
+                yield from line
+                yield Segment.line()
 
-    def lines(self) -> list[Text]:
+    def lines(self) -> list[Text | list[Segment]]:
         T, H = self.values.shape
         gutter = len(str(max(H - 1, 0))) + 1
         cw = max(1, min(3, (self.width - gutter) // max(T, 1)))  # characters per time step
@@ -76,21 +84,35 @@ class HeatmapRender:
         marker = Text(" " * gutter, no_wrap=True)
         marker.append(" " * ((self.step - t0) * cw) + "▼" * cw, style="bold")
         out.append(marker)
+        styles = self.styles or cell_styles(self.values, self.lo, self.hi)
+        full, current = "█" * cw, "█" * (cw - 1) + "▌"
+        selected, other = Style(reverse=True, bold=True), Style(dim=True)
         for u in range(u0, u1):
-            line = Text(no_wrap=True)
-            label = str(u).rjust(gutter - 1) + " "
-            line.append(label, style="reverse bold" if u == self.unit else "dim")
-            for t in range(t0, t1):
-                v = float(self.values[t, u])
-                ch = "█" * cw if t != self.step else "█" * (cw - 1) + "▌"
-                line.append(ch, style=Style(color=colour_for(v, self.lo, self.hi)))
-            out.append(line)
+            row = [Segment(str(u).rjust(gutter - 1) + " ", selected if u == self.unit else other)]
+            row.extend(Segment(current if t == self.step else full, styles[t][u]) for t in range(t0, t1))
+            out.append(row)
         toks = Text(" " * gutter, no_wrap=True)
         for t in range(t0, t1):
             glyph = token_glyph(self.tokens[t] if t < len(self.tokens) else "")
             toks.append(glyph.ljust(cw), style="reverse bold" if t == self.step else "")
         out.append(toks)
         return out
+
+
+def cell_styles(values: np.ndarray, lo: float, hi: float) -> list[list[Style]]:
+    """``styles[t][u]``: the colour of every cell, computed once per data set."""
+    cache: dict[int, Style] = {}
+    out = []
+    for row in values:
+        styles = []
+        for v in row:
+            key = int(round((float(v) - lo) / ((hi - lo) or 1.0) * 255)) if np.isfinite(v) else -1
+            style = cache.get(key)
+            if style is None:
+                style = cache[key] = Style(color=colour_for(float(v), lo, hi))
+            styles.append(style)
+        out.append(styles)
+    return out
 
 
 class Heatmap(Widget):
@@ -115,11 +137,13 @@ class Heatmap(Widget):
         self.lo, self.hi = lo, hi
         self.values = np.zeros((0, 0), dtype=np.float32)
         self.tokens: list[str] = []
+        self._styles: list[list[Style]] | None = None
 
     def set_data(self, values: np.ndarray, tokens: list[str]) -> None:
         """``values``: (T, H) activations of this gate/state for one sequence."""
         self.values = np.asarray(values, dtype=np.float32)
         self.tokens = list(tokens)
+        self._styles = cell_styles(self.values, self.lo, self.hi)
         self.version += 1
 
     def render(self) -> HeatmapRender | Text:
@@ -127,4 +151,4 @@ class Heatmap(Widget):
             return Text(f"{self.title}\n(no trace yet)", style="dim")
         T, H = self.values.shape
         return HeatmapRender(self.values, self.tokens, min(self.step, T - 1), min(self.unit, H - 1),
-                             self.lo, self.hi, self.title, self.size.width, self.size.height)
+                             self.lo, self.hi, self.title, self.size.width, self.size.height, self._styles)
