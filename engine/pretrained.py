@@ -63,6 +63,7 @@ def build(name: str, out_root: Path, steps: int | None = None) -> dict:
                 finished = event
         seconds = time.perf_counter() - t0
         model = load_language_model(tmp)
+        model.config["out"] = None  # the temporary training folder means nothing once bundled
         final = out_root / name
         if final.exists():
             shutil.rmtree(final)
