@@ -98,6 +98,8 @@ class TrainScreen(ExplorerScreen):
         self.device = ""
         self.last_checkpoint: str | None = None
         self.run_dir = ""
+        self._stats_text = ""
+        self._stats_pending = False
         self.clip_mode = "none"
 
     # -- layout ---------------------------------------------------------------
@@ -269,7 +271,27 @@ class TrainScreen(ExplorerScreen):
             clip = f"clip value ±{e.clip_threshold:g}"
         stats = (f"step {e.step}/{e.total_steps} · loss {e.smoothed_loss:.3f} · {e.tokens_per_s:,.0f} tok/s · "
                  f"{_duration(e.eta_s)} left · {self.device or '?'} · {clip}" + (" · [b]paused[/]" if self.paused else ""))
-        self.query_one("#train-stats", Static).update(stats, layout=False)  # one line: no layout pass
+        self._show_stats(stats)
+
+    def _show_stats(self, text: str) -> None:
+        """The stats line, repainted at most 5 times a second (the UI thread shares the CPU with training)."""
+        self._stats_text = text
+        if self._stats_pending:
+            return
+        self._stats_pending = True
+
+        def flush() -> None:
+            self._stats_pending = False
+            self.query_one("#train-stats", Static).update(self._stats_text, layout=False)  # one line: no layout
+
+        if self.is_mounted:
+            self.set_timer(0.2, flush)
+        else:
+            flush()
+
+    def flush_stats(self) -> None:
+        """Paint the latest stats now (tests, snapshots)."""
+        self.query_one("#train-stats", Static).update(self._stats_text, layout=False)
 
     def _on_evaluated(self, e) -> None:
         self.query_one("#loss-chart", LineChart).add("validation", e.step, e.val_loss)

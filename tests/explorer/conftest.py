@@ -48,6 +48,8 @@ def feed(screen, events, group: str) -> None:
         screen.on_engine_event(EngineEvent(event, group))
     for chart in screen.query(LineChart):
         chart.flush()
+    if hasattr(screen, "flush_stats"):
+        screen.flush_stats()
 
 
 @pytest.fixture(scope="session")
