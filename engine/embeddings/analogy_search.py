@@ -39,12 +39,12 @@ TIE_TOLERANCE = 1e-5
 """Best and second-best scores closer than this are re-checked with gensim's arithmetic."""
 GENSIM_TOPN = 5
 """gensim's evaluate_word_analogies looks at the 5 best candidates."""
-TILE = 128
+TILE = 256
 """Rows per tile: the unit of pruning."""
-CHUNK = 4096
+CHUNK = 8192
 """Rows per vocabulary chunk (a multiple of TILE)."""
 _SLICE = 4096
-"""Surviving (question, tile) pairs scored at once: _SLICE × TILE floats (2 MiB)."""
+"""Surviving (question, tile) pairs scored at once: _SLICE × TILE floats (4 MiB)."""
 _PAD = -10.0
 """Cosine given to padding rows: their score is −10, below any real score (≥ −3)."""
 
@@ -84,13 +84,18 @@ class AnalogySearch:
         best = np.full(n, -np.inf, dtype=np.float32)
         second = np.full(n, -np.inf, dtype=np.float32)
         arg = np.full(n, -1, dtype=np.int64)
+        cos_buf = np.empty((len(words), CHUNK), dtype=np.float32)
+        offset_buf = np.empty((len(pairs), CHUNK), dtype=np.float32)
         for lo in range(0, self.rows, CHUNK):
             hi = min(lo + CHUNK, self.rows)
             tiles = -(-(hi - lo) // TILE)
-            cos = np.full((len(words), tiles * TILE), _PAD, dtype=np.float32)  # (U, C)
+            cos = cos_buf[:, : tiles * TILE]  # (U, C)
+            cos[:, hi - lo :] = _PAD
             np.matmul(unit, self.vectors[lo:hi].T, out=cos[:, : hi - lo])
             cos[:, : hi - lo] /= self.norms[lo:hi]
-            offset = cos[pair_b] - cos[pair_a]  # (P, C): cos(w, b) − cos(w, a)
+            offset = offset_buf[:, : tiles * TILE]  # (P, C): cos(w, b) − cos(w, a)
+            np.take(cos, pair_b, axis=0, out=offset, mode="clip")
+            offset -= cos.take(pair_a, axis=0)
             cos3 = cos.reshape(len(words), tiles, TILE)
             off3 = offset.reshape(len(pairs), tiles, TILE)
             bound = off3.max(axis=2)[pair_of] + cos3.max(axis=2)[c_of]  # (n, tiles)
@@ -121,11 +126,12 @@ class AnalogySearch:
         scores[ar, top] = -np.inf
         runner = scores.max(axis=1)
         # per question: its best tile (the first on ties: the more frequent row), then the rest
-        uq, first, counts = np.unique(q, return_index=True, return_counts=True)
-        seg = np.repeat(np.arange(len(uq)), counts)
-        order = np.lexsort((ar, -top_score, seg))
-        win = order[first]
-        seg_best = top_score[win]
+        first = np.r_[0, np.flatnonzero(np.diff(q)) + 1]  # q is sorted: where each question starts
+        uq = q[first]
+        seg = np.cumsum(np.r_[0, np.diff(q) != 0])  # segment number of every row
+        seg_best = np.maximum.reduceat(top_score, first)
+        hits = np.flatnonzero(top_score == seg_best[seg])
+        win = hits[np.searchsorted(hits, first)]  # first best row of each segment: the lowest tile
         others = top_score.copy()
         others[win] = -np.inf
         seg_second = np.maximum(np.maximum.reduceat(others, first), runner[win])
