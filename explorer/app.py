@@ -69,6 +69,8 @@ class SeqExplorerApp(App):
 
     TITLE = "seq-explorer"
     CSS_PATH = "app.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    """Terminals under 100 columns get the ``-narrow`` class (see app.tcss)."""
 
     BINDINGS = [
         *_screen_bindings(),

@@ -118,7 +118,7 @@ class GatesScreen(ExplorerScreen):
             yield Input("", id="pattern", compact=True, placeholder="regex, Enter")
         with Horizontal(id="gates-main"):
             yield VerticalScroll(id="maps")
-            with Vertical(id="side"):
+            with VerticalScroll(id="side"):
                 yield EquationPanel(id="equations")
                 yield Static("", id="matches")
         yield TokenStrip(id="strip")

@@ -125,13 +125,13 @@ class EquationPanel(Widget):
 
     def render(self) -> Group:
         parts: list[Text] = []
+        if self.unit_step is not None:  # the numbers first: they matter most on a small terminal
+            parts.append(Text(f"unit {self.unit}, step {self.unit_step.t + 1}:", style="bold"))
+            parts.extend(Text("  " + line) for line in filled_equations(self.unit_step))
         if self.variant_note:
             parts.append(Text(self.variant_note, style="italic"))
         for eq in self.equations:
             parts.append(Text("  " + eq, style="dim"))
-        if self.unit_step is not None:
-            parts.append(Text(f"unit {self.unit}, step {self.unit_step.t + 1}:", style="bold"))
-            parts.extend(Text("  " + line) for line in filled_equations(self.unit_step))
         if not parts:
             parts.append(Text("(equations appear once a model is traced)", style="dim"))
         return Group(*parts)
