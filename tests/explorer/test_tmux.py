@@ -25,7 +25,7 @@ def press(session: str, key: str) -> None:
     time.sleep(0.6)  # so that Escape and the next key are not read as one Alt+key sequence
 
 
-def wait_for(session: str, text: str, timeout: float = 40.0) -> str:
+def wait_for(session: str, text: str, timeout: float = 60.0) -> str:
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
@@ -45,8 +45,11 @@ def test_installed_command_in_tmux(tmp_path):
     subprocess.run(["tmux", "new", "-d", "-s", session, "-x", "120", "-y", "40", f"env {env} {COMMAND}"],
                    check=True, timeout=30)
     try:
-        screen = wait_for(session, "learning rate")
-        assert "1 Train" in screen and "2 Gates" in screen and "3 Generate" in screen
+        # another tmux client of this server may impose its size; ask for ours explicitly
+        subprocess.run(["tmux", "resize-window", "-t", session, "-x", "120", "-y", "40"], capture_output=True)
+        wait_for(session, "learning rate")
+        screen = wait_for(session, "3 Generate")
+        assert "1 Train" in screen and "2 Gates" in screen
         assert "s Start" in screen  # the footer lists the screen's keys
         wait_for(session, "device cpu")  # torch arrived in the background after the first frame
         press(session, "?")
