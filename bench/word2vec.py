@@ -4,7 +4,8 @@
 
 For each of skip-gram + negative sampling, CBOW + negative sampling and skip-gram +
 hierarchical softmax: training wall time of both (vocabulary building excluded for both),
-raw words/s (corpus words × epochs / seconds) and their ratio, then quality side by side:
+raw words/s (corpus words × epochs / seconds) and their ratio, the same ratio per CPU-second
+(process CPU time: steadier than wall time on a shared machine), then quality side by side:
 Google analogy accuracy at ``restrict_vocab=30,000`` and WordSim-353 Spearman, both computed
 by the project's evaluator on both models' vectors. gensim runs with ``workers = cores``.
 """
@@ -70,11 +71,11 @@ def run_gensim(sentences, kind: dict, args, cores: int) -> tuple[float, object]:
     model = Word2Vec(vector_size=args.dim, window=args.window, min_count=args.min_count, sample=args.sample,
                      sg=sg, hs=hs, negative=0 if hs else args.negative, workers=cores, epochs=args.epochs, seed=1)
     model.build_vocab(sentences)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     model.train(sentences, total_examples=model.corpus_count, epochs=args.epochs)
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, time.process_time() - c
     wv = WordVectors(model.wv.index_to_key, model.wv.vectors, name="gensim")
-    return seconds, wv
+    return seconds, cpu, wv
 
 
 def run_ours(sentences, kind: dict, args, cores: int) -> tuple[float, object]:
@@ -84,12 +85,12 @@ def run_ours(sentences, kind: dict, args, cores: int) -> tuple[float, object]:
     cfg = Word2VecConfig(dim=args.dim, window=args.window, min_count=args.min_count, sample=args.sample,
                          negative=args.negative, epochs=args.epochs, seed=1, device=args.device, workers=cores,
                          progress_interval_s=1.0, **kind)
-    t = None
+    t = c = None
     for event in train_word2vec(cfg, sentences=sentences):
         if isinstance(event, te.Started):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
         elif isinstance(event, te.Finished):
-            return time.perf_counter() - t, event.vectors
+            return time.perf_counter() - t, time.process_time() - c, event.vectors
     raise RuntimeError("training ended without a Finished event")
 
 
@@ -117,15 +118,16 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name in args.only.split(","):
         kind = CONFIGS[name]
-        g_s, g_wv = run_gensim(sentences, kind, args, cores)
-        o_s, o_wv = run_ours(sentences, kind, args, cores)
+        g_s, g_cpu, g_wv = run_gensim(sentences, kind, args, cores)
+        o_s, o_cpu, o_wv = run_ours(sentences, kind, args, cores)
         g_q, o_q = quality(g_wv), quality(o_wv)
         g_rate, o_rate = n_words * args.epochs / g_s, n_words * args.epochs / o_s
         row = {"config": name, "gensim_s": g_s, "ours_s": o_s, "gensim_words_per_s": g_rate,
-               "ours_words_per_s": o_rate, "speed_ratio": o_rate / g_rate,
-               "gensim": g_q, "ours": o_q}
+               "ours_words_per_s": o_rate, "speed_ratio": o_rate / g_rate, "gensim_cpu_s": g_cpu,
+               "ours_cpu_s": o_cpu, "cpu_ratio": g_cpu / o_cpu, "gensim": g_q, "ours": o_q}
         rows.append(row)
-        print(f"{name:8s} words/s gensim {g_rate:10,.0f}  ours {o_rate:10,.0f}  ratio {o_rate / g_rate:5.2f}x | "
+        print(f"{name:8s} words/s gensim {g_rate:10,.0f}  ours {o_rate:10,.0f}  ratio {o_rate / g_rate:5.2f}x "
+              f"(per CPU-second {g_cpu / o_cpu:4.2f}x) | "
               f"analogy@30k gensim {g_q['analogy']:.4f} ours {o_q['analogy']:.4f} (n={o_q['analogy_evaluated']}) | "
               f"ws353 gensim {g_q['ws353']:.3f} ours {o_q['ws353']:.3f}", flush=True)
     if args.json:
