@@ -251,6 +251,8 @@ def train_word2vec(
 
     ``sentences`` (lists of tokens) replaces reading ``config.corpus``. Setting ``stop`` ends
     training at the next chunk; ``Finished(reason="stopped")`` then carries the vectors so far.
+    On the CPU, torch's intra-op threads and numpy's OpenBLAS are set to 1 thread while the
+    generator runs (the ``workers`` threads give the parallelism); both are restored after.
     """
     from engine.device import select_device
     from engine.embeddings.vectors import WordVectors
