@@ -43,6 +43,8 @@ TILE = 256
 """Rows per tile: the unit of pruning."""
 CHUNK = 8192
 """Rows per vocabulary chunk (a multiple of TILE)."""
+FIRST_CHUNK = 1024
+"""Rows of the first chunk (a multiple of TILE), scored in full."""
 _SLICE = 4096
 """Surviving (question, tile) pairs scored at once: _SLICE × TILE floats (4 MiB)."""
 _PAD = -10.0
@@ -86,8 +88,9 @@ class AnalogySearch:
         arg = np.full(n, -1, dtype=np.int64)
         cos_buf = np.empty((len(words), CHUNK), dtype=np.float32)
         offset_buf = np.empty((len(pairs), CHUNK), dtype=np.float32)
-        for lo in range(0, self.rows, CHUNK):
-            hi = min(lo + CHUNK, self.rows)
+        # a small first chunk gives every question a best score early, so pruning starts soon
+        edges = [0, *range(min(FIRST_CHUNK, self.rows), self.rows, CHUNK), self.rows]
+        for lo, hi in zip(edges[:-1], edges[1:]):
             tiles = -(-(hi - lo) // TILE)
             cos = cos_buf[:, : tiles * TILE]  # (U, C)
             cos[:, hi - lo :] = _PAD
