@@ -83,6 +83,8 @@ class Vocab:
             raise InputError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
         tokens = list(tokens)
         if tokens[:2] != [EOS, UNK]:
+            if counts is not None:
+                counts = [0, 0] + [c for t, c in zip(tokens, counts) if t not in (EOS, UNK)]
             tokens = [EOS, UNK] + [t for t in tokens if t not in (EOS, UNK)]
         self.tokens: tuple[str, ...] = tuple(tokens)
         self.level = level
