@@ -128,10 +128,9 @@ class Ops:
         xp = self.xp
         flat = tgt.reshape(-1)
         w = weights.reshape(-1)
-        hits = xp.bincount(flat, weights=w, minlength=self.out_vectors.shape[0])
-        scale = (ROW_STEP_CAP / hits.clip(ROW_STEP_CAP, None))
-        scale = scale.astype(xp.float32) if xp is np else scale.float()
-        return scale[tgt]
+        hits = xp.bincount(flat, weights=w)[tgt]  # (N, M) decisions summed into each entry's row
+        scale = ROW_STEP_CAP / hits.clip(ROW_STEP_CAP, None)
+        return scale.astype(xp.float32) if xp is np else scale.float()
 
     def swap(self, a):
         """Transpose the last two axes."""
@@ -178,8 +177,11 @@ def mean_step(ops: Ops, ctx: np.ndarray, tgt: np.ndarray, labels: np.ndarray, al
     has = count > 0
     y = ops.values(labels)
     y = y[None, :] if labels.ndim == 1 else y  # (1|N, M)
-    v = ops.take(ops.in_vectors, ctx_i)  # (N, C, D); the sink row is zero
-    h = (xp.einsum("ncd->nd", v) if xp is np else v.sum(1)) / count.clip(1, None)[:, None]  # (N, D)
+    # Σ_c v_c by embedding_bag (the sink row is zero, so padding adds nothing; no padding_idx,
+    # which would leave FBGEMM's fast CPU kernel, 3× faster than a gather + sum)
+    bag = torch.from_numpy(np.ascontiguousarray(ctx_i)) if xp is np else ctx_i
+    h_sum = torch.nn.functional.embedding_bag(bag, ops.in_torch, mode="sum")  # (N, D)
+    h = (h_sum.numpy() if xp is np else h_sum) / count.clip(1, None)[:, None]  # (N, D)
     u = ops.take(ops.out_vectors, tgt_i)  # (N, M, D)
     f = (u @ h[:, :, None])[:, :, 0]  # (N, M)
     s = ops.sigmoid(f)
