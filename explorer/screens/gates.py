@@ -24,6 +24,7 @@ from textual.widgets import Input, Label, Select, Static
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import start_call
 from explorer.screens.base import ExplorerScreen
+from explorer.screens.lm_support import model_choices
 from explorer.widgets.equation_panel import EquationPanel, UnitStep
 from explorer.widgets.heatmap import Heatmap
 from explorer.widgets.token_strip import TokenStrip
@@ -64,7 +65,9 @@ class GatesScreen(ExplorerScreen):
 
     AUTO_FOCUS = ""
     DEFAULT_CSS = """
-    GatesScreen #gates-model { height: auto; padding: 0 1; color: $text-muted; }
+    GatesScreen #gates-head { height: auto; padding: 0 1; }
+    GatesScreen #model { width: 24; margin-right: 1; }
+    GatesScreen #gates-model { height: auto; width: 1fr; color: $text-muted; }
     GatesScreen #gates-controls { height: auto; padding: 0 1; }
     GatesScreen #gates-controls Label { padding: 0 1 0 0; color: $text-muted; }
     GatesScreen #trace-text { width: 1fr; margin-right: 2; }
@@ -105,9 +108,13 @@ class GatesScreen(ExplorerScreen):
         self.trace = None
         self.timer: Timer | None = None
         self.heatmaps: list[Heatmap] = []
+        self.loaded_choice: str | None = None
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Static("loading the model…", id="gates-model")
+        with Horizontal(id="gates-head"):
+            yield Select(model_choices(self.options.get("checkpoint")), id="model", allow_blank=False,
+                         compact=True, tooltip="Which language model to look inside")
+            yield Static("loading the model…", id="gates-model")
         with Horizontal(id="gates-controls"):
             yield Label("text")
             yield Input("", id="trace-text", compact=True, placeholder="text to run the model over (Enter)")
@@ -125,11 +132,17 @@ class GatesScreen(ExplorerScreen):
 
     def on_mount(self) -> None:
         if not self.options.get("autoload", True):
+            self.loaded_choice = self.query_one("#model", Select).value  # shown, not loaded
             return
+        self.load(self.query_one("#model", Select).value)
+
+    def load(self, choice: str) -> None:
+        """Load the model ``choice`` (a path or ``bundled:NAME``) in a worker, then trace the text."""
         from explorer.screens.lm_support import load_model
 
-        checkpoint = self.options.get("checkpoint")
-        start_call(self, lambda: load_model(checkpoint), group="gates.load", name="model")
+        self.loaded_choice = choice
+        self.query_one("#gates-model", Static).update("loading the model…")
+        start_call(self, lambda: load_model(choice), group="gates.load", name="model")
 
     # -- actions ------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -197,6 +210,10 @@ class GatesScreen(ExplorerScreen):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
+        if event.select.id == "model":
+            if self.is_mounted and event.value != self.loaded_choice:
+                self.load(event.value)
+            return
         if self.trace is not None:
             self.unit = min(self.unit, max(self.units - 1, 0))
             self.refresh_maps()

@@ -21,12 +21,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import start_call
 from explorer.screens.base import ExplorerScreen
+from explorer.screens.lm_support import model_choices
 from explorer.widgets.prob_bars import ProbabilityBars, shown_token
 
 
@@ -82,7 +83,9 @@ class GenerateScreen(ExplorerScreen):
 
     AUTO_FOCUS = ""
     DEFAULT_CSS = """
-    GenerateScreen #gen-model { height: auto; padding: 0 1; color: $text-muted; }
+    GenerateScreen #gen-head { height: auto; padding: 0 1; }
+    GenerateScreen #model { width: 24; margin-right: 1; }
+    GenerateScreen #gen-model { height: auto; width: 1fr; color: $text-muted; }
     GenerateScreen #gen-controls { height: auto; padding: 0 1; }
     GenerateScreen #gen-controls Label { padding: 0 1 0 0; color: $text-muted; }
     GenerateScreen #gen-controls Input { width: 10; margin-right: 2; }
@@ -116,9 +119,13 @@ class GenerateScreen(ExplorerScreen):
         self.step = 0
         self.samples: list = []
         self.score_text = ""
+        self.loaded_choice: str | None = None
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Static("loading the model…", id="gen-model")
+        with Horizontal(id="gen-head"):
+            yield Select(model_choices(self.options.get("checkpoint")), id="model", allow_blank=False,
+                         compact=True, tooltip="Which language model generates")
+            yield Static("loading the model…", id="gen-model")
         with Horizontal(id="gen-controls"):
             yield Label("temperature")
             yield Input("0.8", id="temperature", type="number", compact=True)
@@ -146,8 +153,21 @@ class GenerateScreen(ExplorerScreen):
 
     def on_mount(self) -> None:
         if not self.options.get("autoload", True):
+            self.loaded_choice = self.query_one("#model", Select).value  # shown, not loaded
             return
-        start_call(self, lambda: _load(self.options.get("checkpoint")), group="generate.load", name="model")
+        self.load(self.query_one("#model", Select).value)
+
+    def load(self, choice: str) -> None:
+        """Load the model ``choice`` (a path or ``bundled:NAME``) in a worker."""
+        self.loaded_choice = choice
+        self.model_ready = False
+        self.query_one("#gen-model", Static).update("loading the model…")
+        start_call(self, lambda: _load(choice), group="generate.load", name="model")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.select.id == "model" and self.is_mounted and event.value != self.loaded_choice:
+            self.load(event.value)
 
     # -- actions ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

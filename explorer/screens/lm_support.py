@@ -38,11 +38,26 @@ class Loaded:
     info: ModelInfo
 
 
-def load_model(checkpoint: str | None) -> Loaded:
-    """Load ``checkpoint`` (a directory) or the bundled default; describe it."""
+BUNDLED: tuple[str, ...] = ("dinos-lstm", "dinos-gru", "shakespeare-lstm")
+"""``engine.lm.BUNDLED_CHECKPOINTS`` (repeated here: importing engine.lm imports torch)."""
+
+
+def model_choices(checkpoint: str | None) -> list[tuple[str, str]]:
+    """Options of the model selector: the ``--checkpoint`` directory (if any), then the bundled ones."""
+    choices = [(f"checkpoint {checkpoint}", checkpoint)] if checkpoint else []
+    return choices + [(name, f"bundled:{name}") for name in BUNDLED]
+
+
+def load_model(choice: str | None) -> Loaded:
+    """Load a checkpoint directory, ``"bundled:NAME"``, or (None) the bundled default; describe it."""
     from engine import lm
 
-    path = checkpoint or str(lm.default_checkpoint())
+    if choice is None:
+        path = str(lm.default_checkpoint())
+    elif choice.startswith("bundled:"):
+        path = str(lm.default_checkpoint(choice.split(":", 1)[1]))
+    else:
+        path = choice
     model = lm.load_language_model(path)
     return Loaded(model, describe(model, path))
 

@@ -144,3 +144,22 @@ async def test_a_missing_checkpoint_becomes_a_dialog(app_factory, tmp_path):
 def test_trace_dataclass_is_what_the_screen_reads():
     trace = Trace("lstm", (lstm_layer("forward"),))
     assert trace.layer(1, "forward").steps == 6
+
+
+async def test_model_selector_switches_to_a_bundled_gru(app_factory, tiny_checkpoint):
+    from textual.widgets import Select
+
+    app = app_factory("gates", checkpoint=tiny_checkpoint)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot, 3)
+        await settle(app, pilot, 2)
+        screen = app.screen
+        assert screen.info.cell == "lstm"
+        screen.query_one("#model", Select).value = "bundled:dinos-gru"
+        for _ in range(4):
+            await settle(app, pilot, 2)
+        assert screen.info.cell.startswith("gru") and "GRU" in screen.info.variant_note
+        assert [h.title for h in screen.heatmaps] == ["Γu update", "Γr relevance", "c̃ candidate", "a state"]
+        lines = filled_equations(screen.query_one(EquationPanel).unit_step)
+        assert any(line.startswith("c⟨1⟩ = Γu·c̃ + (1−Γu)·c⟨0⟩") for line in lines)
+        assert not any("differs" in line for line in lines)
