@@ -201,3 +201,14 @@ def test_train_lm_defaults_are_the_engine_defaults():
     default = TrainConfig().to_json()
     cfg.pop("out"), default.pop("out")
     assert cfg == default  # `seq-explorer train lm` with no option is the demo run
+
+
+def test_unknown_encoding(corpus, capsys):
+    assert "unknown encoding" in error_line(capsys, ["train", "lm", "--data", str(corpus), "--encoding", "klingon", *TINY])
+
+
+def test_train_without_a_kind_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["train"])
+    assert exc.value.code == 2
+    assert "train lm" in capsys.readouterr().err

@@ -202,3 +202,19 @@ def test_cpu_threads_is_set_for_the_run_and_restored(names_file):
     for event in train(tiny_config(names_file, steps=2, cpu_threads=1, sample_every=0)):
         seen.append(torch.get_num_threads())
     assert seen[0] == 1 and torch.get_num_threads() == 2
+
+
+def test_stream_sequences_train_and_sample_across_line_ends(tmp_path):
+    from engine.lm import sample
+
+    text = "\n".join(f"line {i % 7} of a play, spoken twice." for i in range(300))
+    path = tmp_path / "play.txt"
+    path.write_text(text)
+    out = tmp_path / "p"
+    events = run(tiny_config(path, sequence="stream", seq_len=32, steps=4, out=str(out), sample_every=0))
+    assert "(stream)" in events[0].description
+    model = load_language_model(out)
+    assert model.sequence == "stream" and model.known_lines is None
+    s = sample(model, n=2, max_len=80, seed=0, temperature=2.0)
+    assert all(x.in_training_set is None for x in s)
+    assert all(len(x.text) == 80 for x in s)  # EOS is a line break, not the end
