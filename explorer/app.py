@@ -102,6 +102,8 @@ class SeqExplorerApp(App):
         self.preload_torch = preload_torch
         self.first_frame_torch_loaded: bool | None = None
         self.device_label = device
+        self.latest_checkpoint: str | None = None
+        """Set by the Train screen when a run saves; Gates and Generate offer it."""
         for name in SCREENS:
             self.add_mode(name, lambda name=name: make_screen(name))
 

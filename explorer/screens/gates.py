@@ -24,7 +24,7 @@ from textual.widgets import Input, Label, Select, Static
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import start_call
 from explorer.screens.base import ExplorerScreen
-from explorer.screens.lm_support import model_choices
+from explorer.screens.lm_support import model_choices, refresh_model_choices
 from explorer.widgets.equation_panel import EquationPanel, UnitStep
 from explorer.widgets.heatmap import Heatmap
 from explorer.widgets.token_strip import TokenStrip
@@ -135,6 +135,9 @@ class GatesScreen(ExplorerScreen):
             self.loaded_choice = self.query_one("#model", Select).value  # shown, not loaded
             return
         self.load(self.query_one("#model", Select).value)
+
+    def on_screen_resume(self) -> None:
+        refresh_model_choices(self)
 
     def load(self, choice: str) -> None:
         """Load the model ``choice`` (a path or ``bundled:NAME``) in a worker, then trace the text."""

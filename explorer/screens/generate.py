@@ -27,7 +27,7 @@ from textual.widgets.option_list import Option
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import start_call
 from explorer.screens.base import ExplorerScreen
-from explorer.screens.lm_support import model_choices
+from explorer.screens.lm_support import model_choices, refresh_model_choices
 from explorer.widgets.prob_bars import ProbabilityBars, shown_token
 
 
@@ -156,6 +156,9 @@ class GenerateScreen(ExplorerScreen):
             self.loaded_choice = self.query_one("#model", Select).value  # shown, not loaded
             return
         self.load(self.query_one("#model", Select).value)
+
+    def on_screen_resume(self) -> None:
+        refresh_model_choices(self)
 
     def load(self, choice: str) -> None:
         """Load the model ``choice`` (a path or ``bundled:NAME``) in a worker."""

@@ -42,10 +42,28 @@ BUNDLED: tuple[str, ...] = ("dinos-lstm", "dinos-gru", "shakespeare-lstm")
 """``engine.lm.BUNDLED_CHECKPOINTS`` (repeated here: importing engine.lm imports torch)."""
 
 
-def model_choices(checkpoint: str | None) -> list[tuple[str, str]]:
-    """Options of the model selector: the ``--checkpoint`` directory (if any), then the bundled ones."""
+def model_choices(checkpoint: str | None, latest_run: str | None = None) -> list[tuple[str, str]]:
+    """Options of the model selector: the ``--checkpoint`` directory (if any), the latest run trained
+    on the Train screen (if any), then the bundled ones."""
     choices = [(f"checkpoint {checkpoint}", checkpoint)] if checkpoint else []
+    if latest_run and latest_run != checkpoint:
+        choices.append(("latest run (Train)", latest_run))
     return choices + [(name, f"bundled:{name}") for name in BUNDLED]
+
+
+def refresh_model_choices(screen) -> None:
+    """Offer the Train screen's latest checkpoint in ``screen``'s ``#model`` selector (keeps the choice)."""
+    from textual.widgets import Select
+
+    latest = getattr(screen.app, "latest_checkpoint", None)
+    select = screen.query_one("#model", Select)
+    if not latest or getattr(screen, "_offered_run", None) == latest:
+        return
+    screen._offered_run = latest
+    value = select.value
+    select.set_options(model_choices(screen.options.get("checkpoint"), latest))
+    if value is not Select.NULL:
+        select.value = value
 
 
 def load_model(choice: str | None) -> Loaded:

@@ -304,7 +304,7 @@ class TrainScreen(ExplorerScreen):
         self.query_one("#samples", Static).update("\n".join(lines))
 
     def _on_saved(self, e) -> None:
-        self.last_checkpoint = e.path
+        self.last_checkpoint = self.app.latest_checkpoint = e.path  # offered on Gates and Generate
         self.status(f"saved checkpoint at step {e.step}: {e.path}")
 
     def _on_diverged(self, e) -> None:
@@ -315,7 +315,7 @@ class TrainScreen(ExplorerScreen):
 
     def _on_finished(self, e) -> None:
         if e.checkpoint:
-            self.last_checkpoint = e.checkpoint
+            self.last_checkpoint = self.app.latest_checkpoint = e.checkpoint
         val = f", validation {e.val_loss:.3f}" if e.val_loss is not None else ""
         final = f"loss {e.final_loss:.3f}" if e.final_loss is not None else "no loss"
         where = f" · checkpoint {e.checkpoint}" if e.checkpoint else ""

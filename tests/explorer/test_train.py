@@ -147,3 +147,7 @@ async def test_real_tiny_training_run_starts_reports_and_saves(app_factory, tmp_
         assert "completed at step 4" in str(screen.query_one("StatusBar").render())
         assert screen.last_checkpoint and (Path(screen.last_checkpoint) / "config.json").exists()
         assert Path(screen.last_checkpoint).is_relative_to(tmp_path)
+        await pilot.press("3")  # the new checkpoint is offered on the Generate screen
+        await pilot.pause()
+        options = [value for _label, value in app.screen.query_one("#model")._options]
+        assert screen.last_checkpoint in options
