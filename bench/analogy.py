@@ -3,8 +3,8 @@
     python -m bench.analogy [--quick] [--threads N] [--restrict 30000,300000]
 
 For each ``restrict_vocab`` both evaluate the same questions-words file (``--quick``: the
-questions between every 3rd word pair of each section, ~1/9 of them, same structure) on the same GloVe matrix: ``engine.embeddings.evaluate.
-evaluate_analogies`` and gensim 4.4 ``KeyedVectors.evaluate_word_analogies``. Printed: both
+questions between every 3rd word pair of each section, ~1/9 of them, same structure) on the
+same GloVe matrix: ``engine.embeddings.evaluate.evaluate_analogies`` and gensim 4.4 ``KeyedVectors.evaluate_word_analogies``. Printed: both
 times, the speed ratio (gensim time / ours), both accuracies, and how many questions got a
 different verdict (must be 0; the exit status is 1 otherwise). Wall time and CPU time of this
 process are both shown: on a shared machine the CPU-time ratio is the steadier of the two. Load the vectors and fill the

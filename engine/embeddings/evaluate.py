@@ -48,8 +48,7 @@ _QUESTION_BATCH = 20_000
 """Questions answered together (more share more cosine products; progress comes per vocabulary chunk)."""
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """One evaluated question (words as compared: upper-cased when case-insensitive)."""
 
     section: str
@@ -169,7 +168,7 @@ def iter_evaluate_analogies(
     rows = min(int(restrict_vocab), len(wv))
     ok, group = _ok_vocab(wv, rows, case_insensitive)
     names = [name for name, _ in sections]
-    quads, where, skipped = [], [], 0
+    quads, texts, where, skipped = [], [], [], 0
     for s, (_, questions) in enumerate(sections):
         for q in questions:
             idx = [ok.get(w, -1) for w in q]
@@ -177,6 +176,7 @@ def iter_evaluate_analogies(
                 skipped += 1
                 continue
             quads.append(idx)
+            texts.append(q)
             where.append(s)
     quads_a = np.array(quads, dtype=np.int64).reshape(-1, 4)
     where_a = np.array(where, dtype=np.int64)
@@ -203,11 +203,12 @@ def iter_evaluate_analogies(
         if stopped or (stop is not None and stop.is_set() and done < n):
             stopped = True
             break
-    yield AnalogyEvaluated(_result(wv, sections, names, quads_a[:done], where_a[:done], predicted[:done], group,
-                                   skipped, stopped, case_insensitive))
+    yield AnalogyEvaluated(_result(wv, sections, names, quads_a[:done], texts[:done], where_a[:done],
+                                   predicted[:done], group, skipped, stopped, case_insensitive))
 
 
-def _result(wv, sections, names, quads, where, predicted, group, skipped, stopped, case_insensitive) -> AnalogyResult:
+def _result(wv, sections, names, quads, texts, where, predicted, group, skipped, stopped,
+            case_insensitive) -> AnalogyResult:
     correct = np.zeros(len(quads), dtype=bool)
     ok_pred = predicted >= 0
     correct[ok_pred] = group[predicted[ok_pred]] == quads[ok_pred, 3]
@@ -227,9 +228,8 @@ def _result(wv, sections, names, quads, where, predicted, group, skipped, stoppe
 
     words = wv.words
     verdicts = tuple(
-        Verdict(names[s], *(_key(words[r], case_insensitive) for r in q[:4]),
-                _key(words[p], case_insensitive) if p >= 0 else None, bool(ok_))
-        for s, q, p, ok_ in zip(where.tolist(), quads.tolist(), predicted.tolist(), correct.tolist())
+        Verdict(names[s], *q, _key(words[p], case_insensitive) if p >= 0 else None, ok_)
+        for s, q, p, ok_ in zip(where.tolist(), texts, predicted.tolist(), correct.tolist())
     )
     return AnalogyResult(
         total=acc(np.ones(len(quads), dtype=bool)),

@@ -336,4 +336,5 @@ def test_tile_pruning_over_many_chunks_equals_gensim(monkeypatch, tmp_path):
         assert ours.total == pytest.approx(score)
     events = list(iter_evaluate_analogies(wv, str(path)))
     done = [e.done for e in events if isinstance(e, EvalProgress)]
-    assert len(done) == 14 and done == sorted(done)  # chunks: 0–8, then 16 rows at a time up to 203 and done[-1] == events[-1].result.evaluated
+    # chunks: rows 0–8, then 16 rows at a time up to 203
+    assert len(done) == 14 and done == sorted(done) and done[-1] == events[-1].result.evaluated
