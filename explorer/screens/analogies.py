@@ -9,7 +9,7 @@ Google analogy test set with a progress bar and a per-section table; ``ctrl+b`` 
 debias view (projections on the bias direction before and after neutralize/equalize).
 
 Vectors load and the evaluation runs in workers (:func:`explorer.runs.start_run`); queries and
-the debias view are numpy-only and use :func:`~explorer.widgets.embedding_store.run_light`, so
+the debias view are numpy-only and use :func:`~explorer.runs.start_run` with ``light=True``, so
 they never wait for the torch import at start-up. Keys always answer at once.
 """
 
@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Input, ProgressBar, Static
 
 from explorer.query import EXAMPLES, QueryError, parse_query
+from explorer.runs import start_run
 from explorer.screens.base import ExplorerScreen
 from explorer.widgets.analogy_debias import DebiasBars
 from explorer.widgets.analogy_queries import METHOD_NAMES, QueryAnswered, QueryFailed, query_factory
@@ -32,7 +33,6 @@ from explorer.widgets.embedding_store import (
     VectorsLoaded,
     describe_vectors,
     load_factory,
-    run_light,
     source_label,
     store_for,
 )
@@ -130,7 +130,6 @@ class AnalogiesScreen(ExplorerScreen):
             self._say("No vectors loaded (autoload is off).")
         else:
             self._say(f"loading {source_label(store.source)}…")
-            from explorer.runs import start_run
 
             start_run(self, load_factory(store.source), group="analogies.load")
 
@@ -205,7 +204,7 @@ class AnalogiesScreen(ExplorerScreen):
         factory = query_factory(wv, query, text=text, method=self.method,  # type: ignore[arg-type]
                                 exclude_query=self.exclude_query)
         # numpy work on loaded vectors: never waits for the torch import at start-up
-        run_light(self, factory, group="analogies.query")
+        start_run(self, factory, group="analogies.query", light=True)
 
     def _show_answer(self, answer: QueryAnswered) -> None:
         self.query_one("#analogies-hints").add_class("hidden")  # the answers need the room now
@@ -256,7 +255,6 @@ class AnalogiesScreen(ExplorerScreen):
         progress.remove_class("hidden")
         self.query_one("#analogies-eval-info", Static).update(
             f"Google analogies · {path.name} · restrict_vocab {RESTRICT_VOCAB:,} · running… (escape stops)")
-        from explorer.runs import start_run
 
         self.evaluating = True
         self._eval_handle = start_run(self, evaluation_factory(wv, str(path), RESTRICT_VOCAB),
@@ -283,7 +281,7 @@ class AnalogiesScreen(ExplorerScreen):
         self.query_one("#analogies-side", ContentSwitcher).current = "analogies-debias"
         self.query_one("#analogies-side").border_title = "debias"
         self.query_one("#analogies-debias-info", Static).update("computing the bias direction…")
-        run_light(self, debias_factory(wv), group="analogies.debias")
+        start_run(self, debias_factory(wv), group="analogies.debias", light=True)
 
     # -- engine events --------------------------------------------------------------------
     def on_engine_event(self, message) -> None:

@@ -26,6 +26,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Label, ProgressBar, Select, Sparkline, Static
 
+from explorer.runs import start_run
 from explorer.screens.base import ExplorerScreen
 from explorer.widgets.embedding_lookup import EmbeddingLookup
 from explorer.widgets.embedding_store import VectorsLoaded, describe_vectors, load_factory, source_label, store_for
@@ -168,7 +169,6 @@ class EmbeddingsScreen(ExplorerScreen):
         else:
             self.status(f"loading {source_label(store.source)}…")
             self.query_one("#embeddings-scatter", Scatter).show_message(f"loading {source_label(store.source)}…")
-            from explorer.runs import start_run
 
             start_run(self, load_factory(store.source), group="embeddings.load")
 
@@ -207,7 +207,6 @@ class EmbeddingsScreen(ExplorerScreen):
         wv = self._vectors()
         if wv is None:
             return
-        from explorer.widgets.embedding_store import run_light
         from explorer.widgets.embedding_training import projection_factory
 
         watch = parse_watch(self.query_one("#embeddings-watch-words", Input).value)
@@ -217,7 +216,7 @@ class EmbeddingsScreen(ExplorerScreen):
         what = (f"trained word2vec ({store.trained_note})" if self.which == "trained"
                 else source_label(store.source, store.pretrained))
         self.status(f"showing {what}: {describe_vectors(wv)}")
-        run_light(self, projection_factory(wv, watch, self.projection, lookup), group="embeddings.project")
+        start_run(self, projection_factory(wv, watch, self.projection, lookup), group="embeddings.project", light=True)
 
     def _form_message(self, text: str) -> None:
         self.query_one("#embeddings-form-message", Static).update(text)
@@ -235,7 +234,6 @@ class EmbeddingsScreen(ExplorerScreen):
     def action_train(self) -> None:
         if self.running:
             return
-        from explorer.runs import start_run
         from explorer.widgets.embedding_training import training_factory
 
         form = self._form()
@@ -266,7 +264,6 @@ class EmbeddingsScreen(ExplorerScreen):
     def action_save(self) -> None:
         import time
 
-        from explorer.runs import start_run
         from explorer.screens.train import runs_dir
         from explorer.widgets.embedding_training import save_factory
 

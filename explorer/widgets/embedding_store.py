@@ -76,28 +76,6 @@ def load_pretrained(source: str) -> Any:
         return load_vectors(source)
 
 
-def run_light(node: Any, factory, *, group: str):
-    """Like :func:`explorer.runs.start_run` for quick numpy-only work (queries, projections, debias).
-
-    The events and the final ``RunFinished`` reach ``node`` the same way, but the worker does not
-    take ``explorer.runs.IMPORT_LOCK`` (held while torch is imported at start-up), so a query or a
-    scatter never waits for torch. Use it only for factories that import no torch.
-    """
-    from explorer.messages import EngineEvent, RunFinished
-
-    def work() -> None:
-        try:
-            for event in factory(threading.Event()):
-                node.post_message(EngineEvent(event, group))
-        except BaseException as exc:  # noqa: BLE001 - reported to the screen, re-raised for the App's dialog
-            node.post_message(RunFinished(group, error=exc))
-            raise
-        node.post_message(RunFinished(group))
-
-    return node.app.run_worker(work, name=f"light:{group}", group=group, description=f"quick run {group!r}",
-                               exclusive=True, thread=True, exit_on_error=False)
-
-
 def load_factory(source: str):
     """A run factory for :func:`explorer.runs.start_run`: yields one :class:`VectorsLoaded`."""
 
