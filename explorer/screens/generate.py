@@ -232,9 +232,18 @@ class GenerateScreen(ExplorerScreen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if self.model is None or not self.samples:
+        self._walk_sample(event.option_index)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        # Moving through the list steps through the highlighted sample at once: ←/→ then work
+        # without an extra Enter.
+        event.stop()
+        self._walk_sample(event.option_index)
+
+    def _walk_sample(self, index: int) -> None:
+        if self.model is None or not (0 <= index < len(self.samples)):
             return
-        text = self.samples[event.option_index].text
+        text = self.samples[index].text
         model = self.model
         from explorer.screens.lm_support import walk
 
@@ -295,7 +304,7 @@ class GenerateScreen(ExplorerScreen):
             options.highlighted = 0
             options.focus()
         new = sum(1 for s in samples if getattr(s, "in_training_set", None) is False)
-        self.status(f"{len(samples)} samples, {new} new — choose one to step through it")
+        self.status(f"{len(samples)} samples, {new} new — ↑/↓ choose one, ←/→ step through it")
 
     def show_walk(self, walk) -> None:
         self.walk, self.step, self.walking = walk, 0, True
