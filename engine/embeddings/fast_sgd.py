@@ -5,6 +5,7 @@ Public API::
     Ops.for_device(device, in_vectors, out_vectors) -> Ops
     window_step(ops, ctx, tgt, labels, alpha)  -> (loss_sum, predictions)   # skip-gram
     mean_step(ops, ctx, tgt, labels, alpha)    -> (loss_sum, predictions)   # CBOW
+    mean_step_shared(ops, ctx, centres, negatives, alpha) -> (...)       # CBOW + NS, shared negatives
     softmax_step(ops, ctx, centres, alpha, mean) -> (loss_sum, predictions) # full softmax
 
 Notation: ``v`` = an input vector (a row of ``in_vectors``, the embedding E), ``u`` = an
@@ -27,7 +28,8 @@ A batch is a set of *examples*; example n has inputs ``ctx[n, :C]`` and outputs
   the window's C contexts (Ji et al. 2016, "Parallelizing Word2Vec in Shared and Distributed
   Memory") unless C = 1 (one pair per example: per-pair negatives, the C tool's sampling);
 - CBOW (``mean_step``): the input is ``h = mean of the C context vectors``; each context
-  vector receives the whole ``∂h`` step (gensim ``cbow_mean=1``, the C tool).
+  vector receives the whole ``∂h`` step (gensim ``cbow_mean=1``, the C tool). With negative
+  sampling, ``mean_step_shared`` lets S consecutive centres share their K negatives.
 
 Padding uses a *sink row* (the last row of each matrix), kept at zero: its scores are masked
 out, so it never receives a non-zero update.
@@ -240,3 +242,50 @@ def softmax_step(ops: Ops, ctx: np.ndarray, centres: np.ndarray, alpha: float, m
     else:
         ops.add_rows("in", ctx_i[rows, cols], dh)
     return loss, n
+
+
+def mean_step_shared(
+    ops: Ops, ctx: np.ndarray, centres: np.ndarray, negatives: np.ndarray, alpha: float
+) -> tuple[float, int]:
+    """CBOW + negative sampling with the K negatives shared by S consecutive centres.
+
+    ctx: (G·S, C) context ids; centres: (G·S,); negatives: (G, K). Identical to
+    :func:`mean_step` with outputs ``[centre_n] + negatives[n // S]`` and labels ``[1, 0, …]``
+    (a negative equal to its centre is skipped, as the C tool does), but each shared negative
+    row is gathered and scattered once per group instead of once per centre: 1 + K/S output
+    rows per centre instead of 1 + K. Returns (Σ loss, centres with context).
+    """
+    xp = ops.xp
+    g_count, k = negatives.shape
+    n = len(centres)
+    s = n // g_count
+    ctx_i, cen, neg = ops.index(ctx), ops.index(centres), ops.index(negatives)
+    in_mask = ctx_i != ops.in_sink  # (N, C)
+    count = in_mask.sum(1, dtype=xp.float32)
+    has = count > 0
+    bag = torch.from_numpy(np.ascontiguousarray(ctx_i)) if xp is np else ctx_i
+    h_sum = torch.nn.functional.embedding_bag(bag, ops.in_torch, mode="sum")
+    h = (h_sum.numpy() if xp is np else h_sum) / count.clip(1, None)[:, None]  # (N, D)
+    u_pos = ops.take(ops.out_vectors, cen)  # (N, D)
+    u_neg = ops.take(ops.out_vectors, neg)  # (G, K, D)
+    hg = h.reshape(g_count, s, -1)  # (G, S, D)
+    s_pos = ops.sigmoid((h * u_pos).sum(1))  # (N,)
+    s_neg = ops.sigmoid(hg @ ops.swap(u_neg))  # (G, S, K)
+    pos_mask = has & (cen != ops.out_sink)
+    neg_mask = (has.reshape(g_count, s)[:, :, None] & (neg != ops.out_sink)[:, None, :]
+                & (neg[:, None, :] != cen.reshape(g_count, s)[:, :, None]))  # (G, S, K)
+    loss = float((-xp.log(s_pos.clip(_TINY, None)) * pos_mask).sum()
+                 + (-xp.log((1.0 - s_neg).clip(_TINY, None)) * neg_mask).sum())
+    g_pos = (1.0 - s_pos) * pos_mask * alpha  # (N,)
+    g_neg = -s_neg * neg_mask * alpha  # (G, S, K)
+    dh = g_pos[:, None] * u_pos + (g_neg @ u_neg).reshape(n, -1)  # (N, D)
+    # damping (Ops.damp) over the positive and the shared negative rows together
+    rows = xp.concatenate([cen, neg.reshape(-1)])
+    weights = xp.concatenate([pos_mask * 1.0, neg_mask.sum(1).reshape(-1) * 1.0])
+    damp = ops.damp(rows, weights)
+    du_pos = (g_pos * damp[:n])[:, None] * h  # (N, D)
+    du_neg = ops.swap(g_neg * damp[n:].reshape(g_count, 1, k)) @ hg  # (G, K, D)
+    ops.add_rows("out", rows, xp.concatenate([du_pos, du_neg.reshape(-1, du_pos.shape[1])]))
+    r, c = xp.nonzero(in_mask) if xp is np else in_mask.nonzero(as_tuple=True)
+    ops.add_rows("in", ctx_i[r, c], dh[r])
+    return loss, int(has.sum())

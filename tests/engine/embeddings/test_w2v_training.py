@@ -115,6 +115,36 @@ def test_softmax_step_equals_autograd(mean, backend):
         assert np.allclose(vin.numpy()[:V], v0[:V] - 0.1 * v.grad.numpy(), atol=1e-5)
 
 
+@pytest.mark.parametrize("backend", ["auto", "torch"])
+def test_cbow_shared_negatives_equal_the_expanded_step(backend):
+    """Sharing K negatives among S centres is mean_step with outputs [centre_n] + negatives[n // S]."""
+    rng = np.random.default_rng(7)
+    V, D, S, G, K = 20, 6, 4, 3, 2
+    v0 = rng.normal(0, 0.5, (V + 1, D)).astype(np.float32)
+    u0 = rng.normal(0, 0.5, (V + 1, D)).astype(np.float32)
+    v0[V] = u0[V] = 0
+    ctx = rng.integers(0, V, (G * S, 3))
+    ctx[0, 1:] = V  # some padding
+    centres = rng.permutation(V)[: G * S]
+    negatives = rng.integers(0, V, (G, K))
+    negatives[np.isin(negatives, centres)] = V  # keep the comparison free of negative == centre skips
+    results = []
+    for shared in (True, False):
+        vin, vout = torch.tensor(v0), torch.tensor(u0)
+        ops = fast_sgd.Ops.for_device(vin, vout, backend)
+        if shared:
+            out = fast_sgd.mean_step_shared(ops, ctx, centres, negatives, 0.1)
+        else:
+            tgt = np.concatenate([centres[:, None], np.repeat(negatives, S, axis=0)], axis=1)
+            out = fast_sgd.mean_step(ops, ctx, tgt, np.array([1] + [0] * K, np.float32), 0.1)
+        results.append((out, vin.numpy().copy(), vout.numpy().copy()))
+    (l1, n1), v1, u1 = results[0]
+    (l2, n2), v2, u2 = results[1]
+    assert n1 == n2 == G * S and l1 == pytest.approx(l2, rel=1e-5)
+    assert np.allclose(v1, v2, atol=1e-6) and np.allclose(u1, u2, atol=1e-6)
+    assert not np.allclose(v1, v0)
+
+
 def test_padding_rows_change_nothing():
     rng = np.random.default_rng(2)
     V, D = 6, 4
@@ -146,9 +176,10 @@ def test_each_model_and_loss_learns_the_planted_structure(model, loss):
     assert neighbours_in_group(finished.vectors) == 1.0
 
 
-def test_shared_and_per_pair_negatives_both_learn():
-    wv = list(train_word2vec(small_config(shared_negatives=False), sentences=planted_corpus()))[-1].vectors
-    assert neighbours_in_group(wv) == 1.0
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_per_prediction_negatives_learn_too(model):
+    events = list(train_word2vec(small_config(model=model, shared_negatives=False), sentences=planted_corpus()))
+    assert neighbours_in_group(events[-1].vectors) == 1.0
 
 
 def test_event_order_and_fields():
