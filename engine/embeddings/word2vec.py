@@ -198,7 +198,8 @@ class _Plan:
             if cfg.loss == "hierarchical":  # batch centres with similar path lengths: less padding
                 order = np.argsort(self.path_lengths[centres], kind="stable")
                 centres, ctx = centres[order], ctx[order]
-            step = max(1, cfg.batch_pairs // width)
+            # CBOW's work per centre is ~C times smaller: bigger batches amortise the per-call cost
+            step = max(1, cfg.batch_pairs // width * (4 if cfg.model == "cbow" else 1))
             for start in range(0, len(centres), step):
                 c, x = centres[start : start + step], ctx[start : start + step]
                 loss, n = self._step(c, x, alpha, rng)
