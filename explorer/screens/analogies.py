@@ -82,11 +82,11 @@ class AnalogiesScreen(ExplorerScreen):
                         "or go back to it"),
     ]
 
-    which: reactive[str] = reactive("pretrained", bindings=True)
-    method: reactive[str] = reactive("add", bindings=True)
-    exclude_query: reactive[bool] = reactive(True, bindings=True)
-    loaded: reactive[bool] = reactive(False, bindings=True)
-    evaluating: reactive[bool] = reactive(False, bindings=True)
+    which: reactive[str] = reactive("pretrained", bindings=True, repaint=False)
+    method: reactive[str] = reactive("add", bindings=True, repaint=False)
+    exclude_query: reactive[bool] = reactive(True, bindings=True, repaint=False)
+    loaded: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    evaluating: reactive[bool] = reactive(False, bindings=True, repaint=False)
 
     def __init__(self) -> None:
         super().__init__()

@@ -93,10 +93,10 @@ class EmbeddingsScreen(ExplorerScreen):
 
     AUTO_FOCUS = ""  # no box takes the keys at first: 1–6 switch screens, ctrl+r trains at once
 
-    running: reactive[bool] = reactive(False, bindings=True)
-    which: reactive[str] = reactive("pretrained", bindings=True)
-    projection: reactive[str] = reactive("pca", bindings=True)
-    has_trained: reactive[bool] = reactive(False, bindings=True)
+    running: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    which: reactive[str] = reactive("pretrained", bindings=True, repaint=False)
+    projection: reactive[str] = reactive("pca", bindings=True, repaint=False)
+    has_trained: reactive[bool] = reactive(False, bindings=True, repaint=False)
 
     def __init__(self) -> None:
         super().__init__()

@@ -95,10 +95,10 @@ class GatesScreen(ExplorerScreen):
                 tooltip="Leave the text box so keys work again"),
     ]
 
-    traced: reactive[bool] = reactive(False, bindings=True)
-    playing: reactive[bool] = reactive(False, bindings=True)
-    step: reactive[int] = reactive(0)
-    unit: reactive[int] = reactive(0)
+    traced: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    playing: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    step: reactive[int] = reactive(0, repaint=False)
+    unit: reactive[int] = reactive(0, repaint=False)
 
     def __init__(self) -> None:
         super().__init__()

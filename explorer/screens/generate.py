@@ -108,8 +108,8 @@ class GenerateScreen(ExplorerScreen):
                 tooltip="Leave the text box so keys work again"),
     ]
 
-    model_ready: reactive[bool] = reactive(False, bindings=True)
-    walking: reactive[bool] = reactive(False, bindings=True)
+    model_ready: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    walking: reactive[bool] = reactive(False, bindings=True, repaint=False)
 
     def __init__(self) -> None:
         super().__init__()

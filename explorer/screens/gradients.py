@@ -98,11 +98,11 @@ class GradientsScreen(ExplorerScreen):
         Binding("x", "stop", "Stop", id="gradients.stop", tooltip="Stop the race or the demo"),
     ]
 
-    distance: reactive[int] = reactive(20)
-    gate_bias: reactive[float] = reactive(0.0)
-    racing: reactive[bool] = reactive(False, bindings=True)
-    exploding: reactive[bool] = reactive(False, bindings=True)
-    clip_mode: reactive[str] = reactive("norm")
+    distance: reactive[int] = reactive(20, repaint=False)
+    gate_bias: reactive[float] = reactive(0.0, repaint=False)
+    racing: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    exploding: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    clip_mode: reactive[str] = reactive("norm", repaint=False)
 
     def __init__(self) -> None:
         super().__init__()

@@ -87,8 +87,8 @@ class TrainScreen(ExplorerScreen):
                 tooltip="Leave the form so the number keys switch screens"),
     ]
 
-    running: reactive[bool] = reactive(False, bindings=True)
-    paused: reactive[bool] = reactive(False, bindings=True)
+    running: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    paused: reactive[bool] = reactive(False, bindings=True, repaint=False)
 
     def __init__(self) -> None:
         super().__init__()

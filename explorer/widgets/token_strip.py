@@ -51,9 +51,14 @@ class TokenStrip(Widget):
 
     def set_data(self, tokens: list[str], values: np.ndarray, label: str, lo: float = -1.0, hi: float = 1.0,
                  separator: str = "") -> None:
-        self.tokens, self.values, self.label = list(tokens), np.asarray(values), label
+        tokens = list(tokens)
+        same_text = tokens == self.tokens and label == self.label and separator == self.separator
+        self.tokens, self.values, self.label = tokens, np.asarray(values), label
         self.lo, self.hi, self.separator = lo, hi, separator
-        self.version += 1
+        if same_text:
+            self.refresh()  # only the colours changed: repaint without a layout pass (keys stay fast)
+        else:
+            self.version += 1  # new text: its height may change
 
     def render(self) -> Text:
         if not self.tokens:
