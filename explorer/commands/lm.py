@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import threading
 from pathlib import Path
+
+from explorer.commands._signals import StopOnSigint
 
 # Kept in step with engine.recurrent.cells.CELL_KINDS by a test; not imported (no torch at --help).
 CELL_CHOICES = ("rnn", "gru", "gru-course", "gru-simple", "lstm", "lstm-peephole")
@@ -149,28 +150,6 @@ def _config_from_args(args: argparse.Namespace):
     )
 
 
-class _StopOnSigint:
-    """First Ctrl+C sets ``stop`` (the run saves and ends); a second one interrupts at once."""
-
-    def __init__(self, stop: threading.Event) -> None:
-        self.stop = stop
-        self.previous = None
-
-    def __enter__(self) -> "_StopOnSigint":
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        if self.stop.is_set():
-            raise KeyboardInterrupt
-        self.stop.set()
-
-    def __exit__(self, *exc) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-
-
 # ----------------------------------------------------------------------------- handlers
 
 
@@ -194,7 +173,7 @@ def _train(args: argparse.Namespace) -> int:
             TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[tps]} tok/s"),
             TextColumn("left {task.fields[eta]}"), console=console, transient=False,
         )
-    with _StopOnSigint(stop):
+    with StopOnSigint(stop):
         events = train(config, stop, resume_from=args.resume)
         started = False
         try:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import threading
 import time
 from pathlib import Path
+
+from explorer.commands._signals import StopOnSigint
 
 EXIT_INTERRUPTED = 130
 MODELS = ("skipgram", "cbow")
@@ -96,28 +97,6 @@ def config_from_args(args: argparse.Namespace):
     )
 
 
-class _StopOnSigint:
-    """First Ctrl+C sets ``stop`` (the run saves and ends); a second one interrupts at once."""
-
-    def __init__(self, stop: threading.Event) -> None:
-        self.stop = stop
-        self.previous = None
-
-    def __enter__(self) -> "_StopOnSigint":
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        if self.stop.is_set():
-            raise KeyboardInterrupt
-        self.stop.set()
-
-    def __exit__(self, *exc) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-
-
 def run_train(args: argparse.Namespace) -> int:
     from engine.embeddings import train_events as te
     from engine.embeddings.io import save_vectors
@@ -148,7 +127,7 @@ def run_train(args: argparse.Namespace) -> int:
     started = finished = None
     epoch_losses: list[float] = []
     t0 = time.perf_counter()
-    with _StopOnSigint(stop):
+    with StopOnSigint(stop):
         events = train_word2vec(config, stop)
         if status is not None:
             status.start()
