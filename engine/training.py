@@ -95,8 +95,9 @@ class TrainConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """Where to train."""
     cpu_threads: int | None = None
-    """torch CPU threads during the run (None: leave torch's setting). Small models on a busy
-    machine often run several times faster with 1 (threads wait for cores); restored at the end."""
+    """torch CPU threads during the run (None: torch's setting on the main thread, 1 in a worker
+    thread, see :func:`engine.device.auto_cpu_threads`). Small models on a busy machine often run
+    several times faster with 1 (threads wait for cores); restored at the end."""
     eval_every: int = 100
     """Validation loss every this many steps (and at the end)."""
     max_eval_sequences: int = 4000

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from engine.device import torch_threads
 from engine.errors import InputError
 from engine.events import Event, Finished, Started
 from engine.gradients.agreement import AgreementTask
@@ -209,41 +210,42 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float,
 def train_agreement(config: AgreementTrainConfig, stop: threading.Event | None = None) -> Iterator[Event]:
     """Race ``config.cells`` on the agreement task; yields events (see module docstring)."""
     stop = stop or threading.Event()
-    task = AgreementTask(config.distance, attractors=config.attractors)
-    contenders = build_contenders(config, task.vocab_size)
-    x_eval, y_eval = (torch.from_numpy(a) for a in task.fixed_set(config.eval_size, config.seed))
-    rng = np.random.default_rng([config.seed, config.distance, 1])
-    t0 = time.perf_counter()
-    yield Started(
-        total_steps=config.steps,
-        device="cpu",
-        description=f"agreement d={config.distance}: {', '.join(config.cells)}; budget {config.budget} parameters",
-    )
-    for c in contenders:
-        note = c.model.recurrent.cell(1).variant_note
-        yield AgreementModel(c.kind, c.model.hidden_size, count_parameters(c.model), config.budget, note)
-    step = 0
-    last_loss = float("nan")
-    while step < config.steps and not stop.is_set():
-        xb, yb = (torch.from_numpy(a) for a in task.batch(config.batch_size, rng))
-        step += 1
+    with torch_threads():  # 1 thread in a worker: OpenMP's per-thread pool is far slower here
+        task = AgreementTask(config.distance, attractors=config.attractors)
+        contenders = build_contenders(config, task.vocab_size)
+        x_eval, y_eval = (torch.from_numpy(a) for a in task.fixed_set(config.eval_size, config.seed))
+        rng = np.random.default_rng([config.seed, config.distance, 1])
+        t0 = time.perf_counter()
+        yield Started(
+            total_steps=config.steps,
+            device="cpu",
+            description=f"agreement d={config.distance}: {', '.join(config.cells)}; budget {config.budget} parameters",
+        )
         for c in contenders:
-            c.optimizer.zero_grad(set_to_none=True)
-            loss = nn.functional.cross_entropy(c.model(xb), yb)
-            loss.backward()
-            if config.clip_norm:
-                nn.utils.clip_grad_norm_(c.model.parameters(), config.clip_norm)
-            c.optimizer.step()
-            c.losses.append(float(loss.item()))
-        if step % config.eval_every == 0 or step == config.steps:
+            note = c.model.recurrent.cell(1).variant_note
+            yield AgreementModel(c.kind, c.model.hidden_size, count_parameters(c.model), config.budget, note)
+        step = 0
+        last_loss = float("nan")
+        while step < config.steps and not stop.is_set():
+            xb, yb = (torch.from_numpy(a) for a in task.batch(config.batch_size, rng))
+            step += 1
             for c in contenders:
-                acc, eval_loss = evaluate(c.model, x_eval, y_eval)
-                last_loss = float(np.mean(c.losses[-config.eval_every:]))
-                yield AgreementEvaluated(c.kind, step, config.steps, config.distance, acc, eval_loss, last_loss)
-            if config.profile:
-                yield from _profiles(contenders, task, config.seed)
-    reason = "stopped" if step < config.steps else "completed"
-    yield Finished(step=step, reason=reason, final_loss=last_loss, elapsed_s=time.perf_counter() - t0)
+                c.optimizer.zero_grad(set_to_none=True)
+                loss = nn.functional.cross_entropy(c.model(xb), yb)
+                loss.backward()
+                if config.clip_norm:
+                    nn.utils.clip_grad_norm_(c.model.parameters(), config.clip_norm)
+                c.optimizer.step()
+                c.losses.append(float(loss.item()))
+            if step % config.eval_every == 0 or step == config.steps:
+                for c in contenders:
+                    acc, eval_loss = evaluate(c.model, x_eval, y_eval)
+                    last_loss = float(np.mean(c.losses[-config.eval_every:]))
+                    yield AgreementEvaluated(c.kind, step, config.steps, config.distance, acc, eval_loss, last_loss)
+                if config.profile:
+                    yield from _profiles(contenders, task, config.seed)
+        reason = "stopped" if step < config.steps else "completed"
+        yield Finished(step=step, reason=reason, final_loss=last_loss, elapsed_s=time.perf_counter() - t0)
 
 
 def _profiles(contenders: list[_Contender], task: AgreementTask, seed: int) -> Iterator[Event]:

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from engine.device import torch_threads
 from engine.errors import InputError
 from engine.events import Event, Finished
 from engine.gradients.agreement import AgreementTask
@@ -141,42 +142,43 @@ def _clip(mode: str, model: nn.Module, config: ExplodingConfig) -> tuple[float, 
 def run_exploding(config: ExplodingConfig, stop: threading.Event | None = None) -> Iterator[Event]:
     """Train one model per clipping mode side by side; yields events (see module docstring)."""
     stop = stop or threading.Event()
-    task = AgreementTask(config.distance)
-    base = build_exploding_model(config, task.vocab_size)
-    models = {m: copy.deepcopy(base) for m in config.modes}
-    optimizers = {m: torch.optim.SGD(models[m].parameters(), lr=config.learning_rate) for m in config.modes}
-    alive = list(config.modes)
-    rng = np.random.default_rng([config.seed, config.distance, 2])
-    t0 = time.perf_counter()
-    yield ExplodingStarted(
-        spectral_radius=spectral_radius(base.recurrent.weight_hh_l0), modes=tuple(config.modes),
-        clip_value=config.clip_value, clip_norm=config.clip_norm, total_steps=config.steps,
-        learning_rate=config.learning_rate,
-    )
-    step = 0
-    last = float("nan")
-    while step < config.steps and alive and not stop.is_set():
-        xb, yb = (torch.from_numpy(a) for a in task.batch(config.batch_size, rng))
-        step += 1
-        for mode in list(alive):
-            model, opt = models[mode], optimizers[mode]
-            opt.zero_grad(set_to_none=True)
-            loss = squared_error_loss(model(xb), yb)
-            loss_value = float(loss.item())
-            if math.isfinite(loss_value):
-                loss.backward()
-                grad_max = max(float(p.grad.detach().abs().max()) for p in model.parameters() if p.grad is not None)
-                before, after, clipped = _clip(mode, model, config)
-            else:
-                before = after = grad_max = float("nan")
-                clipped = False
-            if not (math.isfinite(loss_value) and math.isfinite(before)):
-                alive.remove(mode)
-                yield ExplodingDiverged(mode, step, loss_value, before)
-                continue
-            opt.step()
-            last = loss_value
-            yield ExplodingStep(mode, step, config.steps, loss_value, before, after, clipped, config.threshold(mode),
-                                grad_max)
-    reason = "stopped" if stop.is_set() and step < config.steps else "completed"
-    yield Finished(step=step, reason=reason, final_loss=last, elapsed_s=time.perf_counter() - t0)
+    with torch_threads():  # 1 thread in a worker: OpenMP's per-thread pool is far slower here
+        task = AgreementTask(config.distance)
+        base = build_exploding_model(config, task.vocab_size)
+        models = {m: copy.deepcopy(base) for m in config.modes}
+        optimizers = {m: torch.optim.SGD(models[m].parameters(), lr=config.learning_rate) for m in config.modes}
+        alive = list(config.modes)
+        rng = np.random.default_rng([config.seed, config.distance, 2])
+        t0 = time.perf_counter()
+        yield ExplodingStarted(
+            spectral_radius=spectral_radius(base.recurrent.weight_hh_l0), modes=tuple(config.modes),
+            clip_value=config.clip_value, clip_norm=config.clip_norm, total_steps=config.steps,
+            learning_rate=config.learning_rate,
+        )
+        step = 0
+        last = float("nan")
+        while step < config.steps and alive and not stop.is_set():
+            xb, yb = (torch.from_numpy(a) for a in task.batch(config.batch_size, rng))
+            step += 1
+            for mode in list(alive):
+                model, opt = models[mode], optimizers[mode]
+                opt.zero_grad(set_to_none=True)
+                loss = squared_error_loss(model(xb), yb)
+                loss_value = float(loss.item())
+                if math.isfinite(loss_value):
+                    loss.backward()
+                    grad_max = max(float(p.grad.detach().abs().max()) for p in model.parameters() if p.grad is not None)
+                    before, after, clipped = _clip(mode, model, config)
+                else:
+                    before = after = grad_max = float("nan")
+                    clipped = False
+                if not (math.isfinite(loss_value) and math.isfinite(before)):
+                    alive.remove(mode)
+                    yield ExplodingDiverged(mode, step, loss_value, before)
+                    continue
+                opt.step()
+                last = loss_value
+                yield ExplodingStep(mode, step, config.steps, loss_value, before, after, clipped, config.threshold(mode),
+                                    grad_max)
+        reason = "stopped" if stop.is_set() and step < config.steps else "completed"
+        yield Finished(step=step, reason=reason, final_loss=last, elapsed_s=time.perf_counter() - t0)

@@ -18,7 +18,7 @@ import torch
 from engine.checkpoint import append_metrics, event_record, read_checkpoint
 from engine.clipping import clip_by_norm, clip_by_value
 from engine.corpora import resolve_corpus
-from engine.device import select_device, seed_everything
+from engine.device import auto_cpu_threads, select_device, seed_everything
 from engine.errors import CheckpointError, InputError
 from engine.events import Diverged, Evaluated, Event, Finished, Sampled, Saved, Started, Step
 from engine.lm.io import MODEL_KIND, model_from_checkpoint, save_language_model
@@ -90,9 +90,10 @@ class TrainingRun:
     def _setup(self) -> None:
         cfg = self.cfg
         self.device = select_device(cfg.device)
-        if cfg.cpu_threads is not None:
+        threads = auto_cpu_threads(cfg.cpu_threads)
+        if threads is not None:
             self._threads_before = torch.get_num_threads()
-            torch.set_num_threads(cfg.cpu_threads)
+            torch.set_num_threads(threads)
         ckpt = read_checkpoint(self.resume_from, model_kind=MODEL_KIND) if self.resume_from else None
         if ckpt is not None and not ckpt.training:
             raise CheckpointError(f"{self.resume_from} holds no training state (a bundled or exported model); it cannot be resumed")
