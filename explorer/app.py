@@ -90,9 +90,12 @@ class SeqExplorerApp(App):
         """``options`` adds screen settings used by tests and benchmarks: ``autoload`` (False: screens
         load no model on mount), ``runs_dir`` (where training saves), ``train_overrides`` (extra
         ``TrainConfig`` fields)."""
-        super().__init__()
         if screen not in SCREENS:
             screen = "train"
+        # Start directly in the chosen screen's mode: no default screen is mounted, styled and
+        # resumed first, which saved ~0.15 s of the first frame.
+        self.DEFAULT_MODE = screen
+        super().__init__()
         self.start_screen = screen
         self.checkpoint = checkpoint
         self.embeddings = embeddings
