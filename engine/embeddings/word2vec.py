@@ -248,10 +248,20 @@ def _chunks(corpus: EncodedCorpus, chunk_words: int) -> list[tuple[int, int, int
     return spans
 
 
-def _workers(config: Word2VecConfig, device: torch.device) -> int:
+# Hogwild assumes that concurrent sparse updates rarely touch the same rows. With a tiny
+# vocabulary every batch touches every row, and two lock-free threads compounding each other's
+# updates were seen to overflow a 16-word model; "auto" uses one thread below this size.
+HOGWILD_MIN_VOCAB = 1000
+
+
+def _workers(config: Word2VecConfig, device: torch.device, vocab_size: int) -> int:
     if device.type != "cpu":
         return 1
-    return config.workers or max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    if config.workers:
+        return config.workers
+    if vocab_size < HOGWILD_MIN_VOCAB:
+        return 1
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 def train_word2vec(
@@ -292,7 +302,7 @@ def train_word2vec(
     spans = _chunks(corpus, config.chunk_words)
     per_epoch = int(corpus.ids.size)
     total = per_epoch * config.epochs
-    workers = _workers(config, device)
+    workers = _workers(config, device, v)
     quick = _QuickAnalogies(config, vocab) if config.analogy_file else None
 
     def vectors(reason: str) -> WordVectors:

@@ -271,3 +271,16 @@ def test_the_torch_code_path_learns_too(monkeypatch, loss):
                         classmethod(lambda cls, a, b, backend="auto": original(cls, a, b, "torch")))
     events = list(train_word2vec(small_config(loss=loss, model="cbow"), sentences=planted_corpus(800)))
     assert neighbours_in_group(events[-1].vectors) == 1.0
+
+
+def test_auto_workers_use_one_thread_on_a_tiny_vocabulary():
+    """Hogwild's lock-free threads collide on every row of a tiny vocabulary: auto picks 1."""
+    import torch
+
+    from engine.embeddings.word2vec import HOGWILD_MIN_VOCAB, Word2VecConfig, _workers
+
+    cpu = torch.device("cpu")
+    auto = Word2VecConfig(corpus="default")
+    assert _workers(auto, cpu, vocab_size=16) == 1
+    assert _workers(auto, cpu, vocab_size=HOGWILD_MIN_VOCAB) >= 1
+    assert _workers(Word2VecConfig(corpus="default", workers=2), cpu, vocab_size=16) == 2  # explicit wins
