@@ -28,6 +28,7 @@ numpy and trained by ``workers`` threads without locks (Hogwild).
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -338,6 +339,7 @@ def train_word2vec(
                     finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
                     for fut in finished:
                         loss, n = fut.result()
+                        _check_finite(loss, alpha, v)
                         done += inflight.pop(fut)
                         epoch_loss[0] += loss
                         epoch_loss[1] += n
@@ -360,6 +362,7 @@ def train_word2vec(
                         yield quick.run(in_vectors[:v].detach().cpu().numpy(), done)
             for fut in list(inflight):  # stopped mid-epoch: let the running chunks finish
                 loss, n = fut.result()
+                _check_finite(loss, alpha, v)
                 done += inflight.pop(fut)
                 epoch_loss[0] += loss
                 epoch_loss[1] += n
@@ -376,6 +379,15 @@ def train_word2vec(
             blas.__exit__(None, None, None)
     yield Finished(vectors=vectors(reason), reason=reason, words_done=done,
                    elapsed_s=time.perf_counter() - t0, final_loss=final_loss)
+
+
+def _check_finite(loss: float, alpha: float, vocab_size: int) -> None:
+    """A NaN or infinite loss ends the run with a message that says what to try (never NaN vectors)."""
+    if not math.isfinite(loss):
+        raise InputError(
+            f"word2vec diverged (the loss became {loss}) at learning rate {alpha:.4g} with {vocab_size} words; "
+            "lower --alpha, use --workers 1, or train on a larger corpus"
+        )
 
 
 def _mean(acc: list) -> float:

@@ -284,3 +284,19 @@ def test_auto_workers_use_one_thread_on_a_tiny_vocabulary():
     assert _workers(auto, cpu, vocab_size=16) == 1
     assert _workers(auto, cpu, vocab_size=HOGWILD_MIN_VOCAB) >= 1
     assert _workers(Word2VecConfig(corpus="default", workers=2), cpu, vocab_size=16) == 2  # explicit wins
+
+
+def test_a_diverging_run_ends_with_a_clear_error_not_nan_vectors(tmp_path):
+    import threading
+    import warnings
+
+    from engine.embeddings.word2vec import Word2VecConfig, train_word2vec
+    from engine.errors import InputError
+
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text("\n".join("king queen prince crown paris rome street tram" for _ in range(500)) + "\n")
+    config = Word2VecConfig(corpus=str(corpus), dim=8, window=2, epochs=5, min_count=1, alpha=1e8, min_alpha=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the overflow itself is the point here
+        with pytest.raises(InputError, match="word2vec diverged .* lower --alpha"):
+            list(train_word2vec(config, threading.Event()))
