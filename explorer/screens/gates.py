@@ -15,7 +15,7 @@ from typing import Iterable
 import numpy as np
 from rich.markup import escape
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
@@ -23,8 +23,8 @@ from textual.widgets import Input, Label, Select, Static
 
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import start_call
-from explorer.screens.base import ExplorerScreen
-from explorer.screens.lm_support import model_choices, refresh_model_choices
+from explorer.screens.model_screen import ModelScreen
+from explorer.screens.lm_support import model_choices
 from explorer.widgets.equation_panel import EquationPanel, UnitStep
 from explorer.widgets.heatmap import Heatmap
 from explorer.widgets.token_strip import TokenStrip
@@ -60,8 +60,11 @@ def unit_step(kind: str, layer, t: int, u: int) -> UnitStep:
     return UnitStep(kind=kind, t=t, a=float(layer.a[0, t, u]), a_prev=a_prev, c=c, c_prev=c_prev, **g)
 
 
-class GatesScreen(ExplorerScreen):
+class GatesScreen(ModelScreen):
     """Heatmaps of every gate and state, an equation panel, Karpathy-style coloured text."""
+
+    GROUP = "gates"
+    MODEL_LABEL_ID = "gates-model"
 
     AUTO_FOCUS = ""
     DEFAULT_CSS = """
@@ -102,13 +105,10 @@ class GatesScreen(ExplorerScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.model = None
-        self.info = None
         self.tokens: list[str] = []
         self.trace = None
         self.timer: Timer | None = None
         self.heatmaps: list[Heatmap] = []
-        self.loaded_choice: str | None = None
 
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(id="gates-head"):
@@ -129,23 +129,6 @@ class GatesScreen(ExplorerScreen):
                 yield EquationPanel(id="equations")
                 yield Static("", id="matches")
         yield TokenStrip(id="strip")
-
-    def on_mount(self) -> None:
-        if not self.options.get("autoload", True):
-            self.loaded_choice = self.query_one("#model", Select).value  # shown, not loaded
-            return
-        self.load(self.query_one("#model", Select).value)
-
-    def on_screen_resume(self) -> None:
-        refresh_model_choices(self)
-
-    def load(self, choice: str) -> None:
-        """Load the model ``choice`` (a path or ``bundled:NAME``) in a worker, then trace the text."""
-        from explorer.screens.lm_support import load_model
-
-        self.loaded_choice = choice
-        self.query_one("#gates-model", Static).update("loading the model…")
-        start_call(self, lambda: load_model(choice), group="gates.load", name="model")
 
     # -- actions ------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

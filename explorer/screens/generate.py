@@ -26,8 +26,8 @@ from textual.widgets.option_list import Option
 
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import start_call
-from explorer.screens.base import ExplorerScreen
-from explorer.screens.lm_support import model_choices, refresh_model_choices
+from explorer.screens.model_screen import ModelScreen
+from explorer.screens.lm_support import model_choices
 from explorer.widgets.prob_bars import ProbabilityBars, shown_token
 
 
@@ -78,8 +78,11 @@ def score_table(rows: list[tuple[str, float, bool]], log_p: float, ppl: float) -
     return table
 
 
-class GenerateScreen(ExplorerScreen):
+class GenerateScreen(ModelScreen):
     """Sampling, step-through and sentence probability for a language model."""
+
+    GROUP = "generate"
+    MODEL_LABEL_ID = "gen-model"
 
     AUTO_FOCUS = ""
     DEFAULT_CSS = """
@@ -113,13 +116,10 @@ class GenerateScreen(ExplorerScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.model = None
-        self.info = None
         self.walk = None
         self.step = 0
         self.samples: list = []
         self.score_text = ""
-        self.loaded_choice: str | None = None
 
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(id="gen-head"):
@@ -151,21 +151,8 @@ class GenerateScreen(ExplorerScreen):
             yield Input(placeholder="type a name or sentence, Enter scores it", id="sentence", compact=True)
             yield Static("", id="score")
 
-    def on_mount(self) -> None:
-        if not self.options.get("autoload", True):
-            self.loaded_choice = self.query_one("#model", Select).value  # shown, not loaded
-            return
-        self.load(self.query_one("#model", Select).value)
-
-    def on_screen_resume(self) -> None:
-        refresh_model_choices(self)
-
-    def load(self, choice: str) -> None:
-        """Load the model ``choice`` (a path or ``bundled:NAME``) in a worker."""
-        self.loaded_choice = choice
+    def before_load(self) -> None:
         self.model_ready = False
-        self.query_one("#gen-model", Static).update("loading the model…")
-        start_call(self, lambda: _load(choice), group="generate.load", name="model")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
@@ -329,9 +316,3 @@ class GenerateScreen(ExplorerScreen):
         self.score_text = score_summary(rows, log_p, ppl)
         self.query_one("#score", Static).update(Group(Text(self.score_text, style="bold"),
                                                       score_table(rows, log_p, ppl)))
-
-
-def _load(checkpoint: str | None):
-    from explorer.screens.lm_support import load_model
-
-    return load_model(checkpoint)
