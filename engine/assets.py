@@ -25,6 +25,10 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+BUNDLED_CHECKPOINTS: tuple[str, ...] = ("dinos-lstm", "dinos-gru", "shakespeare-lstm")
+"""Language-model checkpoints under ``assets/checkpoints`` (here, not in engine.lm, so the
+command line and the app can name them without importing torch)."""
+
 ENV_VAR = "SEQ_EXPLORER_ASSETS"
 
 

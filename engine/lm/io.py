@@ -22,14 +22,13 @@ from typing import Any
 
 import torch
 
-from engine.assets import asset_path
+from engine.assets import BUNDLED_CHECKPOINTS, asset_path
 from engine.checkpoint import read_checkpoint, write_checkpoint
 from engine.errors import CheckpointError, InputError
 from engine.lm.model import LanguageModel, ModelConfig
 from engine.text import Vocab
 
 MODEL_KIND = "language-model"
-BUNDLED_CHECKPOINTS: tuple[str, ...] = ("dinos-lstm", "dinos-gru", "shakespeare-lstm")
 _KNOWN_LINES_MAX_BYTES = 5_000_000
 
 

@@ -23,11 +23,12 @@ import sys
 import threading
 from pathlib import Path
 
+from engine.assets import BUNDLED_CHECKPOINTS
 from explorer.commands._signals import StopOnSigint
 
 # Kept in step with engine.recurrent.cells.CELL_KINDS by a test; not imported (no torch at --help).
 CELL_CHOICES = ("rnn", "gru", "gru-course", "gru-simple", "lstm", "lstm-peephole")
-BUNDLED = ("dinos-lstm", "dinos-gru", "shakespeare-lstm")
+BUNDLED = BUNDLED_CHECKPOINTS
 EXIT_INTERRUPTED = 130
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from engine.assets import BUNDLED_CHECKPOINTS
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -38,8 +40,7 @@ class Loaded:
     info: ModelInfo
 
 
-BUNDLED: tuple[str, ...] = ("dinos-lstm", "dinos-gru", "shakespeare-lstm")
-"""``engine.lm.BUNDLED_CHECKPOINTS`` (repeated here: importing engine.lm imports torch)."""
+BUNDLED = BUNDLED_CHECKPOINTS
 
 
 def model_choices(checkpoint: str | None, latest_run: str | None = None) -> list[tuple[str, str]]:
