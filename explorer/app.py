@@ -17,6 +17,7 @@ import gc
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Iterable
 
 from textual.app import App, SystemCommand
@@ -28,7 +29,7 @@ from textual.worker import Worker, WorkerState
 from explorer.messages import TorchReady
 from explorer.screens import SCREENS, TITLES, make_screen
 
-# Set by bench/startup.py: write the seconds from this epoch time to the first frame, then exit.
+# Set by bench/startup.py: at Ready, write the seconds since this epoch time, then exit 0.5 s later.
 FIRST_FRAME_ENV = "SEQ_EXPLORER_FIRST_FRAME_FILE"
 T0_ENV = "SEQ_EXPLORER_T0"
 
@@ -69,7 +70,7 @@ class SeqExplorerApp(App):
     """seq-explorer: a terminal laboratory for sequence models."""
 
     TITLE = "seq-explorer"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses elsewhere find it too
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     """Terminals under 100 columns get the ``-narrow`` class (see app.tcss)."""
 
@@ -77,7 +78,7 @@ class SeqExplorerApp(App):
         *_screen_bindings(),
         Binding("question_mark,f1", "help", "Keys", id="app.help", tooltip="List every key of this screen"),
         Binding("ctrl+p", "command_palette", "Palette", id="app.palette", tooltip="Search commands and screens",
-                show=False, priority=True),
+                priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit (asks first while a run is active)",
                 priority=True),
     ]
@@ -105,6 +106,8 @@ class SeqExplorerApp(App):
                         **(options or {})}
         self.preload_torch = preload_torch
         self.first_frame_torch_loaded: bool | None = None
+        self._first_frame_callbacks: list | None = []
+        """Callbacks waiting for the first frame (None once it is on screen)."""
         self.device_label = device
         self.latest_checkpoint: str | None = None
         """Set by the Train screen when a run saves; Gates and Generate offer it."""
@@ -115,15 +118,33 @@ class SeqExplorerApp(App):
     def on_mount(self) -> None:
         self.switch_mode(self.start_screen)
 
+    def after_first_frame(self, callback) -> None:
+        """Run ``callback`` once the first frame is on the terminal (after the next refresh if it is).
+
+        Textual draws nothing until the first screen is composed and mounted, so widgets that
+        are not needed for the first look (the Train form) are mounted through this instead.
+        """
+        if self._first_frame_callbacks is None:
+            self.call_after_refresh(callback)
+        else:
+            self._first_frame_callbacks.append(callback)
+
+    def _flush_first_frame_callbacks(self) -> None:
+        callbacks, self._first_frame_callbacks = self._first_frame_callbacks or [], None
+        for callback in callbacks:
+            self.call_later(callback)
+
     def on_ready(self) -> None:
         """The first frame is on screen: only now start importing torch."""
         self.first_frame_torch_loaded = "torch" in sys.modules
+        # A short pause lets the terminal writer thread send the frame before more widgets mount.
+        self.set_timer(0.02, self._flush_first_frame_callbacks)
         path = os.environ.get(FIRST_FRAME_ENV)
         if path:
             t0 = float(os.environ.get(T0_ENV, "0") or 0)
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(f"{time.time() - t0:.4f} {int(self.first_frame_torch_loaded)}\n")
-            self.exit()
+            self.set_timer(0.5, self.exit)  # the benchmark reads the frame off the terminal meanwhile
             return
         if self.preload_torch:
             if not self.first_frame_torch_loaded:

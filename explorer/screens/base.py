@@ -1,5 +1,6 @@
 """The base class of every screen: tab bar on top, the body, a status line and the footer.
 
+The key line is :class:`~explorer.widgets.keybar.KeyBar` (lighter than Textual's ``Footer``).
 Subclasses implement :meth:`compose_body`. ``self.status(text)`` writes to the
 status line; ``self.options`` holds the command-line choices
 (``checkpoint``, ``embeddings``, ``device``). Screen CSS is app-global, so rules
@@ -14,8 +15,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from explorer.widgets.keybar import KeyBar
 from explorer.widgets.navbar import NavBar
 from explorer.widgets.status import StatusBar
 
@@ -30,7 +32,7 @@ class ExplorerScreen(Screen):
         with Vertical(classes="screen-body"):
             yield from self.compose_body()
         yield StatusBar()
-        yield Footer()
+        yield KeyBar()
 
     def compose_body(self) -> Iterable[Widget]:
         return ()

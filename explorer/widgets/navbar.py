@@ -20,11 +20,13 @@ class NavBar(Static):
     """
 
     def __init__(self, current: str | None = None, **kwargs) -> None:
-        super().__init__("", **kwargs)
+        # Content given at construction is in the first frame (an update in on_mount waits a frame).
+        super().__init__(self.markup_for(current) if current else "", **kwargs)
         self.current = current
 
     def on_mount(self) -> None:
-        self.update(self.markup_for(self.current or getattr(self.screen, "mode_name", None)))
+        if not self.current:
+            self.update(self.markup_for(getattr(self.screen, "mode_name", None)))
 
     @staticmethod
     def markup_for(current: str | None) -> str:

@@ -8,8 +8,10 @@ message naming the field. The screen turns the values into the engine's
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+import functools
+
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select
 
 CELLS = ("lstm", "lstm-peephole", "gru", "gru-course", "gru-simple", "rnn")
@@ -31,11 +33,13 @@ _FALLBACK: dict[str, str] = {
 }
 
 
+@functools.cache
 def engine_defaults() -> dict[str, str]:
     """The form's initial values: the engine's ``TrainConfig`` defaults (the demo run).
 
-    ``engine.training`` imports torch only inside its functions, so reading its
-    dataclass defaults here keeps the first frame fast (the first-frame test checks it).
+    ``engine.training`` imports torch only inside its functions, so reading its dataclass
+    defaults is cheap, but importing it still costs ~25 ms: it is read when the form's
+    fields are built, after the first frame (the first-frame test checks torch stays out).
     """
     import dataclasses
 
@@ -49,8 +53,6 @@ def engine_defaults() -> dict[str, str]:
             out[f.name] = f"{f.default:g}" if isinstance(f.default, float) else str(f.default)
     return out
 
-
-DEFAULTS: dict[str, str] = engine_defaults()
 
 _INTS = {"layers": (1, 16), "hidden": (1, 4096), "steps": (1, 10_000_000), "seed": (0, 2**31 - 1)}
 _FLOATS = {"lr": (1e-8, 100.0), "clip_threshold": (1e-6, 1e6)}
@@ -107,38 +109,63 @@ class TrainForm(VerticalScroll):
     TrainForm #browse { min-width: 8; width: 8; }
     """
 
-    def compose(self) -> ComposeResult:
-        d = DEFAULTS
-        yield Label("corpus")
-        yield Select([(c, c) for c in CORPORA] + [("a file…", FILE)], value=d["data"], allow_blank=False,
-                     id="data", compact=True)
-        with Horizontal():
-            yield Input(d["path"], placeholder="path to a text file", id="path", compact=True)
-            yield Button("…", id="browse", compact=True, tooltip="Choose a file (o)")
-        yield Label("level · cell")
-        with Horizontal():
-            yield Select([("char", "char"), ("word", "word")], value=d["level"], allow_blank=False, id="level",
-                         compact=True)
-            yield Select([(c, c) for c in CELLS], value=d["cell"], allow_blank=False, id="cell", compact=True)
-        yield Label("layers · hidden")
-        with Horizontal():
-            yield Input(d["layers"], id="layers", type="integer", compact=True)
-            yield Input(d["hidden"], id="hidden", type="integer", compact=True)
-        yield Label("learning rate · steps")
-        with Horizontal():
-            yield Input(d["lr"], id="lr", type="number", compact=True)
-            yield Input(d["steps"], id="steps", type="integer", compact=True)
-        yield Label("clipping · threshold")
-        with Horizontal():
-            yield Select([("by value", "value"), ("by norm", "norm"), ("none", "none")], value=d["clip"],
-                         allow_blank=False, id="clip", compact=True)
-            yield Input(d["clip_threshold"], id="clip_threshold", type="number", compact=True)
-        yield Label("seed")
-        yield Input(d["seed"], id="seed", type="integer", compact=True)
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.filled = False
+        """False until the fields are mounted, one frame after the screen (see :meth:`on_mount`)."""
+        self._pending_path: str | None = None
+
+    def on_mount(self) -> None:
+        # The ~20 form widgets (four Selects with their overlays, seven Inputs) cost ~0.17 s to
+        # mount and style on this machine, a third of the app's start. They are mounted right
+        # after the first frame, so the screen (tab bar, charts, keys) paints without waiting.
+        after_first_frame = getattr(self.app, "after_first_frame", None)
+        if after_first_frame is None:
+            self.call_after_refresh(self._fill)
+        else:
+            after_first_frame(self._fill)
+
+    async def _fill(self) -> None:
+        await self.mount_all(self.fields())
+        self.filled = True
+        if self._pending_path is not None:
+            self.set_path(self._pending_path)
+
+    @staticmethod
+    def fields() -> list[Widget]:
+        """The form's widgets, ids named like the command line's options."""
+        d = engine_defaults()
+
+        return [
+            Label("corpus"),
+            Select([(c, c) for c in CORPORA] + [("a file…", FILE)], value=d["data"], allow_blank=False,
+                   id="data", compact=True),
+            Horizontal(Input(d["path"], placeholder="path to a text file", id="path", compact=True),
+                Button("…", id="browse", compact=True, tooltip="Choose a file (o)")),
+            Label("level · cell"),
+            Horizontal(Select([("char", "char"), ("word", "word")], value=d["level"], allow_blank=False, id="level",
+                       compact=True),
+                Select([(c, c) for c in CELLS], value=d["cell"], allow_blank=False, id="cell", compact=True)),
+            Label("layers · hidden"),
+            Horizontal(Input(d["layers"], id="layers", type="integer", compact=True),
+                Input(d["hidden"], id="hidden", type="integer", compact=True)),
+            Label("learning rate · steps"),
+            Horizontal(Input(d["lr"], id="lr", type="number", compact=True),
+                Input(d["steps"], id="steps", type="integer", compact=True)),
+            Label("clipping · threshold"),
+            Horizontal(Select([("by value", "value"), ("by norm", "norm"), ("none", "none")], value=d["clip"],
+                       allow_blank=False, id="clip", compact=True),
+                Input(d["clip_threshold"], id="clip_threshold", type="number", compact=True)),
+            Label("seed"),
+            Input(d["seed"], id="seed", type="integer", compact=True),
+        ]
 
     def raw_values(self) -> dict[str, str]:
+        """The fields' strings (the defaults while the fields are not mounted yet)."""
+        if not self.filled:
+            return dict(engine_defaults())
         out: dict[str, str] = {}
-        for key in DEFAULTS:
+        for key in engine_defaults():
             widget = self.query_one(f"#{key}")
             out[key] = str(widget.value)
         return out
@@ -147,9 +174,14 @@ class TrainForm(VerticalScroll):
         return parse_form(self.raw_values())
 
     def set_path(self, path: str) -> None:
+        if not self.filled:
+            self._pending_path = path
+            return
         self.query_one("#path", Input).value = path
         self.query_one("#data", Select).value = FILE
 
     def reset(self) -> None:
-        for key, value in DEFAULTS.items():
+        if not self.filled:
+            return
+        for key, value in engine_defaults().items():
             self.query_one(f"#{key}").value = value

@@ -119,6 +119,18 @@ def scripted_train(events: list[object], hold: threading.Event | None = None):
     return train
 
 
+async def form_ready(app, pilot):
+    """The Train screen's form, once its fields are mounted (they follow the first frame)."""
+    from explorer.widgets.train_form import TrainForm
+
+    form = app.screen.query_one(TrainForm)
+    for _ in range(200):
+        if form.filled:
+            return form
+        await pilot.pause(0.01)
+    raise AssertionError("the Train form never filled in")
+
+
 async def settle(app, pilot, pauses: int = 2) -> None:
     """Wait for every worker (a failed one has already become a dialog), then let messages land."""
     from textual.worker import WorkerFailed

@@ -14,7 +14,7 @@ import numpy as np
 from engine.events import Finished, Sample
 from explorer.app import make_app
 from explorer.screens.lm_support import Loaded, ModelInfo, StepView, Walk
-from tests.explorer.conftest import diverging_events, feed, training_events
+from tests.explorer.conftest import diverging_events, feed, form_ready, training_events
 from tests.explorer.test_gates import lstm_layer
 
 SIZE = (120, 40)
@@ -38,6 +38,7 @@ def app(screen: str):
 
 def test_train_screen_during_a_run(snap_compare):
     async def run_before(pilot):
+        await form_ready(pilot.app, pilot)  # its fields follow the first frame
         feed(pilot.app.screen, training_events(), "train")
         await pilot.pause()
 
@@ -46,6 +47,7 @@ def test_train_screen_during_a_run(snap_compare):
 
 def test_train_screen_finished_at_80x24(snap_compare):
     async def run_before(pilot):
+        await form_ready(pilot.app, pilot)  # its fields follow the first frame
         feed(pilot.app.screen, training_events() + [Finished(step=120, reason="completed", final_loss=1.42,
                                                               val_loss=1.51, elapsed_s=6.0)], "train")
         await pilot.pause()
@@ -55,6 +57,7 @@ def test_train_screen_finished_at_80x24(snap_compare):
 
 def test_train_screen_diverged(snap_compare):
     async def run_before(pilot):
+        await form_ready(pilot.app, pilot)  # its fields follow the first frame
         feed(pilot.app.screen, diverging_events(), "train")
         await pilot.pause()
 

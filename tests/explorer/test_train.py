@@ -11,14 +11,14 @@ from engine.events import Finished
 from explorer.screens.dialogs import ErrorDialog
 from explorer.screens.train import TrainScreen, make_config
 from explorer.widgets.line_chart import LineChart
-from explorer.widgets.train_form import DEFAULTS, parse_form
-from tests.explorer.conftest import SIZE, diverging_events, scripted_train, settle, training_events
+from explorer.widgets.train_form import engine_defaults, parse_form
+from tests.explorer.conftest import SIZE, diverging_events, form_ready, scripted_train, settle, training_events
 
 
 def test_form_defaults_build_the_demo_config():
     from engine.training import TrainConfig
 
-    config = make_config(TrainConfig, parse_form(DEFAULTS), "cpu", "/tmp/x")
+    config = make_config(TrainConfig, parse_form(engine_defaults()), "cpu", "/tmp/x")
     demo = TrainConfig()
     for name in ("data", "level", "cell", "layers", "hidden", "lr", "steps", "clip", "clip_threshold", "seed"):
         assert getattr(config, name) == getattr(demo, name), name
@@ -28,7 +28,7 @@ def test_form_defaults_build_the_demo_config():
 def test_form_values_reach_the_config():
     from engine.training import TrainConfig
 
-    raw = dict(DEFAULTS, cell="gru-course", layers="2", hidden="64", lr="0.002", clip="norm", clip_threshold="1.5",
+    raw = dict(engine_defaults(), cell="gru-course", layers="2", hidden="64", lr="0.002", clip="norm", clip_threshold="1.5",
                data="file", path="/data/my.txt", level="word")
     config = make_config(TrainConfig, parse_form(raw), "auto")
     assert (config.cell, config.layers, config.hidden, config.lr) == ("gru-course", 2, 64, 0.002)
@@ -42,7 +42,7 @@ def test_form_values_reach_the_config():
 )
 def test_bad_form_values_name_the_field(field, value, words):
     with pytest.raises(ValueError, match=words):
-        parse_form(dict(DEFAULTS, **{field: value}))
+        parse_form(dict(engine_defaults(), **{field: value}))
 
 
 async def test_scripted_run_fills_charts_samples_and_clip_marks(app_factory, monkeypatch):
@@ -110,6 +110,7 @@ async def test_diverged_run_says_why_and_what_to_try(app_factory, monkeypatch):
 async def test_bad_form_value_opens_an_error_dialog(app_factory):
     app = app_factory("train")
     async with app.run_test(size=SIZE) as pilot:
+        await form_ready(app, pilot)
         app.screen.query_one("#hidden").value = "-3"
         await pilot.press("s")
         await pilot.pause()
@@ -121,6 +122,7 @@ async def test_engine_refusal_reaches_a_dialog(app_factory):
     app = app_factory("train")
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
+        await form_ready(app, pilot)
         screen.query_one("#path").value = "/no/such/corpus.txt"
         screen.query_one("#data").value = "file"
         await pilot.press("s")
@@ -151,3 +153,24 @@ async def test_real_tiny_training_run_starts_reports_and_saves(app_factory, tmp_
         await pilot.pause()
         options = [value for _label, value in app.screen.query_one("#model")._options]
         assert screen.last_checkpoint in options
+
+
+async def test_form_fills_in_after_the_first_frame(tmp_path):
+    """The first frame does not wait for the form's ~20 widgets; they follow it, with the engine's defaults."""
+    from explorer.app import SeqExplorerApp
+    from explorer.widgets.train_form import TrainForm
+
+    filled_at_ready = []
+
+    class Probe(SeqExplorerApp):
+        def on_ready(self) -> None:
+            filled_at_ready.append(self.screen.query_one(TrainForm).filled)
+            super().on_ready()
+
+    app = Probe(screen="train", device="cpu", preload_torch=False,
+                options={"autoload": False, "runs_dir": str(tmp_path)})
+    async with app.run_test(size=SIZE) as pilot:
+        form = await form_ready(app, pilot)
+        assert filled_at_ready == [False]
+        assert parse_form(form.raw_values()) == parse_form(engine_defaults())
+        assert app.screen.query_one("#data").value == "dinos"
