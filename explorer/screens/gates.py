@@ -331,5 +331,6 @@ class GatesScreen(ModelScreen):
         self.query_one(EquationPanel).set_values(unit_step(self.trace.cell, layer, t, u), u)
         strip = self.query_one(TokenStrip)
         sep = " " if self.info is not None and self.info.level == "word" else ""
-        strip.set_data(self.tokens, layer.a[0, :, u], f"a of unit {u}", -1.0, 1.0, separator=sep)
+        digits = len(str(layer.a.shape[2] - 1))  # a label of fixed width: ↑/↓ need no layout pass
+        strip.set_data(self.tokens, layer.a[0, :, u], f"a of unit {u:>{digits}}", -1.0, 1.0, separator=sep)
         strip.step = t

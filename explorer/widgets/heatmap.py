@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 from explorer.widgets.colormap import colour_for
@@ -41,62 +40,61 @@ def window(n: int, size: int, centre: int) -> tuple[int, int]:
 
 
 @dataclass
-class HeatmapRender:
-    values: np.ndarray  # (T, H)
-    tokens: list[str]
-    step: int
-    unit: int
-    lo: float
-    hi: float
-    title: str
-    width: int
-    height: int
-    styles: list[list[Style]] | None = None
-    """Precomputed ``styles[t][u]`` (colour of each cell); computed here when absent."""
+class HeatmapLayout:
+    """Which part of a (T, H) heatmap fits in ``width`` × ``height`` cells, around (step, unit)."""
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        for line in self.lines():
-            if isinstance(line, Text):
-                yield line
-            else:  # unit rows: plain segments, one per cell (no Text layout work)
-                yield from line
-                yield Segment.line()
+    gutter: int
+    """Characters of the unit labels (and the space after them)."""
+    cw: int
+    """Characters per time step (1–3)."""
+    t0: int
+    t1: int
+    u0: int
+    u1: int
 
-    def lines(self) -> list[Text | list[Segment]]:
-        T, H = self.values.shape
+    @classmethod
+    def fit(cls, T: int, H: int, step: int, unit: int, width: int, height: int) -> "HeatmapLayout":
         gutter = len(str(max(H - 1, 0))) + 1
-        cw = max(1, min(3, (self.width - gutter) // max(T, 1)))  # characters per time step
-        cols = max((self.width - gutter) // cw, 1)
-        rows = max(self.height - 3, 1)  # title, step marker, ... units ..., tokens
-        t0, t1 = window(T, cols, self.step)
-        u0, u1 = window(H, rows, self.unit)
-        out = []
-        head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(self.title + " ", style="bold")
-        value = float(self.values[self.step, self.unit])
-        head.append(f"{value:+.2f}", style=Style(color=colour_for(value, self.lo, self.hi), bold=True))
-        head.append(f"  {self.lo:+.0f}", style="dim")
-        for i in range(6):
-            v = self.lo + (self.hi - self.lo) * i / 5
-            head.append("█", style=Style(color=colour_for(v, self.lo, self.hi)))
-        head.append(f"{self.hi:+.0f}", style="dim")
-        out.append(head)
-        marker = Text(" " * gutter, no_wrap=True)
-        marker.append(" " * ((self.step - t0) * cw) + "▼" * cw, style="bold")
-        out.append(marker)
-        styles = self.styles or cell_styles(self.values, self.lo, self.hi)
-        full, current = "█" * cw, "█" * (cw - 1) + "▌"
-        selected, other = Style(reverse=True, bold=True), Style(dim=True)
-        for u in range(u0, u1):
-            row = [Segment(str(u).rjust(gutter - 1) + " ", selected if u == self.unit else other)]
-            row.extend(Segment(current if t == self.step else full, styles[t][u]) for t in range(t0, t1))
-            out.append(row)
-        toks = Text(" " * gutter, no_wrap=True)
-        for t in range(t0, t1):
-            glyph = token_glyph(self.tokens[t] if t < len(self.tokens) else "")
-            toks.append(glyph.ljust(cw), style="reverse bold" if t == self.step else "")
-        out.append(toks)
-        return out
+        cw = max(1, min(3, (width - gutter) // max(T, 1)))
+        cols = max((width - gutter) // cw, 1)
+        rows = max(height - 3, 1)  # title, step marker, ... units ..., tokens
+        t0, t1 = window(T, cols, step)
+        u0, u1 = window(H, rows, unit)
+        return cls(gutter, cw, t0, t1, u0, u1)
+
+
+def heatmap_lines(values: np.ndarray, tokens: list[str], step: int, unit: int, lo: float, hi: float, title: str,
+                  width: int, height: int, styles: list[list[Style]], base: Style = Style()) -> list[Strip]:
+    """The heatmap's lines as Strips: title and legend, step marker, one row per unit, tokens.
+
+    ``styles[t][u]`` is each cell's style (already combined with ``base``, the widget's
+    own style); every line is cropped or padded to ``width`` in ``base``.
+    """
+    T, H = values.shape
+    fit = HeatmapLayout.fit(T, H, step, unit, width, height)
+    gutter, cw = fit.gutter, fit.cw
+    bold, dim = base + Style(bold=True), base + Style(dim=True)
+    value = float(values[step, unit])
+    head = [Segment(title + " ", bold),
+            Segment(f"{value:+.2f}", base + Style(color=colour_for(value, lo, hi), bold=True)),
+            Segment(f"  {lo:+.0f}", dim)]
+    head += [Segment("█", base + Style(color=colour_for(lo + (hi - lo) * i / 5, lo, hi))) for i in range(6)]
+    head.append(Segment(f"{hi:+.0f}", dim))
+    marker = [Segment(" " * (gutter + (step - fit.t0) * cw), base), Segment("▼" * cw, bold)]
+    out = [head, marker]
+    full, current = "█" * cw, "█" * (cw - 1) + "▌"
+    selected, other = base + Style(reverse=True, bold=True), dim
+    for u in range(fit.u0, fit.u1):
+        row = [Segment(str(u).rjust(gutter - 1) + " ", selected if u == unit else other)]
+        row += [Segment(current if t == step else full, styles[t][u]) for t in range(fit.t0, fit.t1)]
+        out.append(row)
+    toks = [Segment(" " * gutter, base)]
+    highlight = base + Style(reverse=True, bold=True)
+    for t in range(fit.t0, fit.t1):
+        glyph = token_glyph(tokens[t] if t < len(tokens) else "").ljust(cw)
+        toks.append(Segment(glyph, highlight if t == step else base))
+    out.append(toks)
+    return [Strip(line).crop_extend(0, width, base) for line in out[:height]]
 
 
 def cell_styles(values: np.ndarray, lo: float, hi: float) -> list[list[Style]]:
@@ -116,7 +114,13 @@ def cell_styles(values: np.ndarray, lo: float, hi: float) -> list[list[Style]]:
 
 
 class Heatmap(Widget):
-    """Heatmap of ``values`` (T × H) for one gate/state. Set data with :meth:`set_data`."""
+    """Heatmap of ``values`` (T × H) for one gate/state. Set data with :meth:`set_data`.
+
+    Drawn with Textual's line API: the lines are built as Strips (no Rich layout) after each
+    change of data, step, unit, size or style, and reused for every line Textual asks for, so
+    a key that moves the cursor costs ~1 ms per heatmap instead of a Rich render of ~800
+    segments.
+    """
 
     DEFAULT_CSS = """
     Heatmap {
@@ -138,17 +142,63 @@ class Heatmap(Widget):
         self.values = np.zeros((0, 0), dtype=np.float32)
         self.tokens: list[str] = []
         self._styles: list[list[Style]] | None = None
+        self._combined: tuple[tuple[int, Style], list[list[Style]]] | None = None
+        self._lines: list[Strip] | None = None
+        """The lines on show; None after anything they depend on changed."""
+        self._base: Style | None = None
+        """``rich_style`` (walks the ancestors: too slow to read for every line), reset on style updates."""
+
+    def notify_style_update(self) -> None:
+        self._base = None
+        self._lines = None
+        super().notify_style_update()
+
+    def watch_step(self) -> None:
+        self._lines = None
+
+    def watch_unit(self) -> None:
+        self._lines = None
+
+    def watch_version(self) -> None:
+        self._lines = None
+
+    def on_resize(self) -> None:
+        self._lines = None
 
     def set_data(self, values: np.ndarray, tokens: list[str]) -> None:
         """``values``: (T, H) activations of this gate/state for one sequence."""
         self.values = np.asarray(values, dtype=np.float32)
         self.tokens = list(tokens)
         self._styles = cell_styles(self.values, self.lo, self.hi)
+        self._combined = None
         self.version += 1
 
-    def render(self) -> HeatmapRender | Text:
+    def _cell_styles(self, base: Style) -> list[list[Style]]:
+        """The cell styles combined with the widget's own style (once per data set and style)."""
+        key = (self.version, base)
+        if self._combined is None or self._combined[0] != key:
+            combined: dict[Style, Style] = {}
+            rows = [[combined.get(s) or combined.setdefault(s, base + s) for s in row] for row in self._styles or []]
+            self._combined = (key, rows)
+        return self._combined[1]
+
+    def lines(self) -> list[Strip]:
+        """Every line of the heatmap at the current size (built again only after a change)."""
+        if self._lines is not None:
+            return self._lines
+        width, height = self.size.width, self.size.height
+        if self._base is None:
+            self._base = self.rich_style
+        base = self._base
         if self.values.size == 0:
-            return Text(f"{self.title}\n(no trace yet)", style="dim")
-        T, H = self.values.shape
-        return HeatmapRender(self.values, self.tokens, min(self.step, T - 1), min(self.unit, H - 1),
-                             self.lo, self.hi, self.title, self.size.width, self.size.height, self._styles)
+            text = [Strip([Segment(self.title, base)]), Strip([Segment("(no trace yet)", base + Style(dim=True))])]
+            self._lines = [line.crop_extend(0, width, base) for line in text[:height]]
+        else:
+            T, H = self.values.shape
+            self._lines = heatmap_lines(self.values, self.tokens, min(self.step, T - 1), min(self.unit, H - 1),
+                                        self.lo, self.hi, self.title, width, height, self._cell_styles(base), base)
+        return self._lines
+
+    def render_line(self, y: int) -> Strip:
+        lines = self.lines()
+        return lines[y] if y < len(lines) else Strip.blank(self.size.width, self._base)

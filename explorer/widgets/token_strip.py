@@ -52,7 +52,8 @@ class TokenStrip(Widget):
     def set_data(self, tokens: list[str], values: np.ndarray, label: str, lo: float = -1.0, hi: float = 1.0,
                  separator: str = "") -> None:
         tokens = list(tokens)
-        same_text = tokens == self.tokens and label == self.label and separator == self.separator
+        # Same tokens and a label of the same length: the wrapping, so the height, cannot change.
+        same_text = tokens == self.tokens and len(label) == len(self.label) and separator == self.separator
         self.tokens, self.values, self.label = tokens, np.asarray(values), label
         self.lo, self.hi, self.separator = lo, hi, separator
         if same_text:
