@@ -7,16 +7,19 @@ and ``on_run_finished``; ``message.group`` names the run ("train", "w2v", ...),
 so one screen can host several runs.
 
 Events that only carry "the latest value" (training ``Step`` progress and any
-class listed in :data:`REPLACEABLE`) use ``can_replace``: while an older one of
-the same group is still queued, the newer replaces it, so a slow screen can never
-make the queue grow without bound. The replaced events are not lost: they wait
-in the run's :class:`Backlog` and ``message.drain()`` returns them all (for
-charts); ``message.event`` is the latest (for numbers).
+class listed in :data:`REPLACEABLE`) go through the run's :class:`Backlog`: the
+worker posts a message for them at most ~30 times a second, and never while the
+previous one is still unread, so a run yielding thousands of steps a second
+costs the UI thread a few dozen messages, not thousands (each message woke the
+event loop and took the GIL from the training thread). Nothing is lost:
+``message.drain()`` returns every event since the last drain (for charts) and
+``message.event`` is the latest one (for numbers).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 from textual.message import Message
 
@@ -28,20 +31,73 @@ REPLACEABLE: set[str] = {"Step", "Progress", "WordsStep", "Projected"}
 class Backlog:
     """Replaceable events not yet seen by the UI, shared by a run's messages (thread-safe).
 
-    When a newer message replaces a queued one, the older event stays here, so a
-    chart can still draw every point: ``message.drain()`` returns them all in order.
+    The worker calls :meth:`push` for each event and posts a message only when it
+    returns True; :meth:`flush_needed` says whether events are waiting that no
+    message will bring (before a non-replaceable event, a pause, or the end).
+    The UI thread reads :meth:`latest` or :meth:`drain`, which marks the posted
+    message as read.
     """
 
-    def __init__(self) -> None:
+    MIN_INTERVAL_S = 1 / 30
+    """At most this often a message (the charts and numbers repaint at most 5 times a second)."""
+    UNREAD_S = 0.5
+    """A message unread for this long is assumed ignored (its handler read nothing): post again."""
+    MAX_ITEMS = 100_000
+    """Oldest events dropped beyond this (a handler that never drains must not grow memory)."""
+
+    def __init__(self, clock=time.monotonic) -> None:
         self._lock = threading.Lock()
         self._items: list[object] = []
+        self._latest: object = None
+        self._clock = clock
+        self._posted_at = -1e9
+        self._unread = False
+        """A posted message has not been read yet."""
+        self._unposted = False
+        """Events arrived that neither a message on its way nor a read has covered."""
 
-    def push(self, event: object) -> None:
+    def push(self, event: object) -> bool:
+        """Add ``event`` (worker thread); True when a message must be posted now."""
         with self._lock:
             self._items.append(event)
+            if len(self._items) > self.MAX_ITEMS:
+                del self._items[: len(self._items) - self.MAX_ITEMS]
+            self._latest = event
+            now = self._clock()
+            if self._unread and now - self._posted_at < self.UNREAD_S:
+                return False  # the unread message will show this event: .event is the latest
+            if now - self._posted_at < self.MIN_INTERVAL_S:
+                self._unposted = True
+                return False
+            self._mark_posted(now)
+            return True
+
+    def flush_needed(self) -> bool:
+        """(worker) True when an event is waiting that no message will show; marks it posted."""
+        with self._lock:
+            if not self._unposted or self._unread:
+                return False
+            self._mark_posted(self._clock())
+            return True
+
+    def _mark_posted(self, now: float) -> None:
+        self._posted_at, self._unread, self._unposted = now, True, False
+
+    def latest_for_worker(self) -> object:
+        """(worker) The newest event pushed, without marking anything read."""
+        with self._lock:
+            return self._latest
+
+    def latest(self) -> object:
+        """(UI thread) The newest event pushed; marks the posted message read."""
+        with self._lock:
+            self._unread = self._unposted = False
+            return self._latest
 
     def drain(self) -> list[object]:
+        """(UI thread) Every event since the last drain, oldest first."""
         with self._lock:
+            self._unread = self._unposted = False
             items, self._items = self._items, []
         return items
 
@@ -51,13 +107,18 @@ class EngineEvent(Message):
 
     def __init__(self, event: object, group: str, backlog: Backlog | None = None) -> None:
         super().__init__()
-        self.event = event
+        self._event = event
         self.group = group
         self.backlog = backlog
 
     @property
+    def event(self) -> object:
+        """The engine event; for a replaceable one, the newest pushed so far."""
+        return self._event if self.backlog is None else self.backlog.latest()
+
+    @property
     def replaceable(self) -> bool:
-        return type(self.event).__name__ in REPLACEABLE
+        return type(self._event).__name__ in REPLACEABLE
 
     def drain(self) -> list[object]:
         """Every event of this kind since the last drain, oldest first (``[event]`` without a backlog).
@@ -72,7 +133,7 @@ class EngineEvent(Message):
         return (
             isinstance(message, EngineEvent)
             and message.group == self.group
-            and type(message.event) is type(self.event)
+            and type(message._event) is type(self._event)
             and self.replaceable
         )
 

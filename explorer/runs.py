@@ -15,7 +15,8 @@ Usage from any screen or widget::
     def on_run_finished(self, message):     # message.error is None or the exception
         ...
 
-The thread posts one :class:`~explorer.messages.EngineEvent` per event to ``node``
+The thread posts an :class:`~explorer.messages.EngineEvent` per event to ``node``
+(for replaceable progress events, at most ~30 a second: see :class:`~explorer.messages.Backlog`)
 (never touching widgets, never calling ``call_from_thread``) and a
 :class:`~explorer.messages.RunFinished` at the end. A failure inside the
 generator is re-raised so the worker ends in the ERROR state, and the App's single
@@ -101,24 +102,35 @@ def _consume(node: DOMNode, factory: EventFactory, handle: RunHandle, light: boo
     """Worker body (thread): iterate the generator, post every event to ``node``."""
     error: BaseException | None = None
     backlogs: dict[type, Backlog] = {}
+
+    def flush() -> None:  # replaceable events that no message on its way will show
+        for backlog in backlogs.values():
+            if backlog.flush_needed():
+                node.post_message(EngineEvent(backlog.latest_for_worker(), handle.group, backlog))
+
     try:
         for event in _events(factory, handle.stop_event, light):
             if type(event).__name__ in REPLACEABLE:
                 backlog = backlogs.setdefault(type(event), Backlog())
-                backlog.push(event)
-                node.post_message(EngineEvent(event, handle.group, backlog))
+                if backlog.push(event):
+                    node.post_message(EngineEvent(event, handle.group, backlog))
             else:
+                flush()  # keep the order: earlier steps before this event
                 node.post_message(EngineEvent(event, handle.group))
+            if handle.paused.is_set():
+                flush()
             while handle.paused.is_set() and not handle.stop_event.is_set():
                 handle.stop_event.wait(0.05)  # paused: hold the generator between two events
             if handle.stop_event.is_set() and _stopped_hard(handle):
                 break
     except BaseException as exc:  # noqa: BLE001 - reported to the screen, then re-raised for the App
         error = exc
+        flush()
         node.post_message(RunFinished(handle.group, error=exc))
         raise
     finally:
         if error is None:
+            flush()
             node.post_message(RunFinished(handle.group, cancelled=handle.stop_event.is_set()))
 
 

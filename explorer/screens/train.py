@@ -25,6 +25,7 @@ from textual.widgets import Button, Static
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import RunHandle, start_run
 from explorer.screens.base import ExplorerScreen
+from explorer.ticks import until_next_tick
 from explorer.widgets.line_chart import LineChart, Series
 from explorer.widgets.train_form import TrainForm
 
@@ -274,7 +275,7 @@ class TrainScreen(ExplorerScreen):
         self._show_stats(stats)
 
     def _show_stats(self, text: str) -> None:
-        """The stats line, repainted at most 5 times a second (the UI thread shares the CPU with training)."""
+        """The stats line, repainted on the shared live ticks with the charts (the UI thread shares the CPU)."""
         self._stats_text = text
         if self._stats_pending:
             return
@@ -285,7 +286,7 @@ class TrainScreen(ExplorerScreen):
             self.query_one("#train-stats", Static).update(self._stats_text, layout=False)  # one line: no layout
 
         if self.is_mounted:
-            self.set_timer(0.2, flush)
+            self.set_timer(until_next_tick(), flush)
         else:
             flush()
 

@@ -1,20 +1,25 @@
 """A line chart drawn with braille dots: several series, a threshold line, event marks.
 
 Used for the training loss (raw, smoothed, validation) and the gradient norm (with
-the clip threshold drawn and clipping events marked). Pure Rich: the renderable
-:class:`ChartRender` is testable without an app.
+the clip threshold drawn and clipping events marked). :class:`ChartRender` lays the
+chart out as runs of styled text, testable without an app; the widget draws them
+with Textual's line API (Strips built once per change, no Rich layout: the charts
+repaint while training shares the CPU).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
+
+from explorer.ticks import LIVE_PERIOD_S, until_next_tick
 
 THRESHOLD_STYLE = "bold #ff7f0e"  # orange and purple read on light and dark backgrounds
 MARK_STYLE = "bold #9467bd"
@@ -60,26 +65,24 @@ class ChartRender:
     def _ys(self, y: float) -> float:
         return math.log10(max(y, 1e-12)) if self.log_y else y
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from self.lines()
-
-    def lines(self) -> list[Text]:
+    def lines(self) -> list[list[tuple[str, str]]]:
+        """The chart's lines, each a list of ``(text, style)`` runs (no Rich layout needed)."""
         width, height = max(self.width, 12), max(self.height, 3)
-        legend = Text(no_wrap=True, overflow="ellipsis")
+        legend: list[tuple[str, str]] = []
         for s in self.series:
             last = s.points[-1][1] if s.points else None
-            legend.append("━ " if not s.markers else "• ", style=s.style)
-            legend.append(f"{s.name} {_fmt(last) if last is not None else '–'}  ")
+            legend.append(("━ " if not s.markers else "• ", s.style))
+            legend.append((f"{s.name} {_fmt(last) if last is not None else '–'}  ", ""))
         if self.threshold is not None:
-            legend.append("┄ ", style=THRESHOLD_STYLE)
-            legend.append(f"{self.threshold_label or 'threshold'} {_fmt(self.threshold)}  ")
+            legend.append(("┄ ", THRESHOLD_STYLE))
+            legend.append((f"{self.threshold_label or 'threshold'} {_fmt(self.threshold)}  ", ""))
         if self.marks:
-            legend.append("▲ ", style=MARK_STYLE)
-            legend.append(f"clipped ×{len(self.marks)}")
+            legend.append(("▲ ", MARK_STYLE))
+            legend.append((f"clipped ×{len(self.marks)}", ""))
         plot_h = height - 2 - (1 if self.marks else 0)
         pts = [(x, y) for s in self.series for x, y in s.points if math.isfinite(y)]
         if not pts or plot_h < 1:
-            body = [Text(self.empty_text, style="dim")] + [Text("")] * (height - 2)
+            body = [[(self.empty_text, "dim")]] + [[]] * (height - 2)
             return [legend, *body[: height - 1]]
         ys = [self._ys(y) for _, y in pts] + ([self._ys(self.threshold)] if self.threshold is not None else [])
         xs = [x for x, _ in pts] + list(self.marks)
@@ -124,19 +127,18 @@ class ChartRender:
         out = [legend]
         for row in range(plot_h):
             label = labels[0] if row == 0 else labels[1] if row == plot_h - 1 else ""
-            line = Text(label.rjust(gutter - 1) + " ┤" if label else " " * (gutter - 1) + " │", style="dim",
-                        no_wrap=True)
-            run, run_style = [], None  # append runs of one style (one Text span each)
+            line = [(label.rjust(gutter - 1) + " ┤" if label else " " * (gutter - 1) + " │", "dim")]
+            run, run_style = [], None  # runs of one style (one segment each)
             for col in range(plot_w):
                 bits = cells[row][col]
                 style = colours[row][col] or ""
                 if style != run_style and run:
-                    line.append("".join(run), style=run_style or "")
+                    line.append(("".join(run), run_style or ""))
                     run = []
                 run_style = style
                 run.append(chr(0x2800 + bits) if bits else " ")
             if run:
-                line.append("".join(run), style=run_style or "")
+                line.append(("".join(run), run_style or ""))
             out.append(line)
         if self.marks:
             ticks = [" "] * plot_w
@@ -144,12 +146,14 @@ class ChartRender:
                 cx = (0 if x1 == x0 else round((m - x0) / (x1 - x0) * (dot_w - 1))) // 2
                 if 0 <= cx < plot_w:
                     ticks[cx] = "▲"
-            out.append(Text(" " * (gutter + 1) + "".join(ticks), style=MARK_STYLE, no_wrap=True))
-        axis = Text(" " * (gutter + 1), no_wrap=True, style="dim")
+            out.append([(" " * (gutter + 1) + "".join(ticks), MARK_STYLE)])
         left, right = f"step {_fmt(x0)}", _fmt(x1)
-        axis.append(left + right.rjust(max(plot_w - len(left), 0)))
-        out.append(axis)
+        out.append([(" " * (gutter + 1) + left + right.rjust(max(plot_w - len(left), 0)), "dim")])
         return out
+
+    def text(self) -> str:
+        """The chart as plain text (tests)."""
+        return "\n".join("".join(t for t, _ in line) for line in self.lines())
 
     @staticmethod
     def _line(a: tuple[int, int], b: tuple[int, int], plot) -> None:
@@ -183,8 +187,9 @@ class LineChart(Widget):
 
     version: reactive[int] = reactive(0)
     MAX_POINTS = 2000
-    MIN_REDRAW_S = 0.2
-    """Points arriving faster than this are drawn together (the UI thread shares the CPU with training)."""
+    LIVE_PERIOD_S = LIVE_PERIOD_S
+    """Points arriving faster than this are drawn together, on the shared clock ticks of
+    :mod:`explorer.ticks` (the UI thread shares the CPU with training)."""
 
     def __init__(self, *series: Series, threshold_label: str = "", log_y: bool = False,
                  empty_text: str = "no data yet", **kwargs) -> None:
@@ -196,16 +201,18 @@ class LineChart(Widget):
         self.log_y = log_y
         self.empty_text = empty_text
         self._redraw_pending = False
+        self._strips: list[Strip] | None = None
+        """The lines on show (line API); None after a change."""
 
     def _changed(self) -> None:
-        """Schedule one redraw for everything that changed in the next ``MIN_REDRAW_S``."""
+        """Schedule one redraw for everything that changed until the next shared tick."""
         if self._redraw_pending:
             return
         self._redraw_pending = True
         if not self.is_mounted:
             self._redraw()
             return
-        self.set_timer(self.MIN_REDRAW_S, self._redraw)
+        self.set_timer(until_next_tick(self.LIVE_PERIOD_S), self._redraw)
 
     def _redraw(self) -> None:
         self._redraw_pending = False
@@ -240,6 +247,33 @@ class LineChart(Widget):
         self.threshold = None
         self.version += 1
 
-    def render(self) -> ChartRender:
+    def watch_version(self) -> None:
+        self._strips = None
+
+    def on_resize(self) -> None:
+        self._strips = None
+
+    def notify_style_update(self) -> None:
+        self._strips = None
+        super().notify_style_update()
+
+    def chart(self) -> ChartRender:
         return ChartRender(list(self.series.values()), self.size.width, self.size.height, self.threshold,
                            self.threshold_label, list(self.marks), self.log_y, self.empty_text)
+
+    def render_line(self, y: int) -> Strip:
+        if self._strips is None:
+            base = self.rich_style
+            width = self.size.width
+            self._strips = [
+                Strip([Segment(text, base + _style(style)) for text, style in line if text]).crop_extend(0, width, base)
+                for line in self.chart().lines()
+            ]
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+
+@functools.lru_cache(maxsize=256)
+def _style(text: str) -> Style:
+    return Style.parse(text) if text else Style()

@@ -156,8 +156,10 @@ class Recorder(App):
         super().__init__()
         self.got: list[object] = []
         self.finished: list[RunFinished] = []
+        self.messages = 0
 
     def on_engine_event(self, message: EngineEvent) -> None:
+        self.messages += 1
         self.got.extend(message.drain() if message.replaceable else [message.event])
 
     def on_run_finished(self, message: RunFinished) -> None:
@@ -179,8 +181,35 @@ async def test_start_run_delivers_every_event_in_order_even_when_replaced():
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.pause()
-    assert app.got == events  # replaced Step messages left their events in the backlog
+    assert app.got == events  # steps not posted on their own waited in the backlog
     assert len(app.finished) == 1 and app.finished[0].error is None and not app.finished[0].cancelled
+    assert app.messages < 100  # 3,000 steps arrived in a few messages, not one each
+
+
+async def test_the_latest_step_arrives_when_the_generator_stalls():
+    """A step held back (too soon after the last message) is posted before the generator blocks."""
+    from engine.events import Step
+
+    def step(i):
+        return Step(step=i, total_steps=3, loss=1.0, smoothed_loss=float(i), grad_norm=1.0, grad_norm_clipped=1.0,
+                    clipped=False, lr=0.1, tokens_per_s=1.0, elapsed_s=0.0, eta_s=0.0)
+
+    def stalls(stop):
+        yield step(1)
+        yield step(2)  # within the interval: held back
+        yield "marker"  # a non-replaceable event flushes it first
+        stop.wait(5)
+
+    app = Recorder()
+    async with app.run_test() as pilot:
+        handle = start_run(app, stalls, group="g")
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if "marker" in app.got:
+                break
+        assert [getattr(e, "step", e) for e in app.got] == [1, 2, "marker"]
+        handle.stop()
+        await app.workers.wait_for_complete()
 
 
 async def test_stop_ends_the_generator_and_reports_cancelled():
