@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -64,37 +65,53 @@ class HeatmapLayout:
 
 
 def heatmap_lines(values: np.ndarray, tokens: list[str], step: int, unit: int, lo: float, hi: float, title: str,
-                  width: int, height: int, styles: list[list[Style]], base: Style = Style()) -> list[Strip]:
+                  width: int, height: int, styles: list[list[Style]], base: Style = Style(),
+                  cache: dict | None = None) -> list[Strip]:
     """The heatmap's lines as Strips: title and legend, step marker, one row per unit, tokens.
 
     ``styles[t][u]`` is each cell's style (already combined with ``base``, the widget's
-    own style); every line is cropped or padded to ``width`` in ``base``.
+    own style); every line is cropped or padded to ``width`` in ``base``. ``cache``
+    (a dict the caller empties when the data, style or size change) keeps the lines that
+    do not depend on the cursor: the legend and the rows of the units not selected.
     """
+    cache = {} if cache is None else cache
     T, H = values.shape
     fit = HeatmapLayout.fit(T, H, step, unit, width, height)
     gutter, cw = fit.gutter, fit.cw
     bold, dim = base + Style(bold=True), base + Style(dim=True)
     value = float(values[step, unit])
+    legend = cache.get("legend")
+    if legend is None:
+        legend = cache["legend"] = (
+            [Segment(f"  {lo:+.0f}", dim)]
+            + [Segment("█", base + Style(color=colour_for(lo + (hi - lo) * i / 5, lo, hi))) for i in range(6)]
+            + [Segment(f"{hi:+.0f}", dim)])
     head = [Segment(title + " ", bold),
-            Segment(f"{value:+.2f}", base + Style(color=colour_for(value, lo, hi), bold=True)),
-            Segment(f"  {lo:+.0f}", dim)]
-    head += [Segment("█", base + Style(color=colour_for(lo + (hi - lo) * i / 5, lo, hi))) for i in range(6)]
-    head.append(Segment(f"{hi:+.0f}", dim))
+            Segment(f"{value:+.2f}", base + Style(color=colour_for(value, lo, hi), bold=True)), *legend]
     marker = [Segment(" " * (gutter + (step - fit.t0) * cw), base), Segment("▼" * cw, bold)]
-    out = [head, marker]
+    out = [Strip(head).crop_extend(0, width, base), Strip(marker).crop_extend(0, width, base)]
     full, current = "█" * cw, "█" * (cw - 1) + "▌"
     selected, other = base + Style(reverse=True, bold=True), dim
     for u in range(fit.u0, fit.u1):
-        row = [Segment(str(u).rjust(gutter - 1) + " ", selected if u == unit else other)]
-        row += [Segment(current if t == step else full, styles[t][u]) for t in range(fit.t0, fit.t1)]
-        out.append(row)
+        if u == unit:  # the selected cell is marked in its row; ▼ above and the token below mark the column
+            row = [Segment(str(u).rjust(gutter - 1) + " ", selected)]
+            row += [Segment(current if t == step else full, styles[t][u]) for t in range(fit.t0, fit.t1)]
+            out.append(Strip(row).crop_extend(0, width, base))
+            continue
+        key = ("row", u, fit.t0, fit.t1, cw, gutter)
+        strip = cache.get(key)
+        if strip is None:
+            row = [Segment(str(u).rjust(gutter - 1) + " ", other)]
+            row += [Segment(full, styles[t][u]) for t in range(fit.t0, fit.t1)]
+            strip = cache[key] = Strip(row).crop_extend(0, width, base)
+        out.append(strip)
     toks = [Segment(" " * gutter, base)]
     highlight = base + Style(reverse=True, bold=True)
     for t in range(fit.t0, fit.t1):
         glyph = token_glyph(tokens[t] if t < len(tokens) else "").ljust(cw)
         toks.append(Segment(glyph, highlight if t == step else base))
-    out.append(toks)
-    return [Strip(line).crop_extend(0, width, base) for line in out[:height]]
+    out.append(Strip(toks).crop_extend(0, width, base))
+    return out[:height]
 
 
 def cell_styles(values: np.ndarray, lo: float, hi: float) -> list[list[Style]]:
@@ -131,8 +148,9 @@ class Heatmap(Widget):
     }
     """
 
-    step: reactive[int] = reactive(0)
-    unit: reactive[int] = reactive(0)
+    step: reactive[int] = reactive(0, repaint=False)
+    unit: reactive[int] = reactive(0, repaint=False)
+    """Changing ``step`` or ``unit`` repaints only the lines that change (see :meth:`_moved`)."""
     version: reactive[int] = reactive(0)
 
     def __init__(self, title: str, lo: float = 0.0, hi: float = 1.0, **kwargs) -> None:
@@ -144,6 +162,8 @@ class Heatmap(Widget):
         self._styles: list[list[Style]] | None = None
         self._combined: tuple[tuple[int, Style], list[list[Style]]] | None = None
         self._lines: list[Strip] | None = None
+        self._line_cache: dict = {}
+        """Lines that do not depend on the cursor (see :func:`heatmap_lines`); emptied on data, style, size."""
         """The lines on show; None after anything they depend on changed."""
         self._base: Style | None = None
         """``rich_style`` (walks the ancestors: too slow to read for every line), reset on style updates."""
@@ -151,19 +171,44 @@ class Heatmap(Widget):
     def notify_style_update(self) -> None:
         self._base = None
         self._lines = None
+        self._line_cache = {}
         super().notify_style_update()
 
-    def watch_step(self) -> None:
-        self._lines = None
+    def watch_step(self, old: int, new: int) -> None:
+        self._moved(old, self.unit)
 
-    def watch_unit(self) -> None:
+    def watch_unit(self, old: int, new: int) -> None:
+        self._moved(self.step, old)
+
+    def _moved(self, old_step: int, old_unit: int) -> None:
+        """The cursor moved from (old_step, old_unit): repaint the lines that show it.
+
+        Those are the title (the value), the ▼ marker, the tokens and the rows of the old
+        and new unit; everything, when the visible window of steps or units moved. A key
+        then costs Textual ~4 lines per heatmap instead of all of them.
+        """
         self._lines = None
+        if not self.is_mounted or self.values.size == 0:
+            self.refresh()
+            return
+        T, H = self.values.shape
+        width, height = self.size.width, self.size.height
+        before = HeatmapLayout.fit(T, H, min(old_step, T - 1), min(old_unit, H - 1), width, height)
+        after = HeatmapLayout.fit(T, H, min(self.step, T - 1), min(self.unit, H - 1), width, height)
+        if (before.t0, before.u0) != (after.t0, after.u0):
+            self.refresh()
+            return
+        rows = {0, 1, 2 + (after.u1 - after.u0)}
+        rows |= {2 + u - after.u0 for u in (min(old_unit, H - 1), min(self.unit, H - 1))}
+        self.refresh(*(Region(0, y, width, 1) for y in sorted(rows) if y < height))
 
     def watch_version(self) -> None:
         self._lines = None
+        self._line_cache = {}
 
     def on_resize(self) -> None:
         self._lines = None
+        self._line_cache = {}
 
     def set_data(self, values: np.ndarray, tokens: list[str]) -> None:
         """``values``: (T, H) activations of this gate/state for one sequence."""
@@ -196,7 +241,8 @@ class Heatmap(Widget):
         else:
             T, H = self.values.shape
             self._lines = heatmap_lines(self.values, self.tokens, min(self.step, T - 1), min(self.unit, H - 1),
-                                        self.lo, self.hi, self.title, width, height, self._cell_styles(base), base)
+                                        self.lo, self.hi, self.title, width, height, self._cell_styles(base), base,
+                                        self._line_cache)
         return self._lines
 
     def render_line(self, y: int) -> Strip:

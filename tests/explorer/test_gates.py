@@ -82,6 +82,26 @@ def test_bad_patterns_say_what_is_wrong(pattern, words):
         correlate_pattern(list("abc"), np.zeros((3, 2)), pattern)
 
 
+async def test_keys_repaint_every_heatmap_line_that_changes(app_factory, tiny_checkpoint):
+    """Keys repaint only some lines of each heatmap: what is on screen must equal a full repaint."""
+    from textual.geometry import Region
+
+    app = app_factory("gates", checkpoint=tiny_checkpoint)
+    async with app.run_test(size=(80, 30)) as pilot:  # narrow: the window of steps has to scroll
+        await settle(app, pilot, 3)
+        await settle(app, pilot, 2)
+        screen = app.screen
+        for key in ["right", "right", "down", "down", "up", "end", "left", "home", "down", "right"] + ["right"] * 8:
+            await pilot.press(key)
+            for heatmap in screen.heatmaps:
+                crop = Region(0, 0, *heatmap.outer_size)
+                shown = [strip.text for strip in heatmap.render_lines(crop)]
+                heatmap._styles_cache.clear()
+                fresh = [strip.text for strip in heatmap.render_lines(crop)]
+                assert shown == fresh, (key, heatmap.title)
+        assert screen.step > 0 and screen.unit > 0
+
+
 async def test_keys_step_through_time_and_units(app_factory, tiny_checkpoint):
     app = app_factory("gates", checkpoint=tiny_checkpoint)
     async with app.run_test(size=SIZE) as pilot:
