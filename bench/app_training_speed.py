@@ -6,7 +6,9 @@ first ``Step`` event to ``Finished`` (setup excluded), measured alternately
 (headless in the main thread as the command line runs it, headless in a plain
 thread as the app's worker runs it, then the app; repeated) and the best of each
 kept, so that load from
-other processes hurts both alike. Target: app ≥ 0.9× headless.
+other processes hurts both alike; each round's app run is also compared with the
+faster headless run of the same round and the median of those ratios reported (the
+target is checked on it). Target: app ≥ 0.9× headless.
 
     python -m bench.app_training_speed [--quick]
 """
@@ -92,10 +94,12 @@ def in_app(overrides: dict) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="60 steps, 2 rounds (instead of 400 steps, 3 rounds)")
+    parser.add_argument("--quick", action="store_true", help="200 steps, 2 rounds (instead of 400 steps, 5 rounds)")
     args = parser.parse_args(argv)
-    steps, rounds = (60, 2) if args.quick else (400, 3)
+    steps, rounds = (200, 2) if args.quick else (400, 5)
     overrides = {"steps": steps, "eval_every": max(steps // 2, 1), "sample_every": max(steps // 2, 1)}
+    import statistics
+
     import torch  # imported once, outside the timings
 
     main_thread, thread, app = [], [], []
@@ -104,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         thread.append(headless_in_thread(overrides))
         app.append(in_app(overrides))
     best_head, best_app = max(max(main_thread), max(thread)), max(app)
+    # The machine's speed drifts between rounds (a shared host): each round's app run is also
+    # compared with the faster headless run of the same round, and the median of those is kept.
+    paired = [a / max(m, t) for m, t, a in zip(main_thread, thread, app)]
 
     def show(values: list[float]) -> str:
         return f"best {max(values):7.1f} steps/s  ({', '.join(f'{r:.1f}' for r in values)})"
@@ -112,9 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"headless train(), in a thread (as the app): {show(thread)}")
     print(f"in the app (worker + live charts)         : {show(app)}")
     print(f"torch threads {torch.get_num_threads()}; reference = the faster headless way")
-    print(f"ratio app / headless: {best_app / best_head:.2f}× (target ≥ 0.9×); {steps} steps, "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    return 0 if best_app / best_head >= 0.9 else 1
+    print(f"ratio app / headless, best against best: {best_app / best_head:.2f}×; paired by round: median "
+          f"{statistics.median(paired):.2f}× ({', '.join(f'{r:.2f}' for r in paired)}) (target ≥ 0.9×); "
+          f"{steps} steps, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    return 0 if statistics.median(paired) >= 0.9 else 1
 
 
 if __name__ == "__main__":
