@@ -117,13 +117,24 @@ class TrainScreen(ExplorerScreen):
                 yield LineChart(Series("grad norm", "#2ca02c"), threshold_label="clip norm", id="grad-chart",
                                 empty_text="the gradient norm (before clipping) appears here")
                 yield Static("[dim]samples appear every few hundred steps[/]", id="samples")
-                with Horizontal(id="train-buttons"):
-                    yield Button("Start (s)", id="btn-start", variant="primary", compact=True)
-                    yield Button("Pause (p)", id="btn-pause", compact=True)
-                    yield Button("Stop (x)", id="btn-stop", variant="error", compact=True)
-                    yield Button("Save (w)", id="btn-save", compact=True)
+                yield Horizontal(id="train-buttons")
 
     def on_mount(self) -> None:
+        # Like the form, the buttons (Textual's Button brings a large stylesheet: ~50 ms here)
+        # follow the first frame; the keys they duplicate work from the start.
+        after_first_frame = getattr(self.app, "after_first_frame", None)
+        if after_first_frame is None:
+            self.call_after_refresh(self._mount_buttons)
+        else:
+            after_first_frame(self._mount_buttons)
+
+    async def _mount_buttons(self) -> None:
+        await self.query_one("#train-buttons").mount_all([
+            Button("Start (s)", id="btn-start", variant="primary", compact=True),
+            Button("Pause (p)", id="btn-pause", compact=True),
+            Button("Stop (x)", id="btn-stop", variant="error", compact=True),
+            Button("Save (w)", id="btn-save", compact=True),
+        ])
         self._sync_buttons()
 
     # -- actions --------------------------------------------------------------

@@ -120,12 +120,12 @@ def scripted_train(events: list[object], hold: threading.Event | None = None):
 
 
 async def form_ready(app, pilot):
-    """The Train screen's form, once its fields are mounted (they follow the first frame)."""
+    """The Train screen's form, once its fields and the buttons are mounted (they follow the first frame)."""
     from explorer.widgets.train_form import TrainForm
 
     form = app.screen.query_one(TrainForm)
     for _ in range(200):
-        if form.filled:
+        if form.filled and app.screen.query("#btn-start"):
             return form
         await pilot.pause(0.01)
     raise AssertionError("the Train form never filled in")

@@ -174,3 +174,23 @@ async def test_form_fills_in_after_the_first_frame(tmp_path):
         assert filled_at_ready == [False]
         assert parse_form(form.raw_values()) == parse_form(engine_defaults())
         assert app.screen.query_one("#data").value == "dinos"
+
+
+async def test_buttons_start_and_stop_a_run_by_mouse(app_factory, monkeypatch):
+    import engine.training
+
+    hold = threading.Event()
+    monkeypatch.setattr(engine.training, "train", scripted_train(training_events(steps=30), hold=hold))
+    app = app_factory("train")
+    async with app.run_test(size=SIZE) as pilot:
+        await form_ready(app, pilot)
+        screen = app.screen
+        assert screen.query_one("#btn-stop").disabled and not screen.query_one("#btn-start").disabled
+        await pilot.click("#btn-start")
+        await pilot.pause()
+        assert screen.running
+        assert screen.query_one("#btn-start").disabled and not screen.query_one("#btn-stop").disabled
+        await pilot.click("#btn-stop")
+        hold.set()
+        await settle(app, pilot)
+        assert not screen.running and screen.handle.stop_event.is_set()
