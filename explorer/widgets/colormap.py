@@ -39,6 +39,31 @@ def colour_for(value: float, lo: float, hi: float) -> Color:
     return diverging(value, lo, hi) if lo < 0 < hi else sequential(value, lo, hi)
 
 
-def text_on(color: Color) -> str:
+def relative_luminance(color: Color) -> float:
+    """WCAG relative luminance of ``color`` (0 black … 1 white)."""
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
     r, g, b = color.get_truecolor()
-    return "black" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "white"
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast_ratio(a: Color, b: Color) -> float:
+    """WCAG contrast ratio of two colours (1 … 21)."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+BLACK, WHITE = Color.from_rgb(0, 0, 0), Color.from_rgb(255, 255, 255)
+
+
+def text_on(color: Color) -> str:
+    """Black or white text, whichever contrasts more with ``color`` (true colours: a theme's ANSI
+    "white" is often a light grey that reads poorly on mid-tone backgrounds)."""
+    return "#000000" if contrast_ratio(color, BLACK) >= contrast_ratio(color, WHITE) else "#ffffff"
+
+
+READABLE_GREEN = "bold #289128"
+"""A green with a contrast of at least 3:1 on both Textual's light (#e0e0e0) and dark (#121212)
+backgrounds (4.6:1 on dark); ANSI "green3" was 1.5:1 on the light theme."""

@@ -19,6 +19,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from explorer.widgets.colormap import READABLE_GREEN
+
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
 
 
@@ -92,11 +94,11 @@ class CosineBars(Widget):
         if self.title:
             text.append(self.title + "\n", style="bold")
         for rank, (word, score) in enumerate(self.rows, 1):
-            style = "bold green3" if word in self._marked else ("dim" if word in self._dimmed else "")
+            style = READABLE_GREEN if word in self._marked else ("dim" if word in self._dimmed else "")
             text.append(f"{rank:>2}  ", style="dim")
             text.append(word[:word_w].ljust(word_w), style=style or None)
             text.append("  ")
-            text.append(bar(score / scale, bar_w), style="green3" if word in self._marked else "dodger_blue2")
+            text.append(bar(score / scale, bar_w), style=READABLE_GREEN if word in self._marked else "dodger_blue2")
             text.append(f" {score:>8.4f}", style="red" if score < 0 else None)
             if rank < len(self.rows):
                 text.append("\n")

@@ -23,6 +23,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from explorer.widgets.colormap import READABLE_GREEN
+
 
 @dataclass(frozen=True)
 class LookupView:
@@ -94,7 +96,7 @@ def render_lookup(view: LookupView, width: int = 60) -> Text:
     row("E", [(w, k == view.j) for k, w in view.columns], "  e_j", "bold")
     for d, values in enumerate(view.block):
         row(f"d{d + 1}", [(f"{v:+.2f}", k == view.j) for v, (k, _) in zip(values, view.columns)],
-            f"→ {view.e_j[d]:+.3f}", "green3")
+            f"→ {view.e_j[d]:+.3f}", READABLE_GREEN)
     if view.dim > len(view.block):
         row("⋮", [("⋮", False) for _ in view.columns], "    ⋮")
     row("O_jᵀ", [("1" if k == view.j else "0", k == view.j) for k, _ in view.columns])

@@ -86,8 +86,10 @@ def heatmap_lines(values: np.ndarray, tokens: list[str], step: int, unit: int, l
             [Segment(f"  {lo:+.0f}", dim)]
             + [Segment("█", base + Style(color=colour_for(lo + (hi - lo) * i / 5, lo, hi))) for i in range(6)]
             + [Segment(f"{hi:+.0f}", dim)])
-    head = [Segment(title + " ", bold),
-            Segment(f"{value:+.2f}", base + Style(color=colour_for(value, lo, hi), bold=True)), *legend]
+    # The value in the text colour (a colour-map colour can be unreadable on the theme's background),
+    # after a swatch of its colour.
+    head = [Segment(title + " ", bold), Segment("█", base + Style(color=colour_for(value, lo, hi))),
+            Segment(f"{value:+.2f}", bold), *legend]
     marker = [Segment(" " * (gutter + (step - fit.t0) * cw), base), Segment("▼" * cw, bold)]
     out = [Strip(head).crop_extend(0, width, base), Strip(marker).crop_extend(0, width, base)]
     full, current = "█" * cw, "█" * (cw - 1) + "▌"

@@ -13,6 +13,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.reactive import reactive
@@ -265,8 +266,10 @@ class LineChart(Widget):
         if self._strips is None:
             base = self.rich_style
             width = self.size.width
+            dark = getattr(self.app.current_theme, "dark", True)
             self._strips = [
-                Strip([Segment(text, base + _style(style)) for text, style in line if text]).crop_extend(0, width, base)
+                Strip([Segment(text, base + _style(style, dark)) for text, style in line if text]).crop_extend(
+                    0, width, base)
                 for line in self.chart().lines()
             ]
         if y < len(self._strips):
@@ -275,5 +278,11 @@ class LineChart(Widget):
 
 
 @functools.lru_cache(maxsize=256)
-def _style(text: str) -> Style:
-    return Style.parse(text) if text else Style()
+def _style(text: str, dark: bool = True) -> Style:
+    """``text`` parsed; on a light theme its colour is darkened by a third, so that thin braille
+    dots in mid-tone colours (tab10) keep a contrast of about 3:1 or more on a light background."""
+    style = Style.parse(text) if text else Style()
+    if dark or style.color is None or style.color.triplet is None:
+        return style
+    r, g, b = style.color.triplet
+    return style + Style(color=Color.from_rgb(r * 2 // 3, g * 2 // 3, b * 2 // 3))

@@ -7,6 +7,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from explorer.widgets.colormap import READABLE_GREEN
+
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
 
 
@@ -29,7 +31,7 @@ def bars_table(items: list[tuple[str, float]], width: int = 30, chosen: str | No
     table.add_column(no_wrap=True, justify="right")
     for token, p in items:
         style = "bold reverse" if token == chosen else ""
-        table.add_row(Text(shown_token(token), style=style), Text(bar(p, width), style="green"), f"{p:6.1%}")
+        table.add_row(Text(shown_token(token), style=style), Text(bar(p, width), style=READABLE_GREEN), f"{p:6.1%}")
     return table
 
 

@@ -38,5 +38,5 @@ class StatusBar(Static):
         self._redraw()
 
     def _redraw(self) -> None:
-        right = f"  [dim]{self.app_state}[/]" if self.app_state else ""
+        right = f"  {self.app_state}" if self.app_state else ""  # muted already: dim would be unreadable on light themes
         self.update(f"{self.message}{right}")
