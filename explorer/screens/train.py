@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from explorer.deferred import after_first_frame
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import RunHandle, start_run
 from explorer.screens.base import ExplorerScreen
@@ -122,11 +123,7 @@ class TrainScreen(ExplorerScreen):
     def on_mount(self) -> None:
         # Like the form, the buttons (Textual's Button brings a large stylesheet: ~50 ms here)
         # follow the first frame; the keys they duplicate work from the start.
-        after_first_frame = getattr(self.app, "after_first_frame", None)
-        if after_first_frame is None:
-            self.call_after_refresh(self._mount_buttons)
-        else:
-            after_first_frame(self._mount_buttons)
+        after_first_frame(self, self._mount_buttons)
 
     async def _mount_buttons(self) -> None:
         await self.query_one("#train-buttons").mount_all([

@@ -14,6 +14,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select
 
+from explorer.deferred import after_first_frame
+
 CELLS = ("lstm", "lstm-peephole", "gru", "gru-course", "gru-simple", "rnn")
 CORPORA = ("dinos", "names", "shakespeare")
 FILE = "file"
@@ -119,11 +121,7 @@ class TrainForm(VerticalScroll):
         # The ~20 form widgets (four Selects with their overlays, seven Inputs) cost ~0.17 s to
         # mount and style on this machine, a third of the app's start. They are mounted right
         # after the first frame, so the screen (tab bar, charts, keys) paints without waiting.
-        after_first_frame = getattr(self.app, "after_first_frame", None)
-        if after_first_frame is None:
-            self.call_after_refresh(self._fill)
-        else:
-            after_first_frame(self._fill)
+        after_first_frame(self, self._fill)
 
     async def _fill(self) -> None:
         await self.mount_all(self.fields())
