@@ -4,7 +4,7 @@ All run the same configuration (the demo: char LSTM n_a = 50 on the dinosaur
 names, a fixed number of steps). Speed is steps per second of wall time from the
 first ``Step`` event to ``Finished`` (setup excluded), measured alternately
 (headless in the main thread as the command line runs it, headless in a plain
-thread as the app's worker runs it, then the app; repeated) and the best of each
+thread, then the app; repeated; each run in a fresh interpreter) and the best of each
 kept, so that load from
 other processes hurts both alike; each round's app run is also compared with the
 faster headless run of the same round and the median of those ratios reported (the
@@ -92,34 +92,53 @@ def in_app(overrides: dict) -> float:
     return _rate(box["marks"])
 
 
+KINDS = {"main": "headless train(), main thread (as the CLI)",
+         "thread": "headless train(), in a thread           ",
+         "app": "in the app (worker + live charts)       "}
+
+
+def measure_in_fresh_process(kind: str, overrides: dict) -> float:
+    """One measurement in a new interpreter: torch's OpenMP pools are per calling thread, and a
+    pool left by an earlier run on the main thread made a later worker-thread run 4× slower
+    (a state the app itself never reaches: its main thread runs no torch)."""
+    import json
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", "bench.app_training_speed", "--one", kind, "--overrides",
+                          json.dumps(overrides)], capture_output=True, text=True, check=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="200 steps, 2 rounds (instead of 400 steps, 5 rounds)")
-    args = parser.parse_args(argv)
-    steps, rounds = (200, 2) if args.quick else (400, 5)
-    overrides = {"steps": steps, "eval_every": max(steps // 2, 1), "sample_every": max(steps // 2, 1)}
+    import json
     import statistics
 
-    import torch  # imported once, outside the timings
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200 steps, 2 rounds (instead of 400 steps, 5 rounds)")
+    parser.add_argument("--one", choices=sorted(KINDS), help=argparse.SUPPRESS)
+    parser.add_argument("--overrides", default="{}", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:  # a child process: one measurement, printed
+        import torch  # noqa: F401 - imported outside the timing
 
-    main_thread, thread, app = [], [], []
-    for _ in range(rounds):
-        main_thread.append(headless(overrides))
-        thread.append(headless_in_thread(overrides))
-        app.append(in_app(overrides))
-    best_head, best_app = max(max(main_thread), max(thread)), max(app)
+        overrides = json.loads(args.overrides)
+        print({"main": headless, "thread": headless_in_thread, "app": in_app}[args.one](overrides))
+        return 0
+    steps, rounds = (200, 2) if args.quick else (400, 5)
+    overrides = {"steps": steps, "eval_every": max(steps // 2, 1), "sample_every": max(steps // 2, 1)}
+    rates: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for _ in range(rounds):  # interleaved, each in a fresh process
+        for kind in KINDS:
+            rates[kind].append(measure_in_fresh_process(kind, overrides))
+    best_head = max(max(rates["main"]), max(rates["thread"]))
     # The machine's speed drifts between rounds (a shared host): each round's app run is also
     # compared with the faster headless run of the same round, and the median of those is kept.
-    paired = [a / max(m, t) for m, t, a in zip(main_thread, thread, app)]
-
-    def show(values: list[float]) -> str:
-        return f"best {max(values):7.1f} steps/s  ({', '.join(f'{r:.1f}' for r in values)})"
-
-    print(f"headless train(), main thread (as the CLI): {show(main_thread)}")
-    print(f"headless train(), in a thread (as the app): {show(thread)}")
-    print(f"in the app (worker + live charts)         : {show(app)}")
-    print(f"torch threads {torch.get_num_threads()}; reference = the faster headless way")
-    print(f"ratio app / headless, best against best: {best_app / best_head:.2f}×; paired by round: median "
+    paired = [a / max(m, t) for m, t, a in zip(rates["main"], rates["thread"], rates["app"])]
+    for kind, label in KINDS.items():
+        values = rates[kind]
+        print(f"{label}: best {max(values):7.1f} steps/s  ({', '.join(f'{r:.1f}' for r in values)})")
+    print(f"ratio app / headless, best against best: {max(rates['app']) / best_head:.2f}×; paired by round: median "
           f"{statistics.median(paired):.2f}× ({', '.join(f'{r:.2f}' for r in paired)}) (target ≥ 0.9×); "
           f"{steps} steps, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return 0 if statistics.median(paired) >= 0.9 else 1
