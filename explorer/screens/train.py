@@ -169,7 +169,7 @@ class TrainScreen(ExplorerScreen):
 
             # torch's own thread count, as the command line uses: the app's main thread runs no
             # torch, so this worker's OpenMP pool is the only one (engine.device.auto_cpu_threads
-            # would pick 1 for a worker thread, ~10% slower here on 2 cores).
+            # would pick 1 for a worker thread, ~8% slower here on 2 cores).
             extra.setdefault("cpu_threads", _torch_threads())
             config = make_config(TrainConfig, values or {}, device, out, **extra)
             return _call_train(train, config, stop, save_request)
