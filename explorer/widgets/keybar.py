@@ -94,4 +94,4 @@ class KeyBar(Static):
         active = self.screen.active_bindings
         pairs = [(binding, enabled) for (_node, binding, enabled, _tooltip) in active.values()]
         self.shown_markup = keys_markup(pairs, self.app.get_key_display)
-        self.update(self.shown_markup)
+        self.update(self.shown_markup, layout=False)  # always one line: no layout pass

@@ -39,4 +39,4 @@ class StatusBar(Static):
 
     def _redraw(self) -> None:
         right = f"  {self.app_state}" if self.app_state else ""  # muted already: dim would be unreadable on light themes
-        self.update(f"{self.message}{right}")
+        self.update(f"{self.message}{right}", layout=False)  # always one line: no layout pass
