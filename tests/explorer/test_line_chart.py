@@ -33,3 +33,45 @@ def test_empty_chart_says_so():
     chart = ChartRender([Series("loss", "red")], width=30, height=5, empty_text="nothing yet")
     lines = chart.text().splitlines()
     assert lines[0].startswith("━ loss –") and lines[1] == "nothing yet"
+
+
+def reference_lines(chart: ChartRender) -> list:
+    """The chart drawn point by point (Bresenham between every pair of consecutive points)."""
+    import copy
+
+    plotted = copy.deepcopy(chart)
+    orig = ChartRender._plot_line
+
+    def per_point(dxs, dys, finite, plot):
+        prev = None
+        for dx, dy, ok in zip(dxs.tolist(), dys.tolist(), finite.tolist()):
+            if not ok:
+                prev = None
+                continue
+            if prev is None:
+                plot(dx, dy)
+            else:
+                ChartRender._line(prev, (dx, dy), plot)
+            prev = (dx, dy)
+
+    ChartRender._plot_line = staticmethod(per_point)
+    try:
+        return plotted.lines()
+    finally:
+        ChartRender._plot_line = orig
+
+
+def test_column_runs_draw_exactly_what_every_segment_would():
+    import math
+    import random
+
+    rng = random.Random(0)
+    for _ in range(200):
+        n = rng.choice([1, 2, 7, 60, 500, 2500])
+        pts = [(float(i), rng.gauss(0, 1) if rng.random() > 0.02 else float("nan")) for i in range(n)]
+        smooth = [(float(i), 3 * math.exp(-i / 90) + 0.05 * math.sin(i)) for i in range(n)]
+        chart = ChartRender([Series("a", "red", pts), Series("b", "blue", smooth),
+                             Series("v", "green", pts[::50], markers=True)],
+                            rng.choice([12, 40, 86]), rng.choice([4, 9, 21]), threshold=rng.choice([None, 0.5]),
+                            marks=[1.0] if rng.random() < 0.5 else [], log_y=rng.random() < 0.2)
+        assert chart.lines() == reference_lines(chart)
