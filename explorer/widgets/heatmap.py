@@ -164,9 +164,9 @@ class Heatmap(Widget):
         self._styles: list[list[Style]] | None = None
         self._combined: tuple[tuple[int, Style], list[list[Style]]] | None = None
         self._lines: list[Strip] | None = None
+        """The lines on show; None after anything they depend on changed."""
         self._line_cache: dict = {}
         """Lines that do not depend on the cursor (see :func:`heatmap_lines`); emptied on data, style, size."""
-        """The lines on show; None after anything they depend on changed."""
         self._base: Style | None = None
         """``rich_style`` (walks the ancestors: too slow to read for every line), reset on style updates."""
 
