@@ -335,10 +335,23 @@ def encode_corpus(
     return EncodedCorpus(vocab, tokens, train, val, known, n_lines, tmp)
 
 
+def training_line_flags(split_seed: int, val_fraction: float) -> Iterator[bool]:
+    """Line corpora: for each successive non-blank line, True when it goes to the training split.
+
+    The split of :func:`encode_corpus` (one uniform draw per line from ``split_seed``; a draw
+    below ``val_fraction`` sends the line to validation), so the lines a model was trained on
+    can be told again from its corpus, seed and fraction.
+    """
+    rng = np.random.default_rng(split_seed)
+    while True:
+        for draw in rng.random(4096).tolist():
+            yield draw >= val_fraction
+
+
 def _encode_lines(lines, vocab, writer, sequence, seq_len, val_fraction, split_seed, max_known_lines, spans):
     train_s, train_l, val_s, val_l = spans
-    rng = np.random.default_rng(split_seed)
-    draws, di = rng.random(4096), 0
+    flags = training_line_flags(split_seed, val_fraction)
+    # The training split's lines: samples are marked new or seen against these, not the validation lines.
     known: set[str] | None = set() if sequence == "line" else None
     n_lines = 0
     for line in lines:
@@ -351,14 +364,11 @@ def _encode_lines(lines, vocab, writer, sequence, seq_len, val_fraction, split_s
         n_lines += 1
         if sequence == "stream":
             continue
-        if known is not None:
+        to_val = not next(flags)
+        if known is not None and not to_val:
             known.add(line.strip())
             if len(known) > max_known_lines:
                 known = None
-        if di == len(draws):
-            draws, di = rng.random(4096), 0
-        to_val = draws[di] < val_fraction
-        di += 1
         starts, lens = (val_s, val_l) if to_val else (train_s, train_l)
         for off in range(0, len(ids), seq_len):
             starts.append(start + off)

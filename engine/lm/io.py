@@ -90,18 +90,20 @@ def load_language_model(path: str | os.PathLike, device: str | torch.device = "c
 
 
 def _known_lines(model: LanguageModel) -> frozenset[str] | None:
-    """The corpus lines, to mark samples new/seen: only for line corpora of modest size."""
+    """The corpus lines of the training split (not the validation lines), to mark samples
+    new/seen: only for line corpora of modest size."""
     if model.sequence != "line":
         return None
     from engine.corpora import resolve_corpus
-    from engine.text import read_lines
+    from engine.text import read_lines, training_line_flags
 
     try:
         spec = resolve_corpus(model.corpus_name)
         if not spec.path.is_file() or spec.path.stat().st_size > _KNOWN_LINES_MAX_BYTES:
             return None
         lines = read_lines(spec.path, model.config.get("encoding", "utf-8"), model.config.get("case_mode", "keep"))
-        return frozenset(line.strip() for line in lines if line.strip())
+        flags = training_line_flags(int(model.config.get("split_seed", 0)), float(model.config.get("val_fraction", 0.1)))
+        return frozenset(line.strip() for line in lines if line.strip() and next(flags))
     except (InputError, OSError):
         return None
 

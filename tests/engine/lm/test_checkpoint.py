@@ -123,7 +123,15 @@ def test_bundled_checkpoints_load_and_sample():
         model = load_language_model(default_checkpoint(name))
         assert sample(model, n=2, max_len=20, seed=0)
     dinos = load_language_model(default_checkpoint("dinos-lstm"))
-    assert dinos.known_lines and "tyrannosaurus" in dinos.known_lines
+    # the lines it was trained on: the corpus split again with the checkpoint's seed and fraction
+    from engine.corpora import resolve_corpus
+    from engine.text import encode_corpus, read_lines
+
+    lines = list(read_lines(resolve_corpus("dinos").path, "utf-8", dinos.config["case_mode"]))
+    corpus = encode_corpus(lines, dinos.vocab, val_fraction=dinos.config["val_fraction"],
+                           split_seed=dinos.config["split_seed"])
+    assert dinos.known_lines == corpus.known_lines
+    assert 0.8 * len(set(lines)) < len(dinos.known_lines) < 0.95 * len(set(lines))  # about 90 %
 
 
 def test_an_interrupted_save_leaves_the_previous_checkpoint(saved, monkeypatch):

@@ -111,3 +111,22 @@ def test_every_line_sequence_ends_with_eos_and_long_lines_are_cut(tmp_path):
     assert sorted(spans[:, 1].tolist()) == [3, 4, 4]  # "ab⏎", "abcd", "efg⏎"; the blank line is skipped
     y = c.batch(spans)
     assert (y == EOS_ID).sum() == 2
+
+
+def _span_lines(corpus, spans) -> set[str]:
+    """The lines of ``spans``, decoded from the token stream (each name fits one span)."""
+    out = set()
+    for start, length in spans.tolist():
+        ids = [int(i) for i in corpus.tokens[start : start + length] if int(i) != EOS_ID]
+        out.add(join_tokens(corpus.vocab.decode(ids), corpus.vocab.level))
+    return out
+
+
+def test_known_lines_are_the_training_split_only(names_file):
+    """Samples are marked seen against the lines trained on: validation lines count as new."""
+    v = build_vocab(read_lines(names_file), "char")
+    corpus = encode_corpus(read_lines(names_file), v, val_fraction=0.3, split_seed=1)
+    train, val = _span_lines(corpus, corpus.train_spans), _span_lines(corpus, corpus.val_spans)
+    assert val and train
+    assert corpus.known_lines == frozenset(train)
+    assert not (val - train) & corpus.known_lines
