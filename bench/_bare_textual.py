@@ -15,7 +15,7 @@ class Bare(App):
     BINDINGS = [("ctrl+q", "quit", "Quit")]
 
     def compose(self):
-        yield Static("seq-explorer (a bare Textual app)")
+        yield Static("seq-explorer (a bare Textual app) · ? Keys")
         yield Footer()
 
     def on_ready(self) -> None:

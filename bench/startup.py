@@ -2,7 +2,7 @@
 
 Runs the installed ``seq-explorer`` on a pseudo-terminal of 120×40 and reads what it
 writes: the first frame is the moment the terminal has received the tab bar
-(``seq-explorer 1 Train …``) and the key line (``^q Quit``), measured from just
+(``seq-explorer 1 Train …``) and the key line (``? Keys`` comes first), measured from just
 before the process is started. Reading the pty blocks, so the measurement costs
 the app no CPU (polling ``tmux capture-pane`` did, and lagged by ~0.1 s). The app
 also writes, with ``SEQ_EXPLORER_FIRST_FRAME_FILE`` set, the seconds since
@@ -13,7 +13,7 @@ reference is a fresh ``python -c "import torch"``, which the first frame must no
 wait for; the floor is a bare Textual app (``bench/_bare_textual.py``), launched
 alternately with the app.
 
-    python -m bench.startup [--quick] [--repeat N]
+    python -m bench.startup [--quick] [--repeat N] [--screen NAME]
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TARGET_S = 0.5
-FRAME_MARKERS = (b"seq-explorer", b"Quit")
+FRAME_MARKERS = (b"seq-explorer", b"Keys")
 """Bytes that the first frame carries: the tab bar (top line) and the key line (bottom);
 the bare Textual app of ``bench/_bare_textual.py`` shows both too."""
 
@@ -102,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 launches instead of 15")
     parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--screen", default=None, help="open this screen (seq-explorer --screen NAME)")
     args = parser.parse_args(argv)
-    command = [str(Path(sys.executable).parent / "seq-explorer")]
+    command = [str(Path(sys.executable).parent / "seq-explorer")] + (["--screen", args.screen] if args.screen else [])
     bare = [sys.executable, str(Path(__file__).with_name("_bare_textual.py"))]
     repeat = args.repeat or (5 if args.quick else 15)
     launch(command)  # warm the file cache

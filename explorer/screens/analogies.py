@@ -23,6 +23,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Input, ProgressBar, Static
 
+from explorer.deferred import after_first_frame
 from explorer.query import EXAMPLES, QueryError, parse_query
 from explorer.runs import start_run
 from explorer.screens.base import ExplorerScreen
@@ -131,7 +132,8 @@ class AnalogiesScreen(ExplorerScreen):
         else:
             self._say(f"loading {source_label(store.source)}…")
 
-            start_run(self, load_factory(store.source), group="analogies.load")
+            # started after the first frame: reading the vectors must not slow its paint
+            after_first_frame(self, lambda: start_run(self, load_factory(store.source), group="analogies.load"))
 
     def on_screen_resume(self) -> None:
         self.query_one("#analogies-query", Input).focus()

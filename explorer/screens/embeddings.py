@@ -26,6 +26,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Label, ProgressBar, Select, Sparkline, Static
 
+from explorer.deferred import after_first_frame
 from explorer.runs import start_run
 from explorer.screens.base import ExplorerScreen
 from explorer.widgets.embedding_lookup import EmbeddingLookup
@@ -170,7 +171,8 @@ class EmbeddingsScreen(ExplorerScreen):
             self.status(f"loading {source_label(store.source)}…")
             self.query_one("#embeddings-scatter", Scatter).show_message(f"loading {source_label(store.source)}…")
 
-            start_run(self, load_factory(store.source), group="embeddings.load")
+            # started after the first frame: reading the vectors must not slow its paint
+            after_first_frame(self, lambda: start_run(self, load_factory(store.source), group="embeddings.load"))
 
     def on_screen_resume(self) -> None:
         self.has_trained = store_for(self.app).trained is not None

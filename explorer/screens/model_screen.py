@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.widgets import Select, Static
 
+from explorer.deferred import after_first_frame
 from explorer.runs import start_call
 from explorer.screens.base import ExplorerScreen
 from explorer.screens.lm_support import load_model, refresh_model_choices
@@ -27,10 +28,12 @@ class ModelScreen(ExplorerScreen):
 
     def on_mount(self) -> None:
         choice = self.query_one("#model", Select).value
+        self.loaded_choice = choice
         if not self.options.get("autoload", True):
-            self.loaded_choice = choice  # shown, not loaded
-            return
-        self.load(choice)
+            return  # shown, not loaded
+        # Loading imports torch in a worker; started after the first frame, so that import does
+        # not take the GIL from the screen's first paint (0.5-0.7 s otherwise, as the first screen).
+        after_first_frame(self, lambda: self.load(choice))
 
     def on_screen_resume(self) -> None:
         refresh_model_choices(self)

@@ -266,7 +266,9 @@ async def test_pause_holds_the_generator_between_events():
         await app.workers.wait_for_complete()
 
 
-def test_first_frame_paints_before_torch_is_imported():
+@pytest.mark.parametrize("screen", ["train", "gates"])
+def test_first_frame_paints_before_torch_is_imported(screen):
+    """Also on a screen that loads a model at once (Gates): its worker starts after the first frame."""
     code = """
 import asyncio, json, sys
 from explorer.app import make_app
@@ -275,7 +277,7 @@ import explorer.screens.dialogs, explorer.runs
 imported = 'torch' in sys.modules
 
 async def main():
-    app = make_app(screen='train', preload_torch=True)
+    app = make_app(screen=sys.argv[1], preload_torch=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         first = app.first_frame_torch_loaded
@@ -286,7 +288,7 @@ async def main():
 
 asyncio.run(main())
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code, screen], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["imported"] is False  # explorer modules never import torch at top level
