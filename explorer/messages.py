@@ -39,7 +39,7 @@ class Backlog:
     """
 
     MIN_INTERVAL_S = 1 / 30
-    """At most this often a message (the charts and numbers repaint at most 4 times a second)."""
+    """At most this often a message (the charts and numbers repaint at most twice a second)."""
     UNREAD_S = 0.5
     """A message unread for this long is assumed ignored (its handler read nothing): post again."""
     MAX_ITEMS = 100_000
