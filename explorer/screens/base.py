@@ -42,7 +42,14 @@ class ExplorerScreen(Screen):
         # screen and then drops the frame (App._display returns early); the refresh after the
         # batch renders it again. Skipping the dropped render saves ~25 ms of the first frame.
         # (Private Textual API: if it is renamed, this override is simply never called.)
-        if getattr(self.app, "_batch_count", 0):
+        app = self.app
+        if getattr(app, "_batch_count", 0):
+            return
+        if self is not app.screen and self in getattr(app, "_background_screens", ()):
+            # Under a dialog (help, an error, a confirmation), each repaint of this screen made
+            # Textual re-render the dialog's screen over it: a live chart ticking behind the help
+            # screen took half a core and slowed training 3x. The screen repaints fully when it is
+            # back on top (Screen._on_screen_resume), so its changes are shown then.
             return
         super()._compositor_refresh()
 

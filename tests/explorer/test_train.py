@@ -194,3 +194,33 @@ async def test_buttons_start_and_stop_a_run_by_mouse(app_factory, monkeypatch):
         hold.set()
         await settle(app, pilot)
         assert not screen.running and screen.handle.stop_event.is_set()
+
+
+async def test_charts_updated_under_a_dialog_show_everything_when_it_closes(app_factory):
+    """Under a dialog the Train screen does not repaint (that cost half a core); once the dialog is
+    dismissed, what arrived meanwhile is on screen."""
+    from textual.geometry import Region
+
+    from explorer.screens.help import HelpScreen
+    from tests.explorer.conftest import feed
+
+    app = app_factory("train")
+    async with app.run_test(size=SIZE) as pilot:
+        await form_ready(app, pilot)
+        screen = app.screen
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        events = training_events(steps=40)
+        feed(screen, events, "train")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is screen
+        chart = screen.query_one("#loss-chart", LineChart)
+        crop = Region(0, 0, *chart.outer_size)
+        shown = [strip.text for strip in chart.render_lines(crop)]
+        chart._styles_cache.clear()
+        assert shown == [strip.text for strip in chart.render_lines(crop)]
+        last = [e for e in events if type(e).__name__ == "Step"][-1]
+        assert f"loss {last.loss:.3g}" in shown[0]
