@@ -116,6 +116,7 @@ def test_error_dialog(snap_compare):
     async def run_before(pilot):
         from engine.errors import InputError
 
+        await form_ready(pilot.app, pilot)  # the screen behind the dialog is not repainted under it
         pilot.app.show_error(InputError("hidden_size must be > 0, got -3"))
         await pilot.pause()
 
