@@ -162,11 +162,11 @@ class Heatmap(Widget):
         self.values = np.zeros((0, 0), dtype=np.float32)
         self.tokens: list[str] = []
         self._styles: list[list[Style]] | None = None
-        self._combined: tuple[tuple[int, Style], list[list[Style]]] | None = None
         self._lines: list[Strip] | None = None
         """The lines on show; None after anything they depend on changed."""
         self._line_cache: dict = {}
-        """Lines that do not depend on the cursor (see :func:`heatmap_lines`); emptied on data, style, size."""
+        """What does not depend on the cursor: the combined cell styles and lines (see
+        :func:`heatmap_lines`); emptied when the data, the style or the size change."""
         self._base: Style | None = None
         """``rich_style`` (walks the ancestors: too slow to read for every line), reset on style updates."""
 
@@ -217,17 +217,16 @@ class Heatmap(Widget):
         self.values = np.asarray(values, dtype=np.float32)
         self.tokens = list(tokens)
         self._styles = cell_styles(self.values, self.lo, self.hi)
-        self._combined = None
         self.version += 1
 
     def _cell_styles(self, base: Style) -> list[list[Style]]:
-        """The cell styles combined with the widget's own style (once per data set and style)."""
-        key = (self.version, base)
-        if self._combined is None or self._combined[0] != key:
+        """The cell styles combined with the widget's own style (kept with the cached lines)."""
+        rows = self._line_cache.get("styles")
+        if rows is None:
             combined: dict[Style, Style] = {}
-            rows = [[combined.get(s) or combined.setdefault(s, base + s) for s in row] for row in self._styles or []]
-            self._combined = (key, rows)
-        return self._combined[1]
+            rows = self._line_cache["styles"] = [
+                [combined.get(s) or combined.setdefault(s, base + s) for s in row] for row in self._styles or []]
+        return rows
 
     def lines(self) -> list[Strip]:
         """Every line of the heatmap at the current size (built again only after a change)."""

@@ -81,14 +81,25 @@ class ChartRender:
             legend.append(("▲ ", MARK_STYLE))
             legend.append((f"clipped ×{len(self.marks)}", ""))
         plot_h = height - 2 - (1 if self.marks else 0)
-        pts = [(x, y) for s in self.series for x, y in s.points if math.isfinite(y)]
-        if not pts or plot_h < 1:
+        if not any(math.isfinite(y) for s in self.series for _, y in s.points) or plot_h < 1:
             body = [[(self.empty_text, "dim")]] + [[]] * (height - 2)
             return [legend, *body[: height - 1]]
-        ys = [self._ys(y) for _, y in pts] + ([self._ys(self.threshold)] if self.threshold is not None else [])
-        xs = [x for x, _ in pts] + list(self.marks)
-        x0, x1 = min(xs), max(xs)
-        y0, y1 = min(ys), max(ys)
+        import numpy as np  # here, not at the top: the first frame does not wait for numpy's import
+
+        # Each series' points as arrays, once: the bounds and the dots are both computed from them.
+        arrays = []
+        for s in self.series:
+            xs = np.fromiter((x for x, _ in s.points), dtype=np.float64, count=len(s.points))
+            ys = np.fromiter((y for _, y in s.points), dtype=np.float64, count=len(s.points))
+            scaled = np.array([self._ys(y) for y in ys.tolist()], dtype=np.float64) if self.log_y else ys
+            arrays.append((s, xs, np.isfinite(ys), scaled))
+        finite_xs = [xs[ok] for _, xs, ok, _ in arrays] + [np.asarray(self.marks, dtype=np.float64)]
+        finite_ys = [scaled[ok] for _, _, ok, scaled in arrays]
+        if self.threshold is not None:
+            finite_ys.append(np.array([self._ys(self.threshold)]))
+        all_xs, all_ys = np.concatenate(finite_xs), np.concatenate(finite_ys)
+        x0, x1 = float(all_xs.min()), float(all_xs.max())
+        y0, y1 = float(all_ys.min()), float(all_ys.max())
         if y1 - y0 < 1e-9:
             y0, y1 = y0 - 0.5, y1 + 0.5
         labels = [_fmt(10 ** y1 if self.log_y else y1), _fmt(10 ** y0 if self.log_y else y0)]
@@ -113,18 +124,12 @@ class ChartRender:
             _, ty = to_dot(x0, self.threshold)
             for dx in range(0, dot_w, 2):
                 plot(dx, ty, THRESHOLD_STYLE)
-        import numpy as np  # here, not at the top: the first frame does not wait for numpy's import
-
-        for s in self.series:
-            if not s.points:
+        for s, xs, finite, scaled in arrays:
+            if not len(xs):
                 continue
-            xs = np.fromiter((x for x, _ in s.points), dtype=np.float64, count=len(s.points))
-            ys = np.fromiter((y for _, y in s.points), dtype=np.float64, count=len(s.points))
-            finite = np.isfinite(ys)
             # The dots of every point at once (the same float operations as to_dot, so the same dots).
             dxs = np.zeros(len(xs), dtype=np.int64) if x1 == x0 else np.rint(
                 (xs - x0) / (x1 - x0) * (dot_w - 1)).astype(np.int64)
-            scaled = np.array([self._ys(y) for y in ys]) if self.log_y else ys
             with np.errstate(invalid="ignore"):
                 dys = np.clip(np.rint((y1 - scaled) / (y1 - y0) * (dot_h - 1)), 0, dot_h - 1)
             dys = np.where(finite, dys, 0).astype(np.int64)

@@ -82,15 +82,20 @@ def test_bad_patterns_say_what_is_wrong(pattern, words):
         correlate_pattern(list("abc"), np.zeros((3, 2)), pattern)
 
 
+async def traced(app, pilot) -> GatesScreen:
+    """The Gates screen once its model is loaded and the default text traced (two workers in turn)."""
+    await settle(app, pilot, 3)
+    await settle(app, pilot, 2)
+    return app.screen
+
+
 async def test_keys_repaint_every_heatmap_line_that_changes(app_factory, tiny_checkpoint):
     """Keys repaint only some lines of each heatmap: what is on screen must equal a full repaint."""
     from textual.geometry import Region
 
     app = app_factory("gates", checkpoint=tiny_checkpoint)
     async with app.run_test(size=(80, 30)) as pilot:  # narrow: the window of steps has to scroll
-        await settle(app, pilot, 3)
-        await settle(app, pilot, 2)
-        screen = app.screen
+        screen = await traced(app, pilot)
         for key in ["right", "right", "down", "down", "up", "end", "left", "home", "down", "right"] + ["right"] * 8:
             await pilot.press(key)
             for heatmap in screen.heatmaps:
@@ -105,9 +110,7 @@ async def test_keys_repaint_every_heatmap_line_that_changes(app_factory, tiny_ch
 async def test_keys_step_through_time_and_units(app_factory, tiny_checkpoint):
     app = app_factory("gates", checkpoint=tiny_checkpoint)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot, 3)
-        await settle(app, pilot, 2)  # the model load, then the trace
-        screen = app.screen
+        screen = await traced(app, pilot)
         assert isinstance(screen, GatesScreen) and screen.traced
         assert screen.tokens[-1] == "<eos>" and "".join(screen.tokens[:-1]) == "tyrannosaurus"
         titles = [h.title for h in screen.heatmaps]
@@ -140,9 +143,7 @@ async def test_keys_step_through_time_and_units(app_factory, tiny_checkpoint):
 async def test_typed_text_is_traced(app_factory, tiny_checkpoint):
     app = app_factory("gates", checkpoint=tiny_checkpoint)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot, 3)
-        await settle(app, pilot, 2)
-        screen = app.screen
+        screen = await traced(app, pilot)
         await pilot.press("t")
         screen.query_one("#trace-text").value = ""
         await pilot.press(*"rex", "enter")
@@ -171,9 +172,7 @@ async def test_model_selector_switches_to_a_bundled_gru(app_factory, tiny_checkp
 
     app = app_factory("gates", checkpoint=tiny_checkpoint)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot, 3)
-        await settle(app, pilot, 2)
-        screen = app.screen
+        screen = await traced(app, pilot)
         assert screen.info.cell == "lstm"
         screen.query_one("#model", Select).value = "bundled:dinos-gru"
         for _ in range(4):
