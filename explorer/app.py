@@ -57,6 +57,9 @@ def describe_error(error: BaseException) -> tuple[str, str, str]:
     message = " ".join((str(error).strip() or error.__class__.__name__).split())
     if errors is not None and isinstance(error, errors.InputError):
         return "Cannot do that", message, ""
+    child_runs = sys.modules.get("explorer.child_runs")
+    if child_runs is not None and isinstance(error, child_runs.ChildEnded):
+        return "The run stopped", message, "The app is fine: start the run again (s), or with smaller settings."
     if isinstance(error, (OSError, UnicodeError)):
         return "File problem", message, "Check the path and that the file is readable UTF-8 text."
     return (
@@ -215,7 +218,9 @@ class SeqExplorerApp(App):
     def on_unmount(self) -> None:
         from explorer.runs import stop_all
 
-        stop_all(self)
+        stop_all(self)  # a run in a child process saves its checkpoint and ends (explorer.child_runs.relay)
+        if "explorer.child_runs" in sys.modules:
+            sys.modules["explorer.child_runs"].discard_spare()
 
     # -- errors ---------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

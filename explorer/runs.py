@@ -57,6 +57,10 @@ class RunHandle:
     stop_event: threading.Event
     worker: Worker | None = None
     paused: threading.Event = field(default_factory=threading.Event)
+    holds_itself: bool = False
+    """The generator honours ``paused`` itself (a child process's run): the worker keeps reading."""
+    save_request: threading.Event | None = None
+    """Set to ask for a checkpoint now, where the run takes such requests."""
 
     @property
     def running(self) -> bool:
@@ -117,10 +121,10 @@ def _consume(node: DOMNode, factory: EventFactory, handle: RunHandle, light: boo
             else:
                 flush()  # keep the order: earlier steps before this event
                 node.post_message(EngineEvent(event, handle.group))
-            if handle.paused.is_set():
+            if handle.paused.is_set() and not handle.holds_itself:
                 flush()
-            while handle.paused.is_set() and not handle.stop_event.is_set():
-                handle.stop_event.wait(0.05)  # paused: hold the generator between two events
+                while handle.paused.is_set() and not handle.stop_event.is_set():
+                    handle.stop_event.wait(0.05)  # paused: hold the generator between two events
             if handle.stop_event.is_set() and _stopped_hard(handle):
                 break
     except BaseException as exc:  # noqa: BLE001 - reported to the screen, then re-raised for the App
@@ -140,19 +144,21 @@ def _stopped_hard(handle: RunHandle) -> bool:
     return handle.worker is not None and handle.worker.is_cancelled
 
 
-def start_run(node: DOMNode, factory: EventFactory, *, group: str, light: bool = False) -> RunHandle:
+def start_run(node: DOMNode, factory: EventFactory, *, group: str, light: bool = False,
+              handle: RunHandle | None = None) -> RunHandle:
     """Run ``factory(stop)``'s generator in a thread worker; events go to ``node``.
 
     A previous run of the same ``group`` is stopped first. Returns a :class:`RunHandle`.
     ``light=True`` is for work that imports no torch (numpy queries, projections): it
     skips :data:`IMPORT_LOCK`, so it never waits for torch being imported elsewhere.
+    ``handle`` brings its own control events (a child process's); by default new ones.
     """
     app = node.app
     runs = _runs_of(app)
     previous = runs.get(group)
     if previous is not None:
         previous.stop()
-    handle = RunHandle(group=group, stop_event=threading.Event())
+    handle = handle or RunHandle(group=group, stop_event=threading.Event())
     handle.worker = app.run_worker(
         lambda: _consume(node, factory, handle, light),
         name=f"run:{group}",
@@ -175,6 +181,24 @@ def stop_all(app: object) -> None:
     """Ask every run of ``app`` to stop (App shutdown)."""
     for handle in list(_runs_of(app).values()):
         handle.stop()
+
+
+def start_child_run(node: DOMNode, target: str, kwargs: dict, *, group: str,
+                    preload: tuple[str, ...] = ()) -> RunHandle:
+    """Run the engine generator ``target`` ("module:function") in a child process.
+
+    The function is called as ``target(stop=, save_request=, **kwargs)`` there; its events
+    arrive at ``node`` exactly as :func:`start_run`'s do, and ``stop()``, ``pause()`` and
+    ``save_request`` reach it (see :mod:`explorer.child_runs`). The spare child started by
+    ``child_runs.warm_up(preload)`` is used when there is one, so the run starts at once.
+    """
+    from explorer import child_runs
+
+    child = child_runs.take(preload)
+    handle = RunHandle(group=group, stop_event=child.stop, paused=child.paused, holds_itself=True,
+                       save_request=child.save_request)
+    return start_run(node, lambda _stop: child_runs.relay(child, target, kwargs), group=group, light=True,
+                     handle=handle)
 
 
 @dataclass(frozen=True)

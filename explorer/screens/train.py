@@ -9,7 +9,6 @@ picks a corpus file. The engine's ``train(config, stop)`` runs in a worker
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import time
@@ -24,32 +23,19 @@ from textual.widgets import Button, Static
 
 from explorer.deferred import after_first_frame
 from explorer.messages import EngineEvent, RunFinished
-from explorer.runs import RunHandle, start_run
+from explorer.runs import RunHandle, start_child_run, start_run
 from explorer.screens.base import ExplorerScreen
 from explorer.ticks import until_next_tick
+from explorer.train_job import FORM_FIELDS, PRELOAD, TARGET, make_config  # noqa: F401 - re-exported
 from explorer.widgets.line_chart import LineChart, Series
 from explorer.widgets.train_form import TrainForm
 
-FORM_FIELDS = ("data", "level", "cell", "layers", "hidden", "lr", "steps", "seed", "clip", "clip_threshold")
 
 
 def runs_dir(options: dict) -> Path:
     """Where the app's training runs save checkpoints (``runs_dir`` option, else ~/.local/share)."""
     chosen = options.get("runs_dir") or os.environ.get("SEQ_EXPLORER_RUNS")
     return Path(chosen) if chosen else Path.home() / ".local" / "share" / "seq-explorer" / "runs"
-
-
-def make_config(config_cls: type, values: dict[str, object], device: str = "auto", out: str | None = None,
-                **extra: object):
-    """The engine's ``TrainConfig`` from the form's values (fields the config lacks are left out)."""
-    names = {f.name for f in dataclasses.fields(config_cls)}
-    kwargs = {k: v for k, v in values.items() if k in FORM_FIELDS and k in names}
-    kwargs.update({k: v for k, v in extra.items() if k in names})
-    if "device" in names:
-        kwargs["device"] = device
-    if out is not None and "out" in names:
-        kwargs["out"] = out
-    return config_cls(**kwargs)
 
 
 def _duration(seconds: float) -> str:
@@ -125,6 +111,19 @@ class TrainScreen(ExplorerScreen):
         # Like the form, the buttons (Textual's Button brings a large stylesheet: ~50 ms here)
         # follow the first frame; the keys they duplicate work from the start.
         after_first_frame(self, self._mount_buttons)
+        after_first_frame(self, self._warm_up)
+
+    @property
+    def in_process(self) -> bool:
+        """Runs train in a child process (the default); ``train_in="thread"`` keeps them in a worker thread."""
+        return self.options.get("train_in", "process") == "process"
+
+    def _warm_up(self) -> None:
+        """Start the spare child process now (it imports torch while the user reads the form)."""
+        if self.in_process:
+            from explorer import child_runs
+
+            threading.Thread(target=child_runs.warm_up, args=(PRELOAD,), name="warm-up", daemon=True).start()
 
     async def _mount_buttons(self) -> None:
         await self.query_one("#train-buttons").mount_all([
@@ -157,26 +156,34 @@ class TrainScreen(ExplorerScreen):
         self.start_training(None)
 
     def start_training(self, values: dict[str, object] | None) -> None:
-        """Start ``engine.training.train`` with ``values`` (None: the engine's defaults, the demo)."""
+        """Start ``engine.training.train`` with ``values`` (None: the engine's defaults, the demo).
+
+        By default the run goes to a child process (:mod:`explorer.child_runs`): its training
+        loop never waits for the UI's GIL, so it trains as fast as the headless command.
+        """
         device = self.options.get("device", "auto") or "auto"
-        save_request = self.save_request = threading.Event()
         name = f"{(values or {}).get('cell', 'lstm')}-{time.strftime('%Y%m%d-%H%M%S')}"
         out = str(runs_dir(self.options) / name)
         extra = dict(self.options.get("train_overrides") or {})
         self.run_dir = out
-
-        def factory(stop: threading.Event) -> Iterator[object]:
-            from engine.training import TrainConfig, train  # imports torch: only in the worker
-
-            # torch's own thread count, as the command line uses: the app's main thread runs no
-            # torch, so this worker's OpenMP pool is the only one (engine.device.auto_cpu_threads
-            # would pick 1 for a worker thread, ~8% slower here on 2 cores).
-            extra.setdefault("cpu_threads", _torch_threads())
-            config = make_config(TrainConfig, values or {}, device, out, **extra)
-            return _call_train(train, config, stop, save_request)
-
         self.reset_view()
-        self.handle = start_run(self, factory, group="train")
+        if self.in_process:  # the child's main thread runs train: torch's own thread count, as the CLI
+            self.handle = start_child_run(self, TARGET, {"values": values, "device": device, "out": out,
+                                                         "extra": extra}, group="train", preload=PRELOAD)
+            self.save_request = self.handle.save_request
+        else:
+            save_request = self.save_request = threading.Event()
+
+            def factory(stop: threading.Event) -> Iterator[object]:
+                from explorer.train_job import run
+
+                # torch's own thread count, as the command line uses: the app's main thread runs no
+                # torch, so this worker's OpenMP pool is the only one (engine.device.auto_cpu_threads
+                # would pick 1 for a worker thread, ~8% slower here on 2 cores).
+                extra.setdefault("cpu_threads", _torch_threads())
+                return run(values, device, out, extra, stop, save_request)
+
+            self.handle = start_run(self, factory, group="train")
         self.running, self.paused = True, False
         self.status("starting… (loading torch and the corpus)")
 
@@ -345,19 +352,10 @@ class TrainScreen(ExplorerScreen):
             return
         message.stop()
         self.running, self.paused = False, False
+        self._warm_up()  # the next run starts at once too
         if message.error is not None:
             self.status("[b red]training failed[/] — see the message")
         self._sync_buttons()
-
-
-def _call_train(train, config, stop: threading.Event, save_request: threading.Event):
-    """Call ``train``, passing ``save_request`` where the engine accepts one."""
-    import inspect
-
-    params = inspect.signature(train).parameters
-    if "save_request" in params:
-        return train(config, stop, save_request=save_request)
-    return train(config, stop)
 
 
 def _torch_threads() -> int:

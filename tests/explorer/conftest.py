@@ -33,7 +33,10 @@ def app_factory(tmp_path):
     """``app_factory(screen=..., **options)``: an app that loads nothing by itself and saves under tmp."""
 
     def build(screen: str = "train", checkpoint: str | None = None, preload_torch: bool = False, **options):
-        opts = {"autoload": checkpoint is not None, "runs_dir": str(tmp_path / "runs"), **options}
+        # train_in="thread": scripted runs replace engine.training.train in this process; the child
+        # process path has its own tests (test_child_runs.py, test_train.py's real runs).
+        opts = {"autoload": checkpoint is not None, "runs_dir": str(tmp_path / "runs"), "train_in": "thread",
+                **options}
         return make_app(screen=screen, checkpoint=checkpoint, device="cpu", preload_torch=preload_torch,
                         options=opts)
 

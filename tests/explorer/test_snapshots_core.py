@@ -33,7 +33,7 @@ INFO = ModelInfo(path="assets/checkpoints/dinos-lstm", cell="lstm", layers=1, hi
 
 
 def app(screen: str):
-    return make_app(screen=screen, device="cpu", preload_torch=False, options={"autoload": False})
+    return make_app(screen=screen, device="cpu", preload_torch=False, options={"autoload": False, "train_in": "thread"})
 
 
 def test_train_screen_during_a_run(snap_compare):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -134,10 +137,11 @@ async def test_engine_refusal_reaches_a_dialog(app_factory):
 
 
 @pytest.mark.slow
-async def test_real_tiny_training_run_starts_reports_and_saves(app_factory, tmp_path):
+@pytest.mark.parametrize("train_in", ["process", "thread"])
+async def test_real_tiny_training_run_starts_reports_and_saves(app_factory, tmp_path, train_in):
     overrides = {"steps": 4, "hidden": 8, "eval_every": 2, "sample_every": 2, "report_every_steps": 1,
                  "max_eval_sequences": 50, "batch_size": 8}
-    app = app_factory("train", train_overrides=overrides)
+    app = app_factory("train", train_overrides=overrides, train_in=train_in)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
         await settle(app, pilot, 3)
@@ -224,3 +228,63 @@ async def test_charts_updated_under_a_dialog_show_everything_when_it_closes(app_
         assert shown == [strip.text for strip in chart.render_lines(crop)]
         last = [e for e in events if type(e).__name__ == "Step"][-1]
         assert f"loss {last.loss:.3g}" in shown[0]
+
+
+ENDLESS = {"steps": 10**6, "hidden": 8, "batch_size": 8, "report_every_steps": 1, "eval_every": 10**6,
+           "sample_every": 10**6, "checkpoint_every": 10**6, "max_eval_sequences": 50}
+
+
+async def _until(condition, timeout: float = 60.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+def _steps_drawn(screen) -> int:
+    points = screen.query_one("#loss-chart", LineChart).series["loss"].points
+    return points[-1][0] if points else 0
+
+
+@pytest.mark.slow
+async def test_a_run_in_the_child_process_pauses_resumes_saves_and_stops(app_factory):
+    """The default: train() in a child process, driven by the same keys as a run in a thread."""
+    app = app_factory("train", train_overrides=ENDLESS, train_in="process")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await form_ready(app, pilot)
+        await pilot.press("s")
+        await _until(lambda: _steps_drawn(screen) > 5, what="the first steps")
+        child = screen.handle.stop_event.child
+        assert child.process.pid != os.getpid() and child.alive()
+        await pilot.press("p")
+        await asyncio.sleep(0.5)  # steps sent before the child saw the pause arrive
+        paused_at = _steps_drawn(screen)
+        await asyncio.sleep(0.5)
+        assert _steps_drawn(screen) == paused_at, "the child kept training while paused"
+        await pilot.press("p")
+        await _until(lambda: _steps_drawn(screen) > paused_at + 5, what="steps after resuming")
+        await pilot.press("w")
+        await _until(lambda: "saved checkpoint at step" in str(screen.query_one("StatusBar").render()),
+                     what="the checkpoint")
+        saved = Path(screen.last_checkpoint)
+        assert (saved / "config.json").exists() and saved.is_relative_to(Path(screen.run_dir).parent)
+        await pilot.press("x")
+        await _until(lambda: not screen.running, what="the stop")
+        assert "stopped at step" in str(screen.query_one("StatusBar").render())
+        assert child.process.wait(10) == 0
+
+
+@pytest.mark.slow
+async def test_quitting_during_a_child_process_run_keeps_its_checkpoint(app_factory):
+    app = app_factory("train", train_overrides=ENDLESS, train_in="process")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await form_ready(app, pilot)
+        await pilot.press("s")
+        await _until(lambda: _steps_drawn(screen) > 5, what="the first steps")
+        child = screen.handle.stop_event.child
+        await pilot.press("ctrl+q")
+        await pilot.press("y")
+    assert await asyncio.to_thread(child.process.wait, 60) == 0  # stopped, not killed
+    assert (Path(screen.run_dir) / "config.json").exists()

@@ -1,0 +1,337 @@
+"""Engine generators run in a child process, their events relayed to a thread worker.
+
+Why: a training loop of a small model is mostly Python between short torch calls. In a
+thread of the app's own process it shares the GIL with the UI: every repaint, message and
+key holds the training loop back, not only for its own CPU time but for the hand-overs
+(measured: 0.77–1.03× the headless command's speed). In a child process the loop never
+waits for the UI's GIL; the two only share the cores.
+
+The parent side is an ordinary :func:`explorer.runs.start_run` worker whose generator
+(:func:`relay`) reads batches of events from a socket, so everything after it (backlogs,
+``EngineEvent`` messages, ``RunFinished``, the App's error dialog) is the same as for a run
+in a thread. The run's control events (``stop``, ``paused``, ``save_request``) are
+:class:`RemoteEvent` objects: setting one in the app sets its twin in the child, a plain
+``threading.Event`` that the engine reads as it always does.
+
+Protocol (pickles of our own objects, between our own processes, over a socket pair)::
+
+    child → parent   ("ready",)            the engine is imported: a job can start at once
+    parent → child   ("job", "module:function", kwargs)
+    parent → child   ("set" | "clear", "stop" | "paused" | "save_request")   any time
+    child → parent   ("events", [event, …]) a batch: a non-progress event is sent at once,
+                                           progress at most every FLUSH_S
+    child → parent   ("done",) | ("error", exception)
+
+The child is a plain ``python -c`` running :func:`main` (``subprocess``, not
+``multiprocessing``: no resource tracker, which cannot start under Textual's captured
+stderr, and no re-import of the app's main module); its stdout and stderr go to
+/dev/null so that nothing it prints reaches the app's terminal. A spare child is started
+ahead of time (:func:`warm_up`: it imports torch while the user reads the form), so a run
+starts as fast as in a thread. The child ignores SIGINT (the parent decides when to
+stop); if the parent disappears, the child sees its socket close and stops as if asked,
+which writes the run's final checkpoint, then exits.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from typing import Iterator
+
+FLUSH_S = 1 / 50
+"""Progress events wait at most this long in the child before a batch is sent."""
+PROGRESS = frozenset({"Step", "Progress", "WordsStep"})
+"""Event class names that may wait for a batch (any other event is sent at once)."""
+FINISH_TIMEOUT_S = 60.0
+"""How long a stopped child may take to save and exit before the app terminates it."""
+ORPHAN_EXIT_S = 120.0
+"""How long a child whose app has gone may take to save and exit before it exits anyway."""
+
+
+class ChildEnded(RuntimeError):
+    """The child process ended without saying why (killed, out of memory, a crash in C)."""
+
+
+class ChildError(RuntimeError):
+    """An error raised in the child that could not be sent as itself (its type is in the text)."""
+
+
+# -- the child -------------------------------------------------------------------------
+CONTROLS = ("stop", "paused", "save_request")
+CHILD_COMMAND = "import sys; from explorer.child_runs import main; main(sys.argv[1:])"
+"""The child's program (``-c``, not ``-m``: its classes must pickle as ``explorer.child_runs.*``)."""
+
+
+class _Sender:
+    """Batches events to the parent; once the parent is gone, sends are dropped."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.batch: list[object] = []
+        self.sent_at = time.monotonic()
+        self.broken = False
+
+    def send(self, message: tuple) -> None:
+        if self.broken:
+            return
+        try:
+            self.conn.send(message)
+        except OSError:  # BrokenPipeError, ConnectionResetError: nobody is listening
+            self.broken = True
+
+    def add(self, event: object) -> None:
+        self.batch.append(event)
+        now = time.monotonic()
+        if type(event).__name__ not in PROGRESS or now - self.sent_at >= FLUSH_S:
+            self.flush(now)
+
+    def flush(self, now: float | None = None) -> None:
+        if self.batch:
+            batch, self.batch = self.batch, []
+            self.send(("events", batch))
+        self.sent_at = time.monotonic() if now is None else now
+
+
+def portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling (its type picks the dialog's wording), else a ChildError."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 - any failure to round-trip
+        return ChildError(f"{type(exc).__name__}: {exc}")
+
+
+def resolve(target: str):
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _apply(message: tuple, controls: dict[str, threading.Event]) -> None:
+    verb, name = message
+    event = controls[name]
+    event.set() if verb == "set" else event.clear()
+
+
+def _listen(conn: Connection, controls: dict[str, threading.Event]) -> None:
+    """Child thread: apply the parent's control messages; the parent gone means stop."""
+    try:
+        while True:
+            _apply(conn.recv(), controls)
+    except (EOFError, OSError):
+        controls["paused"].clear()
+        controls["stop"].set()  # the engine ends the run with its final checkpoint
+        time.sleep(ORPHAN_EXIT_S)
+        os._exit(1)  # a run that ignored stop: never outlive the app by more than this
+
+
+def child_main(conn: Connection, preload: tuple[str, ...]) -> None:
+    """The child process: import ``preload``, say ready, run one job, send its events."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole process group: the parent decides
+    controls = {name: threading.Event() for name in CONTROLS}
+    stop, paused = controls["stop"], controls["paused"]
+    sender = _Sender(conn)
+    failed: BaseException | None = None
+    try:
+        for name in preload:
+            importlib.import_module(name)
+    except BaseException as exc:  # noqa: BLE001 - reported when the job comes
+        failed = exc
+    sender.send(("ready",))
+    try:
+        while (message := conn.recv())[0] != "job":
+            _apply(message, controls)  # a stop (or pause) that came before the job
+    except (EOFError, OSError):
+        return  # the parent went away before giving a job
+    threading.Thread(target=_listen, args=(conn, controls), name="control", daemon=True).start()
+    try:
+        if failed is not None:
+            raise failed
+        _, target, kwargs = message
+        for event in resolve(target)(stop=stop, save_request=controls["save_request"], **kwargs):
+            sender.add(event)
+            if paused.is_set():
+                sender.flush()
+                while paused.is_set() and not stop.is_set():
+                    stop.wait(0.05)
+        sender.flush()
+        sender.send(("done",))
+    except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent's dialog
+        sender.flush()
+        sender.send(("error", portable(exc)))
+
+
+def main(argv: list[str]) -> None:
+    """The child's entry point (:data:`CHILD_COMMAND` FD [MODULE …]): FD is its end of the socket pair."""
+    conn = Connection(int(argv[0]))
+    try:
+        child_main(conn, tuple(argv[1:]))
+    finally:
+        conn.close()
+
+
+# -- the parent ------------------------------------------------------------------------
+class RemoteEvent:
+    """A ``threading.Event`` whose ``set``/``clear`` also reach its twin in the child."""
+
+    def __init__(self, child: "Child", name: str) -> None:
+        self.child, self.name = child, name
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+        self.child.send(("set", self.name))
+
+    def clear(self) -> None:
+        self._event.clear()
+        self.child.send(("clear", self.name))
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._event.wait(timeout)
+
+
+class Child:
+    """One child interpreter waiting for (or running) its job, with its control events."""
+
+    def __init__(self, preload: tuple[str, ...]) -> None:
+        self.preload = preload
+        ours, theirs = socket.socketpair()
+        with ours, theirs:
+            fd = theirs.fileno()
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", CHILD_COMMAND, str(fd), *preload], pass_fds=(fd,),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True)  # Ctrl+C and terminal signals are the app's to handle
+            self.conn = Connection(os.dup(ours.fileno()))
+        self._send_lock = threading.Lock()
+        self.stop, self.paused, self.save_request = (RemoteEvent(self, name) for name in CONTROLS)
+        self.taken = False
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def usable(self) -> bool:
+        return not self.taken and self.alive()
+
+    def send(self, message: tuple) -> None:
+        """Send to the child (any thread); a child that is gone misses nothing it could use."""
+        with self._send_lock:
+            try:
+                self.conn.send(message)
+            except OSError:
+                pass
+
+    def receive(self) -> tuple:
+        """The child's next message; ChildEnded if it ends without one."""
+        while True:
+            try:
+                if self.conn.poll(0.1):
+                    return self.conn.recv()
+            except (EOFError, OSError):
+                pass  # the child closed its end: its exit status says why
+            else:
+                if self.alive():
+                    continue
+            code = self.process.wait()
+            raise ChildEnded(
+                f"the training process ended unexpectedly (exit code {code}); if it ran out of memory, "
+                "try a smaller hidden size, batch or sequence length")
+
+    def finish(self, timeout: float = FINISH_TIMEOUT_S) -> None:
+        """Wait for the child to end (reading what it still sends), terminating it after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        try:
+            while self.alive() and time.monotonic() < deadline:
+                if self.conn.poll(0.1):
+                    self.conn.recv()  # keep the socket drained: a full one would block its last sends
+        except (EOFError, OSError):
+            pass
+        self.discard(max(0.0, deadline - time.monotonic()))
+
+    def discard(self, grace: float = 0.0) -> None:
+        """End the child (after ``grace`` seconds at most) and close the socket."""
+        try:
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.conn.close()
+
+
+_spare_lock = threading.Lock()
+_spare: Child | None = None
+
+
+def warm_up(preload: tuple[str, ...]) -> None:
+    """Start a spare child that imports ``preload`` now, for the next :func:`take` (any thread)."""
+    global _spare
+    with _spare_lock:
+        if _spare is not None and _spare.usable() and _spare.preload == preload:
+            return
+        if _spare is not None:
+            _spare.discard()
+        _spare = Child(preload)
+
+
+def take(preload: tuple[str, ...]) -> Child:
+    """The spare child if it is alive and preloaded alike, else a new one."""
+    global _spare
+    with _spare_lock:
+        child, _spare = _spare, None
+    if child is None or not child.usable() or child.preload != preload:
+        if child is not None:
+            child.discard()
+        child = Child(preload)
+    child.taken = True
+    return child
+
+
+def discard_spare() -> None:
+    """Stop the spare child (the app is closing)."""
+    global _spare
+    with _spare_lock:
+        child, _spare = _spare, None
+    if child is not None:
+        child.discard()
+
+
+def relay(child: Child, target: str, kwargs: dict) -> Iterator[object]:
+    """Run ``target(stop=, save_request=, **kwargs)`` in ``child``; yield its events (a worker thread).
+
+    Closed early (the app cancels its workers when it quits), it does not abandon the
+    child: ``stop`` is set, and the child gets time to finish its step and write its
+    checkpoint before it is terminated.
+    """
+    ended = False
+    try:
+        while True:
+            message = child.receive()
+            if message[0] == "ready":
+                child.send(("job", target, kwargs))
+            elif message[0] == "events":
+                yield from message[1]
+            elif message[0] == "done":
+                ended = True
+                return
+            elif message[0] == "error":
+                ended = True
+                raise message[1]
+    finally:
+        if not ended:  # closed early: the app is quitting (its stop is set) or the worker was cancelled
+            child.paused.clear()
+            child.stop.set()
+        child.finish()
