@@ -147,6 +147,10 @@ def test_describe_error_kinds():
     assert describe_error(FileNotFoundError("no such file: x.txt"))[0] == "File problem"
     title, message, hint = describe_error(ZeroDivisionError("division by zero"))
     assert title == "Internal error" and message == "ZeroDivisionError: division by zero" and "--debug" in hint
+    from explorer.child_runs import ChildEnded
+
+    title, message, hint = describe_error(ChildEnded("the training process ended unexpectedly (exit code -9)"))
+    assert title == "The run stopped" and "exit code -9" in message and "bug" not in hint
 
 
 class Recorder(App):

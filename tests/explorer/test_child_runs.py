@@ -61,8 +61,7 @@ def test_pause_holds_the_child_and_resume_continues():
     child, events = start(n=10**7, delay=0.001)
     last = next_of(events, Step).step
     child.paused.set()
-    time.sleep(0.2)  # what the child sent before it saw the pause
-    while child.conn.poll(0.05):
+    while child.conn.poll(0.5):  # what the child sent before it saw the pause
         event = next(events)
         last = event.step if isinstance(event, Step) else last
     time.sleep(0.3)

@@ -258,8 +258,10 @@ async def test_a_run_in_the_child_process_pauses_resumes_saves_and_stops(app_fac
         child = screen.handle.stop_event.child
         assert child.process.pid != os.getpid() and child.alive()
         await pilot.press("p")
-        await asyncio.sleep(0.5)  # steps sent before the child saw the pause arrive
-        paused_at = _steps_drawn(screen)
+        paused_at = -1
+        while paused_at != _steps_drawn(screen):  # steps sent before the child saw the pause arrive
+            paused_at = _steps_drawn(screen)
+            await asyncio.sleep(0.5)
         await asyncio.sleep(0.5)
         assert _steps_drawn(screen) == paused_at, "the child kept training while paused"
         await pilot.press("p")
@@ -288,3 +290,21 @@ async def test_quitting_during_a_child_process_run_keeps_its_checkpoint(app_fact
         await pilot.press("y")
     assert await asyncio.to_thread(child.process.wait, 60) == 0  # stopped, not killed
     assert (Path(screen.run_dir) / "config.json").exists()
+
+
+@pytest.mark.slow
+async def test_a_killed_training_process_becomes_a_dialog_and_the_app_goes_on(app_factory):
+    """What the out-of-memory killer does to a big run: the app says so and can start another."""
+    import signal
+
+    app = app_factory("train", train_overrides=ENDLESS, train_in="process")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await form_ready(app, pilot)
+        await pilot.press("s")
+        await _until(lambda: _steps_drawn(screen) > 5, what="the first steps")
+        os.kill(screen.handle.stop_event.child.process.pid, signal.SIGKILL)
+        await _until(lambda: isinstance(app.screen, ErrorDialog) and app.screen.query("#ok"), what="the error dialog")
+        assert app.screen.title_text == "The run stopped"
+        assert "exit code -9" in app.screen.message
+        assert not screen.running and screen.check_action("start", ()) is True
