@@ -66,8 +66,11 @@ class ChildError(RuntimeError):
 
 # -- the child -------------------------------------------------------------------------
 CONTROLS = ("stop", "paused", "save_request")
-CHILD_COMMAND = "import sys; from explorer.child_runs import main; main(sys.argv[1:])"
-"""The child's program (``-c``, not ``-m``: its classes must pickle as ``explorer.child_runs.*``)."""
+CHILD_COMMAND = ("import sys; sys.path[:1] == [''] and sys.path.pop(0); "
+                 "from explorer.child_runs import main; main(sys.argv[1:])")
+"""The child's program: ``-c``, not ``-m``, so that its classes pickle as ``explorer.child_runs.*``;
+the current directory that ``-c`` puts first on ``sys.path`` is dropped (the app's own script
+does not have it), so a user's ``engine/`` or ``torch.py`` there cannot shadow ours."""
 
 
 class _Sender:
@@ -134,7 +137,7 @@ def _listen(conn: Connection, controls: dict[str, threading.Event]) -> None:
 
 def child_main(conn: Connection, preload: tuple[str, ...]) -> None:
     """The child process: import ``preload``, say ready, run one job, send its events."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole process group: the parent decides
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the app decides when a run stops (it has its own session too)
     controls = {name: threading.Event() for name in CONTROLS}
     stop, paused = controls["stop"], controls["paused"]
     sender = _Sender(conn)

@@ -155,3 +155,11 @@ def test_the_spare_is_used_once_and_discarded():
             time.sleep(0.1)
     for child in (taken, fresh):
         child.discard()
+
+
+def test_a_module_in_the_current_directory_cannot_shadow_the_engine(tmp_path, monkeypatch):
+    (tmp_path / "engine").mkdir()
+    (tmp_path / "engine" / "__init__.py").write_text("raise SystemExit('the wrong engine')\n")
+    monkeypatch.chdir(tmp_path)
+    got = list(start(n=3)[1])
+    assert [type(e).__name__ for e in got] == ["Started", "Step", "Step", "Step", "Finished"]
