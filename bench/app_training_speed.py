@@ -1,16 +1,23 @@
-"""Training speed inside the app (worker thread + live charts) against the headless ``train()``.
+"""Training speed inside the app against the headless command, ``seq-explorer train lm``.
 
-All run the same configuration (the demo: char LSTM n_a = 50 on the dinosaur
-names, a fixed number of steps). Speed is steps per second of wall time from the
-first ``Step`` event to ``Finished`` (setup excluded), measured alternately
-(headless in the main thread as the command line runs it, headless in a plain
-thread, then the app; repeated; each run in a fresh interpreter) and the best of each
-kept, so that load from
-other processes hurts both alike; each round's app run is also compared with the
-faster headless run of the same round and the median of those ratios reported (the
-target is checked on it). Target: app ≥ 0.9× headless.
+All runs train the same configuration (the demo: char LSTM n_a = 50 on the dinosaur
+names, a fixed number of steps). Speed is steps per second by the training loop's own
+clock (``Step.elapsed_s`` from the first to the last step: setup excluded, the same clock
+for every kind, independent of when events reach the app). Kinds, each run in a fresh
+interpreter whose output goes to a pseudo-terminal (so the command draws its rich progress
+bar, as for a user):
 
-    python -m bench.app_training_speed [--quick]
+    command     seq-explorer train lm (the reference #5 names)
+    main        the bare train() generator on the main thread, nothing drawn (stricter)
+    thread      the bare generator in a plain thread
+    app         the app's Train screen (training in its child process, live charts)
+    app-thread  the app with train_in="thread" (training in a worker thread)
+
+The kinds run in turn, round after round, so that the host's drift hurts all alike; each
+round's app run is divided by the command's run of the same round, and the median of those
+ratios is checked against the target: app ≥ 0.9× the headless command.
+
+    python -m bench.app_training_speed [--quick] [--rounds N] [--steps N] [--kinds a,b,...] [--threads N]
 """
 
 from __future__ import annotations
