@@ -130,32 +130,15 @@ def measure_in_fresh_process(kind: str, overrides: dict) -> float:
     an earlier run on the main thread made a later worker-thread run 4× slower (a state the app
     itself never reaches: its main thread runs no torch)."""
     import json
-    import select
-    import subprocess
     import tempfile
+
+    from bench._pty import run_on_pty
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with tempfile.NamedTemporaryFile("r", suffix=".rate") as result:
-        master, slave = os.openpty()
-        proc = subprocess.Popen([sys.executable, "-m", "bench.app_training_speed", "--one", kind, "--overrides",
-                                 json.dumps(overrides), "--result", result.name],
-                                stdin=slave, stdout=slave, stderr=slave, cwd=root, start_new_session=True)
-        os.close(slave)
-        tail = b""
-        while True:
-            ready, _, _ = select.select([master], [], [], 1.0)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # the child exited and closed the pty
-                    break
-                if not chunk:
-                    break
-                tail = (tail + chunk)[-4000:]
-            elif proc.poll() is not None:
-                break
-        os.close(master)
-        if proc.wait() != 0:
+        status, tail = run_on_pty([sys.executable, "-m", "bench.app_training_speed", "--one", kind, "--overrides",
+                                   json.dumps(overrides), "--result", result.name], cwd=root)
+        if status != 0:
             raise RuntimeError(f"{kind} run failed:\n{tail.decode(errors='replace')}")
         return float(result.read())
 

@@ -19,18 +19,16 @@ alternately with the app.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
-import select
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench._pty import run_on_pty
 
 TARGET_S = 0.5
 FRAME_MARKERS = (b"seq-explorer", b"Keys")
@@ -52,44 +50,24 @@ def launch(command: list[str], timeout: float = 30.0, columns: int = 120, lines:
     """Start the app on a fresh pty and time its first frame."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "first-frame"
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
         t0 = time.time()
         env = {**os.environ, "TERM": "xterm-256color", "SEQ_EXPLORER_FIRST_FRAME_FILE": str(out),
                "SEQ_EXPLORER_T0": repr(t0)}
-        proc = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                start_new_session=True, close_fds=True)
-        os.close(slave)
-        received, frame_s = b"", None
-        try:
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                ready, _, _ = select.select([master], [], [], 0.5)
-                if not ready:
-                    if proc.poll() is not None:
-                        break
-                    continue
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # the app exited and closed the pty
-                    break
-                if not chunk:
-                    break
-                received += chunk
-                if frame_s is None and all(marker in received for marker in FRAME_MARKERS):
-                    frame_s = time.time() - t0
-            proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            os.close(master)
-        if frame_s is None:
-            raise RuntimeError(f"the app's first frame never arrived; it wrote: {received[-500:]!r}")
+        seen = {"received": b"", "frame_s": None}
+
+        def watch(chunk: bytes) -> None:
+            if seen["frame_s"] is None:
+                seen["received"] += chunk
+                if all(marker in seen["received"] for marker in FRAME_MARKERS):
+                    seen["frame_s"] = time.time() - t0
+
+        _, tail = run_on_pty(command, env=env, timeout=timeout, size=(columns, lines), on_output=watch)
+        if seen["frame_s"] is None:
+            raise RuntimeError(f"the app's first frame never arrived; it wrote: {tail[-500:]!r}")
         if not (out.exists() and out.read_text().strip()):
             raise RuntimeError("the app did not report Ready")
         seconds, torch_loaded = out.read_text().split()
-        return Launch(frame_s, float(seconds), torch_loaded == "1")
+        return Launch(seen["frame_s"], float(seconds), torch_loaded == "1")
 
 
 def import_torch_s() -> float:

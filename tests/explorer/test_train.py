@@ -246,16 +246,21 @@ def _steps_drawn(screen) -> int:
     return points[-1][0] if points else 0
 
 
+async def _endless_child_run(app, pilot):
+    """Press s on an endless tiny run in a child process; (screen, child) once steps are drawn."""
+    screen = app.screen
+    await form_ready(app, pilot)
+    await pilot.press("s")
+    await _until(lambda: _steps_drawn(screen) > 5, what="the first steps")
+    return screen, screen.handle.stop_event.child
+
+
 @pytest.mark.slow
 async def test_a_run_in_the_child_process_pauses_resumes_saves_and_stops(app_factory):
     """The default: train() in a child process, driven by the same keys as a run in a thread."""
     app = app_factory("train", train_overrides=ENDLESS, train_in="process")
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await form_ready(app, pilot)
-        await pilot.press("s")
-        await _until(lambda: _steps_drawn(screen) > 5, what="the first steps")
-        child = screen.handle.stop_event.child
+        screen, child = await _endless_child_run(app, pilot)
         assert child.process.pid != os.getpid() and child.alive()
         await pilot.press("p")
         paused_at = -1
@@ -281,11 +286,7 @@ async def test_a_run_in_the_child_process_pauses_resumes_saves_and_stops(app_fac
 async def test_quitting_during_a_child_process_run_keeps_its_checkpoint(app_factory):
     app = app_factory("train", train_overrides=ENDLESS, train_in="process")
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await form_ready(app, pilot)
-        await pilot.press("s")
-        await _until(lambda: _steps_drawn(screen) > 5, what="the first steps")
-        child = screen.handle.stop_event.child
+        screen, child = await _endless_child_run(app, pilot)
         await pilot.press("ctrl+q")
         await pilot.press("y")
     assert await asyncio.to_thread(child.process.wait, 60) == 0  # stopped, not killed
@@ -299,11 +300,8 @@ async def test_a_killed_training_process_becomes_a_dialog_and_the_app_goes_on(ap
 
     app = app_factory("train", train_overrides=ENDLESS, train_in="process")
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await form_ready(app, pilot)
-        await pilot.press("s")
-        await _until(lambda: _steps_drawn(screen) > 5, what="the first steps")
-        os.kill(screen.handle.stop_event.child.process.pid, signal.SIGKILL)
+        screen, child = await _endless_child_run(app, pilot)
+        os.kill(child.process.pid, signal.SIGKILL)
         await _until(lambda: isinstance(app.screen, ErrorDialog) and app.screen.query("#ok"), what="the error dialog")
         assert app.screen.title_text == "The run stopped"
         assert "exit code -9" in app.screen.message
