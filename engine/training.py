@@ -3,7 +3,7 @@
 Public API::
 
     TrainConfig(...)                                   # defaults = the demo run: char LSTM, dinosaur names, n_a = 50
-    train(config, stop=None, resume_from=None, *, save_request=None) -> Iterator[Event]
+    train(config, stop=None, resume_from=None, *, save_request=None, pause=None) -> Iterator[Event]
     smoothed(ema, t, beta) -> float                    # the bias-corrected moving average
 
 Events, in order: ``Started``; then ``Step`` (rate-bounded: every ``report_every_steps`` steps or
@@ -177,16 +177,19 @@ def train(
     resume_from: str | Path | None = None,
     *,
     save_request: threading.Event | None = None,
+    pause: threading.Event | None = None,
 ) -> Iterator[Event]:
     """Train a language model, yielding events; see the module docstring.
 
     ``resume_from``: a checkpoint directory written by a previous run (weights, optimiser, RNG,
     step). ``save_request``: when set (by the app's "save" key), a checkpoint is written after the
-    current step and the event is cleared.
+    current step and the event is cleared. ``pause``: while set, the run waits before its next
+    step (after reporting the last step done); the time paused counts in neither ``elapsed_s``,
+    ``tokens_per_s`` nor the time left (``eta_s``). Setting ``stop`` ends a paused run too.
     """
     from engine.lm.loop import TrainingRun
 
-    run = TrainingRun(config, stop or threading.Event(), resume_from, save_request)
+    run = TrainingRun(config, stop or threading.Event(), resume_from, save_request, pause)
     try:
         yield from run.events()
     finally:

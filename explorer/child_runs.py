@@ -16,7 +16,8 @@ in a thread. The run's control events (``stop``, ``paused``, ``save_request``) a
 Protocol (pickles of our own objects, between our own processes, over a socket pair)::
 
     child → parent   ("ready",)            the engine is imported: a job can start at once
-    parent → child   ("job", "module:function", kwargs)
+    parent → child   ("job", "module:function", kwargs)   called as function(stop=, save_request=,
+                                           [pause=,] **kwargs)
     parent → child   ("set" | "clear", "stop" | "paused" | "save_request")   any time
     child → parent   ("events", [event, …]) a batch: a non-progress event is sent at once,
                                            progress at most every FLUSH_S
@@ -35,6 +36,7 @@ which writes the run's final checkpoint, then exits.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import pickle
 import signal
@@ -81,8 +83,13 @@ class _Sender:
         self.batch: list[object] = []
         self.sent_at = time.monotonic()
         self.broken = False
+        self._lock = threading.Lock()  # the control thread flushes too (on pause)
 
     def send(self, message: tuple) -> None:
+        with self._lock:
+            self._send(message)
+
+    def _send(self, message: tuple) -> None:
         if self.broken:
             return
         try:
@@ -91,16 +98,21 @@ class _Sender:
             self.broken = True
 
     def add(self, event: object) -> None:
-        self.batch.append(event)
-        now = time.monotonic()
-        if type(event).__name__ not in PROGRESS or now - self.sent_at >= FLUSH_S:
-            self.flush(now)
+        with self._lock:
+            self.batch.append(event)
+            now = time.monotonic()
+            if type(event).__name__ not in PROGRESS or now - self.sent_at >= FLUSH_S:
+                self._flush(now)
 
-    def flush(self, now: float | None = None) -> None:
+    def flush(self) -> None:
+        with self._lock:
+            self._flush(time.monotonic())
+
+    def _flush(self, now: float) -> None:
         if self.batch:
             batch, self.batch = self.batch, []
-            self.send(("events", batch))
-        self.sent_at = time.monotonic() if now is None else now
+            self._send(("events", batch))
+        self.sent_at = now
 
 
 def portable(exc: BaseException) -> BaseException:
@@ -123,11 +135,14 @@ def _apply(message: tuple, controls: dict[str, threading.Event]) -> None:
     event.set() if verb == "set" else event.clear()
 
 
-def _listen(conn: Connection, controls: dict[str, threading.Event]) -> None:
+def _listen(conn: Connection, controls: dict[str, threading.Event], sender: _Sender) -> None:
     """Child thread: apply the parent's control messages; the parent gone means stop."""
     try:
         while True:
-            _apply(conn.recv(), controls)
+            message = conn.recv()
+            _apply(message, controls)
+            if message == ("set", "paused"):
+                sender.flush()  # the run may hold before its next event: what is batched goes now
     except (EOFError, OSError):
         controls["paused"].clear()
         controls["stop"].set()  # the engine ends the run with its final checkpoint
@@ -153,16 +168,22 @@ def child_main(conn: Connection, preload: tuple[str, ...]) -> None:
             _apply(message, controls)  # a stop (or pause) that came before the job
     except (EOFError, OSError):
         return  # the parent went away before giving a job
-    threading.Thread(target=_listen, args=(conn, controls), name="control", daemon=True).start()
+    threading.Thread(target=_listen, args=(conn, controls, sender), name="control", daemon=True).start()
     try:
         if failed is not None:
             raise failed
         _, target, kwargs = message
-        for event in resolve(target)(stop=stop, save_request=controls["save_request"], **kwargs):
+        function = resolve(target)
+        # A function that takes ``pause`` holds itself (the engine's train: time paused is then not
+        # training time); any other is held here, between two events.
+        own_pause = "pause" in inspect.signature(function).parameters
+        if own_pause:
+            kwargs = {**kwargs, "pause": paused}
+        for event in function(stop=stop, save_request=controls["save_request"], **kwargs):
             sender.add(event)
             if paused.is_set():
-                sender.flush()
-                while paused.is_set() and not stop.is_set():
+                sender.flush()  # the app shows where it paused
+                while paused.is_set() and not own_pause and not stop.is_set():
                     stop.wait(0.05)
         sender.flush()
         sender.send(("done",))

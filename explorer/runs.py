@@ -58,7 +58,8 @@ class RunHandle:
     worker: Worker | None = None
     paused: threading.Event = field(default_factory=threading.Event)
     holds_itself: bool = False
-    """The generator honours ``paused`` itself (a child process's run): the worker keeps reading."""
+    """The generator honours ``paused`` itself (the engine's ``pause``, or a child process's run): the
+    worker keeps reading."""
     save_request: threading.Event | None = None
     """Set to ask for a checkpoint now, where the run takes such requests."""
 
@@ -121,9 +122,9 @@ def _consume(node: DOMNode, factory: EventFactory, handle: RunHandle, light: boo
             else:
                 flush()  # keep the order: earlier steps before this event
                 node.post_message(EngineEvent(event, handle.group))
-            if handle.paused.is_set() and not handle.holds_itself:
-                flush()
-                while handle.paused.is_set() and not handle.stop_event.is_set():
+            if handle.paused.is_set():
+                flush()  # show where it paused
+                while handle.paused.is_set() and not handle.holds_itself and not handle.stop_event.is_set():
                     handle.stop_event.wait(0.05)  # paused: hold the generator between two events
             if handle.stop_event.is_set() and _stopped_hard(handle):
                 break

@@ -69,10 +69,11 @@ class TrainingRun:
     """One run: data, model, optimiser, and the event generator :meth:`events`."""
 
     def __init__(self, config, stop: threading.Event, resume_from: str | Path | None,
-                 save_request: threading.Event | None = None) -> None:
+                 save_request: threading.Event | None = None, pause: threading.Event | None = None) -> None:
         self.cfg = config
         self.stop = stop
         self.save_request = save_request
+        self.pause = pause
         self.resume_from = resume_from
         self.corpus: EncodedCorpus | None = None
         self.out = Path(config.out).expanduser() if config.out else (Path(resume_from) if resume_from else None)
@@ -200,6 +201,12 @@ class TrainingRun:
         step = self.start_step
         pending: Step | None = None
         for step in range(self.start_step + 1, cfg.steps + 1):
+            if self.pause is not None and self.pause.is_set():
+                if pending is not None:  # show where it paused: the last step done, reported
+                    yield self._pending_step(pending, last_loss, window_tokens, last_report_t, t0)
+                    last_report_t, last_report_step, window_tokens, pending = time.perf_counter(), step - 1, 0, None
+                waited = self._wait_while_paused()
+                t0, last_report_t = t0 + waited, last_report_t + waited  # time paused is not training time
             if self.stop.is_set():
                 step -= 1
                 reason = "stopped"
@@ -258,14 +265,7 @@ class TrainingRun:
                 last_saved = self._save(step)
                 yield last_saved
         if pending is not None:  # a stop between reports: the last step done is reported all the same
-            s, before, after, clipped = pending  # type: ignore[misc]
-            now = time.perf_counter()
-            yield Step(
-                step=s, total_steps=cfg.steps, loss=last_loss, smoothed_loss=smoothed(self.ema, s, beta),
-                grad_norm=before, grad_norm_clipped=after, clipped=clipped, lr=self.opt.lr,
-                tokens_per_s=window_tokens / max(now - last_report_t, 1e-9), elapsed_s=now - t0, eta_s=0.0,
-                clip_threshold=cfg.clip_threshold if cfg.clip != "none" else None, clip_mode=cfg.clip,
-            )
+            yield self._pending_step(pending, last_loss, window_tokens, last_report_t, t0, final=True)
         if reason == "completed" and step > self.start_step:
             last_val = evaluate(model, corpus, device, cfg.max_eval_sequences)
             yield Evaluated(step=step, val_loss=last_val)
@@ -279,6 +279,28 @@ class TrainingRun:
             step=step, reason=reason, final_loss=None if math.isnan(last_loss) else last_loss, val_loss=last_val,
             elapsed_s=time.perf_counter() - t0, checkpoint=last_saved.path if last_saved else None,
         )
+
+    def _pending_step(self, pending, last_loss: float, window_tokens: int, last_report_t: float, t0: float,
+                      final: bool = False) -> Step:
+        """The report of a step done but not yet reported (its gradient norms were not measured: NaN);
+        ``final``: the run ends after it (no time left)."""
+        cfg = self.cfg
+        s, before, after, clipped = pending
+        now = time.perf_counter()
+        return Step(
+            step=s, total_steps=cfg.steps, loss=last_loss, smoothed_loss=smoothed(self.ema, s, cfg.smoothing),
+            grad_norm=before, grad_norm_clipped=after, clipped=clipped, lr=self.opt.lr,
+            tokens_per_s=window_tokens / max(now - last_report_t, 1e-9), elapsed_s=now - t0,
+            eta_s=0.0 if final else (now - t0) / max(s - self.start_step, 1) * (cfg.steps - s),
+            clip_threshold=cfg.clip_threshold if cfg.clip != "none" else None, clip_mode=cfg.clip,
+        )
+
+    def _wait_while_paused(self) -> float:
+        """Hold the run until ``pause`` is cleared or ``stop`` set; the seconds waited."""
+        start = time.perf_counter()
+        while self.pause is not None and self.pause.is_set() and not self.stop.is_set():
+            self.stop.wait(0.05)
+        return time.perf_counter() - start
 
     def _finite_params(self) -> bool:
         return all(bool(torch.isfinite(p).all()) for p in self.model.parameters())

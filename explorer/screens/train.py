@@ -172,18 +172,24 @@ class TrainScreen(ExplorerScreen):
                                                          "extra": extra}, group="train", preload=PRELOAD)
             self.save_request = self.handle.save_request
         else:
-            save_request = self.save_request = threading.Event()
+            handle = RunHandle(group="train", stop_event=threading.Event(), save_request=threading.Event())
 
             def factory(stop: threading.Event) -> Iterator[object]:
+                import inspect
+
+                from engine.training import train
                 from explorer.train_job import run
 
                 # torch's own thread count, as the command line uses: the app's main thread runs no
                 # torch, so this worker's OpenMP pool is the only one (engine.device.auto_cpu_threads
                 # would pick 1 for a worker thread, ~8% slower here on 2 cores).
                 extra.setdefault("cpu_threads", _torch_threads())
-                return run(values, device, out, extra, stop, save_request)
+                # The engine pauses itself (time paused is then not training time) where it can.
+                handle.holds_itself = "pause" in inspect.signature(train).parameters
+                return run(values, device, out, extra, stop, handle.save_request, handle.paused)
 
-            self.handle = start_run(self, factory, group="train")
+            self.handle = start_run(self, factory, group="train", handle=handle)
+            self.save_request = handle.save_request
         self.running, self.paused = True, False
         self.status("starting… (loading torch and the corpus)")
 

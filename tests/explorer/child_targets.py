@@ -37,6 +37,22 @@ def count(stop, save_request, n: int, delay: float = 0.0, marker: str | None = N
     yield Finished(step=i, reason=reason)
 
 
+def count_pausable(stop, save_request, pause, n: int, delay: float = 0.0):
+    """Like :func:`count`, but it holds itself while ``pause`` is set, and says so after."""
+    yield Started(total_steps=n, device="cpu")
+    for i in range(1, n + 1):
+        if pause.is_set():
+            while pause.is_set() and not stop.is_set():
+                time.sleep(0.01)
+            yield Saved(step=i, path="held-by-the-target")
+        if stop.is_set():
+            yield Finished(step=i, reason="stopped")
+            return
+        time.sleep(delay)
+        yield _step(i, n)
+    yield Finished(step=n, reason="completed")
+
+
 class Unpicklable(Exception):
     def __init__(self, a, b):  # pickling calls cls(*args) with one arg: fails
         super().__init__(f"{a} and {b}")

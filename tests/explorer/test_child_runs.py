@@ -72,6 +72,25 @@ def test_pause_holds_the_child_and_resume_continues():
     list(events)
 
 
+def test_a_function_that_takes_pause_holds_itself():
+    """The engine's train takes ``pause`` (so that time paused is not training time): the child passes
+    it on instead of holding the generator, and flushes the last step before the wait."""
+    child, events = start("count_pausable", n=10**7, delay=0.001)
+    last = next_of(events, Step).step
+    child.paused.set()
+    while child.conn.poll(0.5):
+        event = next(events)
+        last = event.step if isinstance(event, Step) else last
+    assert not child.conn.poll(0.3)
+    child.paused.clear()
+    while isinstance(event := next(events), Step):  # the rest of a batch the relay had already read
+        assert event.step == last + 1
+        last = event.step
+    assert isinstance(event, Saved) and event.path == "held-by-the-target" and event.step == last + 1
+    child.stop.set()
+    list(events)
+
+
 def test_save_request_reaches_the_child():
     child, events = start(n=10**7, delay=0.001)
     next_of(events, Step)

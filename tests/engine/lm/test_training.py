@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 import pytest
 
@@ -218,3 +219,57 @@ def test_stream_sequences_train_and_sample_across_line_ends(tmp_path):
     s = sample(model, n=2, max_len=80, seed=0, temperature=2.0)
     assert all(x.in_training_set is None for x in s)
     assert all(len(x.text) == 80 for x in s)  # EOS is a line break, not the end
+
+
+
+class PauseBeforeStep(threading.Event):
+    """A pause key pressed just before step ``n`` (the run asks once per step), released ``hold_s`` later."""
+
+    def __init__(self, n: int, hold_s: float) -> None:
+        super().__init__()
+        self.asked, self.n, self.hold_s = 0, n, hold_s
+
+    def is_set(self) -> bool:
+        if self.asked is not None and not super().is_set():
+            self.asked += 1
+            if self.asked == self.n:
+                self.asked = None
+                self.set()
+                threading.Timer(self.hold_s, self.clear).start()
+        return super().is_set()
+
+
+@pytest.mark.parametrize("report_every_steps", [1, 1000])
+def test_pause_holds_the_run_reports_where_and_is_not_training_time(names_file, report_every_steps):
+    """A teacher pauses to explain: the run waits, shows the last step done, and its clock, speed and
+    time left ignore the pause."""
+    pause = PauseBeforeStep(5, hold_s=0.6)
+    config = tiny_config(names_file, steps=12, sample_every=0, eval_every=100,
+                         report_every_steps=report_every_steps, report_every_s=1000.0)
+    t0 = time.perf_counter()
+    seen, wall = [], {}
+    for event in train(config, threading.Event(), pause=pause):
+        if isinstance(event, Step):
+            seen.append(event)
+            wall[event.step] = time.perf_counter()
+        if isinstance(event, Finished):
+            finished = event
+    total = time.perf_counter() - t0
+    by_step = {e.step: e for e in seen}
+    assert finished.reason == "completed" and finished.step == 12
+    assert 4 in by_step and 12 in by_step  # step 4 is reported when the pause begins, even between reports
+    if report_every_steps == 1000:
+        assert sorted(by_step) == [4, 12] and math.isnan(by_step[4].grad_norm)
+    assert wall[12] - wall[4] >= 0.55  # it did wait
+    assert finished.elapsed_s < total - 0.5  # the wait is not training time
+    assert by_step[12].elapsed_s - by_step[4].elapsed_s < 0.3
+    assert 0 < by_step[4].eta_s < 0.5  # from the steps' own pace, not inflated
+    assert by_step[12].tokens_per_s > 0
+
+
+def test_stop_ends_a_paused_run(names_file):
+    pause, stop = threading.Event(), threading.Event()
+    pause.set()
+    threading.Timer(0.2, stop.set).start()
+    events = list(train(tiny_config(names_file, steps=50, sample_every=0), stop, pause=pause))
+    assert events[-1].reason == "stopped" and events[-1].step == 0
