@@ -199,6 +199,16 @@ class SeqExplorerApp(App):
         note = getattr(self.screen, "HELP", "")
         self.push_screen(HelpScreen(title, self.screen.active_bindings, note))
 
+    def get_driver_class(self):
+        """Textual's driver; on Linux and macOS one that ends the app when its terminal goes away
+        (:mod:`explorer.terminal`) instead of reading the dead terminal at 100 % of a core."""
+        driver = super().get_driver_class()
+        if driver.__name__ == "LinuxDriver" and driver.__module__ == "textual.drivers.linux_driver":
+            from explorer.terminal import HangupSafeDriver
+
+            return HangupSafeDriver
+        return driver
+
     # -- quitting -----------------------------------------------------------------
     async def action_quit(self) -> None:
         from explorer.runs import active_runs
