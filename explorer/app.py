@@ -202,8 +202,10 @@ class SeqExplorerApp(App):
     def get_driver_class(self):
         """Textual's driver; on Linux and macOS one that ends the app when its terminal goes away
         (:mod:`explorer.terminal`) instead of reading the dead terminal at 100 % of a core."""
+        from textual import constants
+
         driver = super().get_driver_class()
-        if driver.__name__ == "LinuxDriver" and driver.__module__ == "textual.drivers.linux_driver":
+        if constants.DRIVER is None and driver.__name__ == "LinuxDriver":  # not forced by TEXTUAL_DRIVER
             from explorer.terminal import HangupSafeDriver
 
             return HangupSafeDriver
