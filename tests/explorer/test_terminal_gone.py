@@ -62,3 +62,15 @@ def test_the_app_ends_when_its_terminal_goes_away(tmp_path, training):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Textual's LinuxDriver is for Linux and macOS")
+def test_the_driver_is_ours_unless_one_is_forced(monkeypatch):
+    from textual import constants
+
+    from explorer.app import make_app
+    from explorer.terminal import HangupSafeDriver
+
+    assert make_app(preload_torch=False).get_driver_class() is HangupSafeDriver
+    monkeypatch.setattr(constants, "DRIVER", "textual.drivers.headless_driver:HeadlessDriver")
+    assert make_app(preload_torch=False).get_driver_class().__name__ == "HeadlessDriver"
