@@ -8,7 +8,7 @@ so one screen can host several runs.
 
 Events that only carry "the latest value" (training ``Step`` progress and any
 class listed in :data:`REPLACEABLE`) go through the run's :class:`Backlog`: the
-worker posts a message for them at most ~30 times a second, and never while the
+worker posts a message for them at most 10 times a second, and never while the
 previous one is still unread, so a run yielding thousands of steps a second
 costs the UI thread a few dozen messages, not thousands (each message woke the
 event loop and took the GIL from the training thread). Nothing is lost:
@@ -38,8 +38,9 @@ class Backlog:
     message as read.
     """
 
-    MIN_INTERVAL_S = 1 / 30
-    """At most this often a message (the charts and numbers repaint at most twice a second)."""
+    MIN_INTERVAL_S = 0.1
+    """At most this often a message: the charts and numbers repaint twice a second, and every
+    message wakes the UI (and can preempt a training thread on a small machine)."""
     UNREAD_S = 0.5
     """A message unread for this long is assumed ignored (its handler read nothing): post again."""
     MAX_ITEMS = 100_000

@@ -16,7 +16,7 @@ Usage from any screen or widget::
         ...
 
 The thread posts an :class:`~explorer.messages.EngineEvent` per event to ``node``
-(for replaceable progress events, at most ~30 a second: see :class:`~explorer.messages.Backlog`)
+(for replaceable progress events, at most 10 a second: see :class:`~explorer.messages.Backlog`)
 (never touching widgets, never calling ``call_from_thread``) and a
 :class:`~explorer.messages.RunFinished` at the end. A failure inside the
 generator is re-raised so the worker ends in the ERROR state, and the App's single

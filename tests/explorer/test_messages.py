@@ -17,7 +17,7 @@ def test_push_posts_at_most_every_interval_and_never_while_unread():
     clock = Clock()
     backlog = Backlog(clock)
     assert backlog.push(1) is True  # first event: post
-    clock.now += 0.1  # past the interval, but the message is unread
+    clock.now += Backlog.MIN_INTERVAL_S * 1.5  # past the interval, but the message is unread
     assert backlog.push(2) is False  # the posted message is still unread: it will show 2
     assert backlog.latest() == 2  # the UI reads: marks it read
     assert backlog.push(3) is True  # read, and the interval has passed
