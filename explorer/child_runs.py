@@ -204,6 +204,15 @@ def main(argv: list[str]) -> None:
 
 
 # -- the parent ------------------------------------------------------------------------
+def _child_env() -> dict[str, str]:
+    """The app's environment, with the directory that holds ``explorer`` first on the path: the
+    child finds this very package even when the app runs from a source tree that is not installed
+    (``python -m explorer`` there relies on the current directory, which the child drops)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
 class RemoteEvent:
     """A ``threading.Event`` whose ``set``/``clear`` also reach its twin in the child."""
 
@@ -235,10 +244,10 @@ class Child:
         with ours, theirs:
             fd = theirs.fileno()
             self.process = subprocess.Popen(
-                [sys.executable, "-c", CHILD_COMMAND, str(fd), *preload], pass_fds=(fd,),
+                [sys.executable, "-c", CHILD_COMMAND, str(fd), *preload], pass_fds=(fd,), env=_child_env(),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True)  # Ctrl+C and terminal signals are the app's to handle
-            self.conn = Connection(os.dup(ours.fileno()))
+            self.conn = Connection(ours.detach())
         self._send_lock = threading.Lock()
         self.stop, self.paused, self.save_request = (RemoteEvent(self, name) for name in CONTROLS)
         self.taken = False

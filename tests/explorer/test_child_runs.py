@@ -182,3 +182,10 @@ def test_a_module_in_the_current_directory_cannot_shadow_the_engine(tmp_path, mo
     monkeypatch.chdir(tmp_path)
     got = list(start(n=3)[1])
     assert [type(e).__name__ for e in got] == ["Started", "Step", "Step", "Step", "Finished"]
+
+
+def test_the_child_finds_this_package_first(monkeypatch):
+    """An app run from a source tree that is not installed: the child imports the same ``explorer``."""
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    path = child_runs._child_env()["PYTHONPATH"].split(os.pathsep)
+    assert path == [str(ROOT), "/elsewhere"]
