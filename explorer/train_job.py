@@ -32,17 +32,8 @@ def make_config(config_cls: type, values: dict[str, object], device: str = "auto
 def run(values: dict[str, object] | None, device: str, out: str | None, extra: dict[str, object],
         stop: threading.Event, save_request: threading.Event | None = None,
         pause: threading.Event | None = None) -> Iterator[object]:
-    """``engine.training.train`` on the form's ``values`` (None: the demo), as a generator of events.
-
-    ``save_request`` and ``pause`` are passed on where ``train`` takes them (a replaced ``train``,
-    as in the tests, may not).
-    """
-    import inspect
-
+    """``engine.training.train`` on the form's ``values`` (None: the demo), as a generator of events."""
     from engine.training import TrainConfig, train
 
     config = make_config(TrainConfig, values or {}, device, out, **extra)
-    takes = inspect.signature(train).parameters
-    controls = {name: event for name, event in (("save_request", save_request), ("pause", pause))
-                if event is not None and name in takes}
-    return train(config, stop, **controls)
+    return train(config, stop, save_request=save_request, pause=pause)

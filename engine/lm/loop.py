@@ -10,7 +10,7 @@ import math
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Generator, Iterator
 
 import numpy as np
 import torch
@@ -199,13 +199,15 @@ class TrainingRun:
         last_loss, last_val, last_saved = float("nan"), None, None
         reason = "completed"
         step = self.start_step
-        pending: Step | None = None
+        pending: tuple[int, float, float, bool] | None = None  # a step done, not reported: (step, ‖g‖, ‖g‖ clipped, clipped)
+        pause = self.pause
         for step in range(self.start_step + 1, cfg.steps + 1):
-            if self.pause is not None and self.pause.is_set():
+            if pause is not None and pause.is_set():
                 if pending is not None:  # show where it paused: the last step done, reported
-                    yield self._pending_step(pending, last_loss, window_tokens, last_report_t, t0)
+                    yield self._step_event(*pending, last_loss, window_tokens, last_report_t, t0)
                     last_report_t, last_report_step, window_tokens, pending = time.perf_counter(), step - 1, 0, None
-                waited = self._wait_while_paused()
+                waited, saved = yield from self._hold(step - 1)
+                last_saved = saved or last_saved
                 t0, last_report_t = t0 + waited, last_report_t + waited  # time paused is not training time
             if self.stop.is_set():
                 step -= 1
@@ -235,21 +237,12 @@ class TrainingRun:
             self.opt.step()
             self.ema = beta * self.ema + (1.0 - beta) * last_loss
             window_tokens += n_tokens
-            now = time.perf_counter()
             pending = None
             if report:
-                done = step - self.start_step
-                elapsed = now - t0
-                yield Step(
-                    step=step, total_steps=cfg.steps, loss=last_loss, smoothed_loss=smoothed(self.ema, step, beta),
-                    grad_norm=before, grad_norm_clipped=after, clipped=clipped, lr=self.opt.lr,
-                    tokens_per_s=window_tokens / max(now - last_report_t, 1e-9), elapsed_s=elapsed,
-                    eta_s=elapsed / done * (cfg.steps - step), clip_threshold=cfg.clip_threshold if cfg.clip != "none" else None,
-                    clip_mode=cfg.clip,
-                )
+                yield self._step_event(step, before, after, clipped, last_loss, window_tokens, last_report_t, t0)
                 last_report_t, last_report_step, window_tokens = time.perf_counter(), step, 0
             else:
-                pending = (step, before, after, clipped)  # type: ignore[assignment]
+                pending = (step, before, after, clipped)
             if step % cfg.eval_every == 0 and step != cfg.steps:
                 last_val = evaluate(model, corpus, device, cfg.max_eval_sequences)
                 yield Evaluated(step=step, val_loss=last_val)
@@ -265,7 +258,7 @@ class TrainingRun:
                 last_saved = self._save(step)
                 yield last_saved
         if pending is not None:  # a stop between reports: the last step done is reported all the same
-            yield self._pending_step(pending, last_loss, window_tokens, last_report_t, t0, final=True)
+            yield self._step_event(*pending, last_loss, window_tokens, last_report_t, t0, final=True)
         if reason == "completed" and step > self.start_step:
             last_val = evaluate(model, corpus, device, cfg.max_eval_sequences)
             yield Evaluated(step=step, val_loss=last_val)
@@ -280,27 +273,33 @@ class TrainingRun:
             elapsed_s=time.perf_counter() - t0, checkpoint=last_saved.path if last_saved else None,
         )
 
-    def _pending_step(self, pending, last_loss: float, window_tokens: int, last_report_t: float, t0: float,
-                      final: bool = False) -> Step:
-        """The report of a step done but not yet reported (its gradient norms were not measured: NaN);
-        ``final``: the run ends after it (no time left)."""
+    def _step_event(self, step: int, before: float, after: float, clipped: bool, loss: float, window_tokens: int,
+                    last_report_t: float, t0: float, final: bool = False) -> Step:
+        """The ``Step`` report of ``step`` (norms NaN where they were not measured); ``final``: the run
+        ends after it (no time left). Speed is over the window since the last report."""
         cfg = self.cfg
-        s, before, after, clipped = pending
         now = time.perf_counter()
+        elapsed = now - t0
         return Step(
-            step=s, total_steps=cfg.steps, loss=last_loss, smoothed_loss=smoothed(self.ema, s, cfg.smoothing),
+            step=step, total_steps=cfg.steps, loss=loss, smoothed_loss=smoothed(self.ema, step, cfg.smoothing),
             grad_norm=before, grad_norm_clipped=after, clipped=clipped, lr=self.opt.lr,
-            tokens_per_s=window_tokens / max(now - last_report_t, 1e-9), elapsed_s=now - t0,
-            eta_s=0.0 if final else (now - t0) / max(s - self.start_step, 1) * (cfg.steps - s),
+            tokens_per_s=window_tokens / max(now - last_report_t, 1e-9), elapsed_s=elapsed,
+            eta_s=0.0 if final else elapsed / max(step - self.start_step, 1) * (cfg.steps - step),
             clip_threshold=cfg.clip_threshold if cfg.clip != "none" else None, clip_mode=cfg.clip,
         )
 
-    def _wait_while_paused(self) -> float:
-        """Hold the run until ``pause`` is cleared or ``stop`` set; the seconds waited."""
-        start = time.perf_counter()
+    def _hold(self, done: int) -> Generator[Event, None, tuple[float, Saved | None]]:
+        """Hold the run while ``pause`` is set (until it is cleared or ``stop`` is set). A save asked for
+        meanwhile is written at once, at step ``done``. Returns the seconds held and that ``Saved``."""
+        start, saved = time.perf_counter(), None
         while self.pause is not None and self.pause.is_set() and not self.stop.is_set():
+            if self.save_request is not None and self.save_request.is_set():
+                self.save_request.clear()
+                if self.out is not None and done > 0 and self._finite_params():
+                    saved = self._save(done)
+                    yield saved
             self.stop.wait(0.05)
-        return time.perf_counter() - start
+        return time.perf_counter() - start, saved
 
     def _finite_params(self) -> bool:
         return all(bool(torch.isfinite(p).all()) for p in self.model.parameters())

@@ -26,7 +26,7 @@ from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import RunHandle, start_child_run, start_run
 from explorer.screens.base import ExplorerScreen
 from explorer.ticks import until_next_tick
-from explorer.train_job import FORM_FIELDS, PRELOAD, TARGET, make_config  # noqa: F401 - re-exported
+from explorer.train_job import PRELOAD, TARGET, make_config  # noqa: F401 - make_config re-exported
 from explorer.widgets.line_chart import LineChart, Series
 from explorer.widgets.train_form import TrainForm
 
@@ -81,7 +81,6 @@ class TrainScreen(ExplorerScreen):
     def __init__(self) -> None:
         super().__init__()
         self.handle: RunHandle | None = None
-        self.save_request = threading.Event()
         self.total_steps = 0
         self.device = ""
         self.last_checkpoint: str | None = None
@@ -170,26 +169,21 @@ class TrainScreen(ExplorerScreen):
         if self.in_process:  # the child's main thread runs train: torch's own thread count, as the CLI
             self.handle = start_child_run(self, TARGET, {"values": values, "device": device, "out": out,
                                                          "extra": extra}, group="train", preload=PRELOAD)
-            self.save_request = self.handle.save_request
         else:
-            handle = RunHandle(group="train", stop_event=threading.Event(), save_request=threading.Event())
+            # The engine holds a paused run itself (time paused is then not training time).
+            handle = RunHandle(group="train", stop_event=threading.Event(), save_request=threading.Event(),
+                               holds_itself=True)
 
             def factory(stop: threading.Event) -> Iterator[object]:
-                import inspect
-
-                from engine.training import train
                 from explorer.train_job import run
 
                 # torch's own thread count, as the command line uses: the app's main thread runs no
                 # torch, so this worker's OpenMP pool is the only one (engine.device.auto_cpu_threads
                 # would pick 1 for a worker thread, ~8% slower here on 2 cores).
                 extra.setdefault("cpu_threads", _torch_threads())
-                # The engine pauses itself (time paused is then not training time) where it can.
-                handle.holds_itself = "pause" in inspect.signature(train).parameters
                 return run(values, device, out, extra, stop, handle.save_request, handle.paused)
 
             self.handle = start_run(self, factory, group="train", handle=handle)
-            self.save_request = handle.save_request
         self.running, self.paused = True, False
         self.status("starting… (loading torch and the corpus)")
 
@@ -212,19 +206,9 @@ class TrainScreen(ExplorerScreen):
             self.status("stopping after this step…")
 
     def action_save(self) -> None:
-        import inspect
-
-        self.save_request.set()
-        try:
-            from engine.training import train
-
-            on_demand = "save_request" in inspect.signature(train).parameters
-        except ImportError:
-            on_demand = False
-        if on_demand:
-            self.status("saving at the next step…")
-        else:  # the engine saves every checkpoint_every steps and when stopped
-            self.status(f"checkpoints are saved every few hundred steps and on stop (x) to {self.run_dir}")
+        if self.handle is not None and self.handle.save_request is not None:
+            self.handle.save_request.set()
+            self.status("saving at the next step…" if not self.paused else "saving now (paused)…")
 
     def action_browse(self) -> None:
         from explorer.screens.dialogs import FilePickerDialog

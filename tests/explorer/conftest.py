@@ -108,10 +108,13 @@ def diverging_events() -> list[object]:
 
 
 def scripted_train(events: list[object], hold: threading.Event | None = None):
-    """A fake ``engine.training.train``: yields ``events``, honours ``stop``, optionally waits on ``hold``."""
+    """A fake ``engine.training.train``: yields ``events``, honours ``stop`` and ``pause`` (held before
+    its next event, as the engine holds before its next step), optionally waits on ``hold``."""
 
-    def train(config, stop: threading.Event) -> Iterator[object]:
+    def train(config, stop: threading.Event, *, save_request=None, pause=None) -> Iterator[object]:
         for event in events:
+            while pause is not None and pause.is_set() and not stop.is_set():
+                stop.wait(0.02)
             if stop.is_set():
                 yield Finished(step=0, reason="stopped")
                 return

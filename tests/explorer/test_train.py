@@ -235,6 +235,8 @@ ENDLESS = {"steps": 10**6, "hidden": 8, "batch_size": 8, "report_every_steps": 1
 
 
 async def _until(condition, timeout: float = 60.0, what: str = "") -> None:
+    """Poll with asyncio.sleep, not pilot.pause: pilot waits for the app to go idle, and a running
+    worker never lets it."""
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
@@ -269,13 +271,14 @@ async def test_a_run_in_the_child_process_pauses_resumes_saves_and_stops(app_fac
             await asyncio.sleep(0.5)
         await asyncio.sleep(0.5)
         assert _steps_drawn(screen) == paused_at, "the child kept training while paused"
-        await pilot.press("p")
-        await _until(lambda: _steps_drawn(screen) > paused_at + 5, what="steps after resuming")
-        await pilot.press("w")
+        await pilot.press("w")  # saved at once, while paused, at the step shown
         await _until(lambda: "saved checkpoint at step" in str(screen.query_one("StatusBar").render()),
                      what="the checkpoint")
+        assert f"at step {int(paused_at)}:" in str(screen.query_one("StatusBar").render())
         saved = Path(screen.last_checkpoint)
         assert (saved / "config.json").exists() and saved.is_relative_to(Path(screen.run_dir).parent)
+        await pilot.press("p")
+        await _until(lambda: _steps_drawn(screen) > paused_at + 5, what="steps after resuming")
         await pilot.press("x")
         await _until(lambda: not screen.running, what="the stop")
         assert "stopped at step" in str(screen.query_one("StatusBar").render())

@@ -221,7 +221,6 @@ def test_stream_sequences_train_and_sample_across_line_ends(tmp_path):
     assert all(len(x.text) == 80 for x in s)  # EOS is a line break, not the end
 
 
-
 class PauseBeforeStep(threading.Event):
     """A pause key pressed just before step ``n`` (the run asks once per step), released ``hold_s`` later."""
 
@@ -270,6 +269,27 @@ def test_pause_holds_the_run_reports_where_and_is_not_training_time(names_file, 
 def test_stop_ends_a_paused_run(names_file):
     pause, stop = threading.Event(), threading.Event()
     pause.set()
-    threading.Timer(0.2, stop.set).start()
-    events = list(train(tiny_config(names_file, steps=50, sample_every=0), stop, pause=pause))
-    assert events[-1].reason == "stopped" and events[-1].step == 0
+    events = train(tiny_config(names_file, steps=50, sample_every=0), stop, pause=pause)
+    assert isinstance(next(events), Started)  # set up: the run now holds before step 1
+    threading.Timer(0.3, stop.set).start()
+    rest = list(events)
+    assert rest[-1].reason == "stopped" and rest[-1].step == 0
+
+
+def test_a_save_asked_for_while_paused_is_written_at_once(names_file, tmp_path):
+    pause, ask = threading.Event(), threading.Event()
+    config = tiny_config(names_file, steps=10, sample_every=0, checkpoint_every=1000, out=str(tmp_path / "p"))
+    events = train(config, threading.Event(), save_request=ask, pause=pause)
+    saved_while_paused = []
+    for event in events:
+        if isinstance(event, Step) and event.step == 3 and not pause.is_set() and not saved_while_paused:
+            pause.set()  # held before step 4
+            ask.set()
+            threading.Timer(10, pause.clear).start()  # a save that waits for resume fails, not hangs
+        if isinstance(event, Saved) and pause.is_set():
+            saved_while_paused.append(event.step)
+            pause.clear()
+        if isinstance(event, Finished):
+            finished = event
+    assert saved_while_paused == [3] and not ask.is_set()
+    assert finished.reason == "completed" and finished.step == 10
