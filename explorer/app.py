@@ -124,8 +124,8 @@ class SeqExplorerApp(App):
     def after_first_frame(self, callback) -> None:
         """Run ``callback`` once the first frame is on the terminal (after the next refresh if it is).
 
-        Textual draws nothing until the first screen is composed and mounted, so widgets that
-        are not needed for the first look (the Train form) are mounted through this instead.
+        Textual draws nothing until the first screen is composed and mounted, so what the first
+        look does not need (the Train form, model loads, the spare training process) waits for this.
         """
         if self._first_frame_callbacks is None:
             self.call_after_refresh(callback)
@@ -206,8 +206,10 @@ class SeqExplorerApp(App):
 
         driver = super().get_driver_class()
         if constants.DRIVER is None and driver.__name__ == "LinuxDriver":  # not forced by TEXTUAL_DRIVER
-            from explorer.terminal import HangupSafeDriver
-
+            try:
+                from explorer.terminal import HangupSafeDriver
+            except ImportError:  # it uses Textual internals: a Textual that moved them gets its own driver
+                return driver
             return HangupSafeDriver
         return driver
 

@@ -48,12 +48,10 @@ import time
 from multiprocessing.connection import Connection
 from typing import Iterator
 
-FLUSH_S = 0.1
-"""Progress events wait at most this long in the child before a batch is sent. Every batch wakes the
-app (its relay thread, then its event loop) and each wake-up can preempt a training thread on a
-small machine; the charts and numbers repaint twice a second, so ten batches a second lose nothing."""
-PROGRESS = frozenset({"Step", "Progress", "WordsStep"})
-"""Event class names that may wait for a batch (any other event is sent at once)."""
+from explorer.progress import PROGRESS_EVENTS, PROGRESS_INTERVAL_S
+
+FLUSH_S = PROGRESS_INTERVAL_S
+"""Progress events wait at most this long in the child before a batch is sent."""
 FINISH_TIMEOUT_S = 60.0
 """How long a stopped child may take to save and exit before the app terminates it."""
 ORPHAN_EXIT_S = 120.0
@@ -103,7 +101,7 @@ class _Sender:
         with self._lock:
             self.batch.append(event)
             now = time.monotonic()
-            if type(event).__name__ not in PROGRESS or now - self.sent_at >= FLUSH_S:
+            if type(event).__name__ not in PROGRESS_EVENTS or now - self.sent_at >= FLUSH_S:
                 self._flush(now)
 
     def flush(self) -> None:

@@ -1,8 +1,8 @@
-"""Widgets not needed for the app's first look are mounted right after the first frame.
+"""Work not needed for the app's first look starts right after the first frame.
 
-Textual draws nothing until the first screen is composed and mounted, so the
-Train form's ~20 widgets and its buttons (about a third of the start-up time)
-wait for :meth:`explorer.app.SeqExplorerApp.after_first_frame`.
+Textual draws nothing until the first screen is composed and mounted, so the Train form's
+~20 widgets and its buttons (about a third of the start-up time), model and vector loads, and
+the spare training process wait for :meth:`explorer.app.SeqExplorerApp.after_first_frame`.
 """
 
 from __future__ import annotations

@@ -23,9 +23,8 @@ import time
 
 from textual.message import Message
 
-# Event class names whose messages may replace a queued older one of the same group.
-# Names (not classes) so this module never imports the engine.
-REPLACEABLE: set[str] = {"Step", "Progress", "WordsStep", "Projected"}
+from explorer.progress import PROGRESS_EVENTS as REPLACEABLE  # names whose messages may be coalesced
+from explorer.progress import PROGRESS_INTERVAL_S
 
 
 class Backlog:
@@ -38,9 +37,8 @@ class Backlog:
     message as read.
     """
 
-    MIN_INTERVAL_S = 0.1
-    """At most this often a message: the charts and numbers repaint twice a second, and every
-    message wakes the UI (and can preempt a training thread on a small machine)."""
+    MIN_INTERVAL_S = PROGRESS_INTERVAL_S
+    """At most this often a message."""
     UNREAD_S = 0.5
     """A message unread for this long is assumed ignored (its handler read nothing): post again."""
     MAX_ITEMS = 100_000

@@ -15,9 +15,9 @@ Usage from any screen or widget::
     def on_run_finished(self, message):     # message.error is None or the exception
         ...
 
-The thread posts an :class:`~explorer.messages.EngineEvent` per event to ``node``
-(for replaceable progress events, at most 10 a second: see :class:`~explorer.messages.Backlog`)
-(never touching widgets, never calling ``call_from_thread``) and a
+The thread posts an :class:`~explorer.messages.EngineEvent` per event to ``node`` (progress
+events at most 10 times a second: see :class:`~explorer.messages.Backlog`), never touching
+widgets or calling ``call_from_thread``, and a
 :class:`~explorer.messages.RunFinished` at the end. A failure inside the
 generator is re-raised so the worker ends in the ERROR state, and the App's single
 ``on_worker_state_changed`` handler shows it in an error dialog.
@@ -73,7 +73,8 @@ class RunHandle:
         self.paused.clear()
 
     def pause(self) -> None:
-        """Hold the generator between two events (the worker thread waits)."""
+        """Pause the run: the worker holds the generator between two events, or, where the run
+        holds itself (``holds_itself``), the engine or the child waits."""
         self.paused.set()
 
     def resume(self) -> None:

@@ -3,8 +3,9 @@
 ``s`` starts a run with the form's settings (the defaults are the demo: a
 character LSTM on the dinosaur names), ``d`` resets the form to the demo and
 starts, ``p`` pauses/resumes, ``x`` stops, ``w`` saves a checkpoint now, ``o``
-picks a corpus file. The engine's ``train(config, stop)`` runs in a worker
-(:func:`explorer.runs.start_run`); its events arrive as messages.
+picks a corpus file. The engine's ``train`` runs in a child process
+(:func:`explorer.runs.start_child_run`; ``train_in="thread"``: a worker thread); its events
+arrive as messages.
 """
 
 from __future__ import annotations
