@@ -26,7 +26,7 @@ from explorer.deferred import after_first_frame
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import RunHandle, start_child_run, start_run
 from explorer.screens.base import ExplorerScreen
-from explorer.ticks import until_next_tick
+from explorer.ticks import OnNextTick
 from explorer.train_job import PRELOAD, TARGET, make_config  # noqa: F401 - make_config re-exported
 from explorer.widgets.line_chart import LineChart, Series
 from explorer.widgets.train_form import TrainForm
@@ -87,7 +87,7 @@ class TrainScreen(ExplorerScreen):
         self.last_checkpoint: str | None = None
         self.run_dir = ""
         self._stats_text = ""
-        self._stats_pending = False
+        self._stats_tick = OnNextTick(self, self.flush_stats)
         self.clip_mode = "none"
         self._sample_lines = 1
 
@@ -289,22 +289,11 @@ class TrainScreen(ExplorerScreen):
     def _show_stats(self, text: str) -> None:
         """The stats line, repainted on the shared live ticks with the charts (the UI thread shares the CPU)."""
         self._stats_text = text
-        if self._stats_pending:
-            return
-        self._stats_pending = True
-
-        def flush() -> None:
-            self._stats_pending = False
-            self.query_one("#train-stats", Static).update(self._stats_text, layout=False)  # one line: no layout
-
-        if self.is_mounted:
-            self.set_timer(until_next_tick(), flush)
-        else:
-            flush()
+        self._stats_tick.request()
 
     def flush_stats(self) -> None:
-        """Paint the latest stats now (tests, snapshots)."""
-        self.query_one("#train-stats", Static).update(self._stats_text, layout=False)
+        """Paint the latest stats (now: tests, snapshots; or at the tick)."""
+        self.query_one("#train-stats", Static).update(self._stats_text, layout=False)  # one line: no layout
 
     def _on_evaluated(self, e) -> None:
         self.query_one("#loss-chart", LineChart).add("validation", e.step, e.val_loss)

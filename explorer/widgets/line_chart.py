@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from explorer.ticks import LIVE_PERIOD_S, until_next_tick
+from explorer.ticks import OnNextTick
 
 THRESHOLD_STYLE = "bold #ff7f0e"  # orange and purple read on light and dark backgrounds
 MARK_STYLE = "bold #9467bd"
@@ -233,7 +233,6 @@ class LineChart(Widget):
 
     version: reactive[int] = reactive(0)
     MAX_POINTS = 2000
-    LIVE_PERIOD_S = LIVE_PERIOD_S
     """Points arriving faster than this are drawn together, on the shared clock ticks of
     :mod:`explorer.ticks` (the UI thread shares the CPU with training)."""
 
@@ -246,27 +245,20 @@ class LineChart(Widget):
         self.marks: list[float] = []
         self.log_y = log_y
         self.empty_text = empty_text
-        self._redraw_pending = False
+        self._tick = OnNextTick(self, self._redraw)
+        """One redraw for everything that changed until the next shared tick."""
         self._strips: list[Strip] | None = None
         """The lines on show (line API); None after a change."""
 
     def _changed(self) -> None:
-        """Schedule one redraw for everything that changed until the next shared tick."""
-        if self._redraw_pending:
-            return
-        self._redraw_pending = True
-        if not self.is_mounted:
-            self._redraw()
-            return
-        self.set_timer(until_next_tick(self.LIVE_PERIOD_S), self._redraw)
+        self._tick.request()
 
     def _redraw(self) -> None:
-        self._redraw_pending = False
         self.version += 1
 
     def flush(self) -> None:
         """Draw now (tests, snapshots)."""
-        self._redraw()
+        self._tick.run()
 
     def add(self, name: str, x: float, y: float) -> None:
         pts = self.series[name].points
