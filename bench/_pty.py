@@ -22,7 +22,8 @@ def run_on_pty(command: list[str], *, env: dict[str, str] | None = None, cwd: st
     """Run ``command`` with a ``size`` (columns, lines) pty as its terminal until it exits.
 
     ``on_output`` sees each chunk as it arrives. Returns the exit status and the last 4 kB
-    written; a command still running after ``timeout`` seconds is killed.
+    written. A command still running after ``timeout`` seconds is killed and
+    ``subprocess.TimeoutExpired`` raised.
     """
     master, slave = os.openpty()
     columns, lines = size

@@ -29,6 +29,7 @@ import asyncio
 import os
 import sys
 import threading
+import time
 
 
 def _rate(steps: list[tuple[int, float]]) -> float:
@@ -71,14 +72,24 @@ def in_app(overrides: dict, train_in: str = "process") -> float:
         real(self, event)
 
     async def run() -> None:
+        import tempfile
+
         from explorer import child_runs
 
-        app = make_app(screen="train", device="cpu", preload_torch=True,
-                       options={"autoload": False, "train_overrides": overrides, "train_in": train_in})
+        with tempfile.TemporaryDirectory() as runs:  # not the user's runs folder
+            app = make_app(screen="train", device="cpu", preload_torch=True,
+                           options={"autoload": False, "train_overrides": overrides, "train_in": train_in,
+                                    "runs_dir": runs})
+            await _train_demo(app, train_in == "process", child_runs)
+
+    async def _train_demo(app, in_process: bool, child_runs) -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             # As a user who presses d once the status says "device cpu": torch is loaded in the app
             # (for the other screens) and, for a run in a child process, the spare child is ready.
-            while not app.torch_ready or (train_in == "process" and not _spare_ready(child_runs)):
+            deadline = time.monotonic() + 120
+            while not app.torch_ready or (in_process and not child_runs.spare_ready()):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the app did not get ready within 120 s")
                 await asyncio.sleep(0.05)
             await pilot.pause()
             screen = app.screen
@@ -93,11 +104,6 @@ def in_app(overrides: dict, train_in: str = "process") -> float:
     finally:
         TrainScreen._on_step = real
     return _rate(seen)
-
-
-def _spare_ready(child_runs) -> bool:
-    spare = child_runs._spare
-    return spare is not None and spare.conn.poll(0)  # its "ready" message is waiting
 
 
 def command(overrides: dict) -> float:
@@ -172,8 +178,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:  # a child process: one measurement, written to --result
-        import torch  # noqa: F401 - imported outside the timing
-
         rate = RUNS[args.one](json.loads(args.overrides))
         with open(args.result, "w") as fh:
             fh.write(repr(rate))

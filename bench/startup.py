@@ -4,7 +4,7 @@ Runs the installed ``seq-explorer`` on a pseudo-terminal of 120×40 and reads wh
 writes: the first frame is the moment the terminal has received the tab bar
 (``seq-explorer 1 Train …``) and the key line (``? Keys`` comes first), measured from just
 before the process is started. Reading the pty blocks, so the measurement costs
-the app no CPU (polling ``tmux capture-pane`` did, and lagged by ~0.1 s). The app
+the app no CPU. The app
 also writes, with ``SEQ_EXPLORER_FIRST_FRAME_FILE`` set, the seconds since
 ``SEQ_EXPLORER_T0`` at Textual's ``Ready`` event (posted after the first frame,
 handled once the messages queued by then are done) and whether torch was loaded
@@ -46,7 +46,7 @@ class Launch:
     """Whether torch was imported when Ready was handled."""
 
 
-def launch(command: list[str], timeout: float = 30.0, columns: int = 120, lines: int = 40) -> Launch:
+def launch(command: list[str], timeout: float = 30.0) -> Launch:
     """Start the app on a fresh pty and time its first frame."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "first-frame"
@@ -61,7 +61,7 @@ def launch(command: list[str], timeout: float = 30.0, columns: int = 120, lines:
                 if all(marker in seen["received"] for marker in FRAME_MARKERS):
                     seen["frame_s"] = time.time() - t0
 
-        _, tail = run_on_pty(command, env=env, timeout=timeout, size=(columns, lines), on_output=watch)
+        _, tail = run_on_pty(command, env=env, timeout=timeout, size=(120, 40), on_output=watch)
         if seen["frame_s"] is None:
             raise RuntimeError(f"the app's first frame never arrived; it wrote: {tail[-500:]!r}")
         if not (out.exists() and out.read_text().strip()):

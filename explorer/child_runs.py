@@ -333,6 +333,12 @@ def take(preload: tuple[str, ...]) -> Child:
     return child
 
 
+def spare_ready() -> bool:
+    """Whether a spare child has imported its modules (its "ready" is waiting): a run starts at once."""
+    with _spare_lock:
+        return _spare is not None and _spare.usable() and _spare.conn.poll(0)
+
+
 def discard_spare() -> None:
     """Stop the spare child (the app is closing)."""
     global _spare

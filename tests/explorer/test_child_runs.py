@@ -160,6 +160,10 @@ def test_the_spare_is_used_once_and_discarded():
     child_runs.warm_up(PRELOAD)
     spare = child_runs._spare
     assert spare is not None and spare.usable()
+    deadline = time.monotonic() + 30
+    while not child_runs.spare_ready():  # it says "ready" once its modules are imported
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     taken = child_runs.take(PRELOAD)
     assert taken is spare and not taken.usable()
     fresh = child_runs.take(PRELOAD)
