@@ -12,8 +12,15 @@ class InputError(ValueError):
     """Bad input from the user: a file, a word, a setting, a shape.
 
     The message is one line and says what to do, e.g.
-    ``"hidden_size must be > 0, got -3"``.
+    ``"hidden_size must be > 0, got -3"``. It speaks of settings by their config field
+    name (``min_count``), never by a command-line flag: the same engine serves the app,
+    whose forms have no flags. ``field`` names that config field where one setting is
+    at fault, so the command line can point at its flag and the app at its form field.
     """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class CheckpointError(InputError):
