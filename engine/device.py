@@ -23,11 +23,11 @@ def select_device(name: str = "auto") -> torch.device:
     without CUDA is an :class:`InputError` that says so.
     """
     if name not in DEVICE_NAMES:
-        raise InputError(f"device must be one of {', '.join(DEVICE_NAMES)}, got {name!r}")
+        raise InputError(f"device must be one of {', '.join(DEVICE_NAMES)}, got {name!r}", field="device")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise InputError("device 'cuda' was asked for but CUDA is not available here; use --device cpu or auto")
+        raise InputError("device is 'cuda' but CUDA is not available here; choose cpu or auto", field="device")
     return torch.device(name)
 
 

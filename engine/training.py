@@ -120,7 +120,7 @@ class TrainConfig:
     """β of the smoothed loss."""
 
     def __post_init__(self) -> None:
-        from engine.recurrent.cells import CELL_KINDS
+        from engine.recurrent.kinds import CELL_KINDS  # torch-free: a form builds this config before torch loads
 
         def need(cond: bool, msg: str) -> None:
             if not cond:

@@ -6,7 +6,8 @@ group lives in :mod:`explorer.commands` and registers itself through
 app's first frame never wait for torch.
 
 Every error is one line on stderr with a non-zero exit status; ``--debug`` shows
-the traceback.
+the traceback. An engine error about one config field names that field's flag: a subcommand sets
+``flags`` (config field → flag, :func:`explorer.fields.flags_of`) in its parser's defaults.
 """
 
 from __future__ import annotations
@@ -64,8 +65,11 @@ def run_handler(handler: Callable[[argparse.Namespace], int | None], args: argpa
     except Exception as exc:  # noqa: BLE001 - the one place errors become messages
         if getattr(args, "debug", False):
             raise
-        from_engine = _is_input_error(exc)
-        if from_engine or isinstance(exc, (OSError, UnicodeError)):
+        if _is_input_error(exc):  # a config field's name becomes the command's flag for it
+            from explorer.fields import in_own_words
+
+            print(f"seq-explorer: error: {in_own_words(exc, getattr(args, 'flags', {}))}", file=sys.stderr)
+        elif isinstance(exc, (OSError, UnicodeError)):
             print(f"seq-explorer: error: {_one_line(exc)}", file=sys.stderr)
         else:
             print(

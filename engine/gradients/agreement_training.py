@@ -36,8 +36,10 @@ from engine.errors import InputError
 from engine.events import Event, Finished, Started
 from engine.gradients.agreement import AgreementTask
 from engine.gradients.events import AgreementEvaluated, AgreementModel
+from engine.recurrent.kinds import CELL_KINDS, KINDS
 
-AGREEMENT_CELLS: tuple[str, ...] = ("rnn", "gru", "gru-course", "gru-simple", "lstm", "lstm-peephole")
+AGREEMENT_CELLS: tuple[str, ...] = CELL_KINDS
+"""Every cell kind can race (:data:`engine.recurrent.kinds.KINDS`)."""
 DEFAULT_CELLS: tuple[str, ...] = ("rnn", "gru", "gru-course", "lstm")
 
 
@@ -143,19 +145,6 @@ class AgreementTrainConfig:
             raise InputError(f"clip_norm must be >= 0 (0: no clipping), got {self.clip_norm!r}")
 
 
-# Chunks of bias_ih (H rows each) and the sign that makes a fresh cell keep its memory.
-# LSTM i|f|g|o: Γf = σ(pre_f) opened (+), Γu = σ(pre_i) closed (−), as the "chrono"
-# initialisation does (Tallec & Ollivier 2018). GRU r|z|n with PyTorch's z = 1 − Γu: +z keeps
-# c⟨t−1⟩ and lets little of c̃ in. The simplified GRU has chunks z|n.
-_REMEMBER: dict[str, tuple[tuple[int, float], ...]] = {
-    "lstm": ((1, 1.0), (0, -1.0)),
-    "lstm-peephole": ((1, 1.0), (0, -1.0)),
-    "gru": ((1, 1.0),),
-    "gru-course": ((1, 1.0),),
-    "gru-simple": ((0, 1.0),),
-}
-
-
 def bias_gates_to_remember(rec: nn.Module, gate_bias: float) -> None:
     """Bias every layer's gates so that a fresh cell remembers: c⟨t⟩ ≈ c⟨t−1⟩.
 
@@ -166,9 +155,15 @@ def bias_gates_to_remember(rec: nn.Module, gate_bias: float) -> None:
     2 before training even starts (forget-gate bias: Gers et al. 2000, Jozefowicz et al. 2015;
     coupled input gate: "chrono" init, Tallec & Ollivier 2018). The GRU couples the two by
     construction (Γu and 1 − Γu), which is why it needs only one bias. No effect on ``rnn``.
+
+    Which chunks of ``bias_ih`` move, and which way, is the kind's ``remember`` in
+    :data:`engine.recurrent.kinds.KINDS`: LSTM ``i|f|g|o``: Γf = σ(pre_f) opened (+), Γu = σ(pre_i)
+    closed (−), as the "chrono" initialisation does (Tallec & Ollivier 2018); GRU ``r|z|n`` with
+    PyTorch's z = 1 − Γu: +z keeps c⟨t−1⟩ and lets little of c̃ in (the simplified GRU: ``z|n``).
     """
-    chunks = _REMEMBER.get(getattr(rec, "kind", ""))
-    if chunks is None or not gate_bias:
+    kind = KINDS.get(getattr(rec, "kind", ""))
+    chunks = kind.remember if kind is not None else ()
+    if not chunks or not gate_bias:
         return
     H = rec.hidden_size
     with torch.no_grad():

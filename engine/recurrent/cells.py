@@ -1,14 +1,16 @@
 """Recurrent cells in the course's notation, weights in PyTorch's fused layout.
 
-Six kinds (``CELL_KINDS``). Every cell stores ``weight_ih`` ``(k·H, n_x)``,
-``weight_hh`` ``(k·H, H)``, ``bias_ih`` ``(k·H,)``, ``bias_hh`` ``(k·H,)`` with the chunk
-order of ``torch.nn`` (LSTM ``i|f|g|o``, GRU ``r|z|n``; the simplified GRU has two
-chunks ``z|n``), so a cell and ``torch.nn.RNNCell/GRUCell/LSTMCell`` share one state dict.
-The course notation is a *view*: :meth:`RecurrentCell.course_parameters` returns
-``W_a = [W_aa ⋮ W_ax]`` style matrices that multiply the stacked ``[a⟨t−1⟩ ; x⟨t⟩]``.
+The kinds, and everything about them that is not arithmetic (chunks, gates, equations, notes),
+are the table :data:`engine.recurrent.kinds.KINDS`. Every cell stores ``weight_ih`` ``(k·H, n_x)``,
+``weight_hh`` ``(k·H, H)``, ``bias_ih`` ``(k·H,)``, ``bias_hh`` ``(k·H,)`` with the chunk order of
+``torch.nn`` (LSTM ``i|f|g|o``, GRU ``r|z|n``; the simplified GRU has two chunks ``z|n``), so a
+cell and ``torch.nn.RNNCell/GRUCell/LSTMCell`` share one state dict. The course notation is a
+*view*: :meth:`RecurrentCell.course_parameters` returns ``W_a = [W_aa ⋮ W_ax]`` style matrices
+that multiply the stacked ``[a⟨t−1⟩ ; x⟨t⟩]`` (the kind's ``course_view``).
 
-GRU convention (all three GRU kinds): PyTorch's update chunk ``z`` is ``1 − Γu`` and the
-update is ``a⟨t⟩ = (1 − z)∗c̃ + z∗a⟨t−1⟩ = Γu∗c̃ + (1 − Γu)∗a⟨t−1⟩``. Hence the course view
+One step of each kind is one function in :data:`STEPS`. GRU convention (all three GRU kinds):
+PyTorch's update chunk ``z`` is ``1 − Γu`` and the update is
+``a⟨t⟩ = (1 − z)∗c̃ + z∗a⟨t−1⟩ = Γu∗c̃ + (1 − Γu)∗a⟨t−1⟩``. Hence the course view
 ``W_u = −[W_hz ⋮ W_iz]``, ``b_u = −(b_iz + b_hz)``. Traces always report Γu in the course sense.
 
 Gate traces use ``GATE_NAMES`` everywhere: ``update`` (Γu), ``forget`` (Γf), ``output``
@@ -18,81 +20,18 @@ Gate traces use ``GATE_NAMES`` everywhere: ``update`` (Γu), ``forget`` (Γf), `
 from __future__ import annotations
 
 import math
-from typing import Union
+from typing import Callable, Optional, Union
 
 import torch
 from torch import Tensor
 
 from engine.errors import InputError
+from engine.recurrent.kinds import CELL_KINDS, FUSED_KINDS, GATE_NAMES, CellKind, kind_of
 
-CELL_KINDS: tuple[str, ...] = ("rnn", "gru", "gru-course", "gru-simple", "lstm", "lstm-peephole")
-GATE_NAMES: tuple[str, ...] = ("update", "forget", "output", "relevance", "candidate")
 NONLINEARITIES: tuple[str, ...] = ("tanh", "relu")
-FUSED_KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
-"""Kinds with a fused kernel (``torch.nn.RNN/GRU/LSTM``, cuDNN on a GPU)."""
 
 State = Union[Tensor, tuple[Tensor, Tensor]]
-
-CHUNKS: dict[str, int] = {"rnn": 1, "gru": 3, "gru-course": 3, "gru-simple": 2, "lstm": 4, "lstm-peephole": 4}
-"""Number of ``H``-row chunks in ``weight_ih``/``weight_hh`` per kind."""
-
-GATES: dict[str, tuple[str, ...]] = {
-    "rnn": (),
-    "gru": ("update", "relevance", "candidate"),
-    "gru-course": ("update", "relevance", "candidate"),
-    "gru-simple": ("update", "candidate"),
-    "lstm": ("update", "forget", "output", "candidate"),
-    "lstm-peephole": ("update", "forget", "output", "candidate"),
-}
-
-VARIANT_NOTES: dict[str, str] = {
-    "rnn": "Basic RNN: one matrix W_a on [a⟨t−1⟩, x⟨t⟩]; same kernel as torch.nn.RNN",
-    "gru": "cuDNN/PyTorch GRU: reset Γr applied after W_hn·a⟨t−1⟩; PyTorch's z = 1 − Γu",
-    "gru-course": "Course GRU (Cho et al. 2014): Γr multiplies c⟨t−1⟩ inside W_c; z = 1 − Γu stored",
-    "gru-simple": "Simplified GRU: update gate only, no Γr; chunks z|n with z = 1 − Γu",
-    "lstm": "LSTM as torch.nn.LSTM: a = Γo∗tanh(c) (the lecture slide drops the tanh; we keep it)",
-    "lstm-peephole": "Peephole LSTM (Gers & Schmidhuber 2000): Γu, Γf read c⟨t−1⟩, Γo reads c⟨t⟩",
-}
-
-EQUATIONS: dict[str, tuple[str, ...]] = {
-    "rnn": ("a⟨t⟩ = g(W_a[a⟨t−1⟩, x⟨t⟩] + b_a)",),
-    "gru": (
-        "Γr = σ(W_ir x⟨t⟩ + b_ir + W_hr a⟨t−1⟩ + b_hr)",
-        "Γu = 1 − σ(W_iz x⟨t⟩ + b_iz + W_hz a⟨t−1⟩ + b_hz)",
-        "c̃⟨t⟩ = tanh(W_in x⟨t⟩ + b_in + Γr ∗ (W_hn a⟨t−1⟩ + b_hn))",
-        "c⟨t⟩ = Γu ∗ c̃⟨t⟩ + (1 − Γu) ∗ c⟨t−1⟩",
-        "a⟨t⟩ = c⟨t⟩",
-    ),
-    "gru-course": (
-        "Γu = σ(W_u[c⟨t−1⟩, x⟨t⟩] + b_u)",
-        "Γr = σ(W_r[c⟨t−1⟩, x⟨t⟩] + b_r)",
-        "c̃⟨t⟩ = tanh(W_c[Γr ∗ c⟨t−1⟩, x⟨t⟩] + b_c)",
-        "c⟨t⟩ = Γu ∗ c̃⟨t⟩ + (1 − Γu) ∗ c⟨t−1⟩",
-        "a⟨t⟩ = c⟨t⟩",
-    ),
-    "gru-simple": (
-        "Γu = σ(W_u[c⟨t−1⟩, x⟨t⟩] + b_u)",
-        "c̃⟨t⟩ = tanh(W_c[c⟨t−1⟩, x⟨t⟩] + b_c)",
-        "c⟨t⟩ = Γu ∗ c̃⟨t⟩ + (1 − Γu) ∗ c⟨t−1⟩",
-        "a⟨t⟩ = c⟨t⟩",
-    ),
-    "lstm": (
-        "Γu = σ(W_u[a⟨t−1⟩, x⟨t⟩] + b_u)",
-        "Γf = σ(W_f[a⟨t−1⟩, x⟨t⟩] + b_f)",
-        "Γo = σ(W_o[a⟨t−1⟩, x⟨t⟩] + b_o)",
-        "c̃⟨t⟩ = tanh(W_c[a⟨t−1⟩, x⟨t⟩] + b_c)",
-        "c⟨t⟩ = Γu ∗ c̃⟨t⟩ + Γf ∗ c⟨t−1⟩",
-        "a⟨t⟩ = Γo ∗ tanh(c⟨t⟩)   (the lecture slide drops this tanh; PyTorch keeps it)",
-    ),
-    "lstm-peephole": (
-        "Γu = σ(W_u[a⟨t−1⟩, x⟨t⟩] + p_u ∗ c⟨t−1⟩ + b_u)",
-        "Γf = σ(W_f[a⟨t−1⟩, x⟨t⟩] + p_f ∗ c⟨t−1⟩ + b_f)",
-        "c̃⟨t⟩ = tanh(W_c[a⟨t−1⟩, x⟨t⟩] + b_c)",
-        "c⟨t⟩ = Γu ∗ c̃⟨t⟩ + Γf ∗ c⟨t−1⟩",
-        "Γo = σ(W_o[a⟨t−1⟩, x⟨t⟩] + p_o ∗ c⟨t⟩ + b_o)",
-        "a⟨t⟩ = Γo ∗ tanh(c⟨t⟩)   (the lecture slide drops this tanh; PyTorch keeps it)",
-    ),
-}
+Gates = dict[str, Tensor]
 
 
 # ---------------------------------------------------------------- validation
@@ -100,28 +39,108 @@ EQUATIONS: dict[str, tuple[str, ...]] = {
 
 def check_kind(kind: object) -> str:
     """Return ``kind`` if it is one of ``CELL_KINDS``, else raise :class:`InputError`."""
-    if kind not in CELL_KINDS:
-        raise InputError(f"unknown cell kind {kind!r}; choose one of {', '.join(CELL_KINDS)}")
-    return kind  # type: ignore[return-value]
+    return kind_of(kind, field="kind").name
 
 
 def check_positive_int(name: str, value: object) -> int:
     """Return ``value`` if it is an int > 0, else raise :class:`InputError` naming it."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InputError(f"{name} must be a positive integer, got {value!r}")
+        raise InputError(f"{name} must be a positive integer, got {value!r}", field=name)
     return value
 
 
 def check_nonlinearity(kind: str, nonlinearity: object) -> str:
     """``tanh`` or ``relu`` for ``rnn``; only ``tanh`` for the gated kinds."""
     if nonlinearity not in NONLINEARITIES:
-        raise InputError(f"nonlinearity must be one of {', '.join(NONLINEARITIES)}, got {nonlinearity!r}")
-    if kind != "rnn" and nonlinearity != "tanh":
-        raise InputError(f"nonlinearity {nonlinearity!r} only applies to the 'rnn' cell; use 'tanh' for {kind!r}")
+        raise InputError(f"nonlinearity must be one of {', '.join(NONLINEARITIES)}, got {nonlinearity!r}",
+                         field="nonlinearity")
+    if kind_of(kind, field="kind").family != "rnn" and nonlinearity != "tanh":
+        raise InputError(f"nonlinearity {nonlinearity!r} only applies to the 'rnn' cell; use 'tanh' for {kind!r}",
+                         field="nonlinearity")
     return nonlinearity  # type: ignore[return-value]
 
 
-# ---------------------------------------------------------------- one step, functional
+# ---------------------------------------------------------------- one step of each kind
+# Each takes the input projection ``xw = W_ih x⟨t⟩ + b_ih`` (B, k·H) and the state, and returns the
+# new state and (when ``record``) the gates of this step in the course's sense.
+
+
+def _rnn_step(xw: Tensor, a: Tensor, weight_hh: Tensor, bias_hh: Tensor, peephole: Optional[Tensor],
+              nonlinearity: str, record: bool) -> tuple[State, Gates]:
+    pre = torch.addmm(xw + bias_hh, a, weight_hh.t())  # W_a[a⟨t−1⟩, x⟨t⟩] + b_a, (B, H)
+    return (torch.tanh(pre) if nonlinearity == "tanh" else torch.relu(pre)), {}
+
+
+def _lstm_step(xw: Tensor, state: tuple[Tensor, Tensor], weight_hh: Tensor, bias_hh: Tensor,
+               peephole: Optional[Tensor], nonlinearity: str, record: bool) -> tuple[State, Gates]:
+    a, c = state
+    gates = torch.addmm(xw + bias_hh, a, weight_hh.t())  # (B, 4H) i|f|g|o
+    i, f, g, o = gates.chunk(4, dim=1)
+    if peephole is not None:
+        i = i + peephole[0] * c  # p_u ∗ c⟨t−1⟩
+        f = f + peephole[1] * c  # p_f ∗ c⟨t−1⟩
+    gamma_u = torch.sigmoid(i)  # update (input) gate Γu
+    gamma_f = torch.sigmoid(f)  # forget gate Γf
+    c_tilde = torch.tanh(g)  # candidate c̃⟨t⟩
+    c_new = gamma_f * c + gamma_u * c_tilde  # c⟨t⟩ = Γu∗c̃ + Γf∗c⟨t−1⟩
+    if peephole is not None:
+        o = o + peephole[2] * c_new  # p_o ∗ c⟨t⟩
+    gamma_o = torch.sigmoid(o)  # output gate Γo
+    a_new = gamma_o * torch.tanh(c_new)  # a⟨t⟩ = Γo∗tanh(c⟨t⟩)
+    rec = {"update": gamma_u, "forget": gamma_f, "output": gamma_o, "candidate": c_tilde} if record else {}
+    return (a_new, c_new), rec
+
+
+def _gru_update(a: Tensor, z: Tensor, n: Tensor, r: Optional[Tensor], record: bool) -> tuple[State, Gates]:
+    """Every GRU's last line: ``(1 − z)∗c̃ + z∗c⟨t−1⟩ = Γu∗c̃ + (1 − Γu)∗c⟨t−1⟩``."""
+    a_new = n + z * (a - n)
+    if not record:
+        return a_new, {}
+    rec = {"update": 1.0 - z, "candidate": n}
+    if r is not None:
+        rec["relevance"] = r
+    return a_new, rec
+
+
+def _gru_step(xw: Tensor, a: Tensor, weight_hh: Tensor, bias_hh: Tensor, peephole: Optional[Tensor],
+              nonlinearity: str, record: bool) -> tuple[State, Gates]:
+    hw = torch.addmm(bias_hh, a, weight_hh.t())  # (B, 3H) r|z|n
+    x_r, x_z, x_n = xw.chunk(3, dim=1)
+    h_r, h_z, h_n = hw.chunk(3, dim=1)
+    r = torch.sigmoid(x_r + h_r)  # relevance Γr
+    z = torch.sigmoid(x_z + h_z)  # z = 1 − Γu
+    n = torch.tanh(x_n + r * h_n)  # candidate: reset after the product
+    return _gru_update(a, z, n, r, record)
+
+
+def _gru_course_step(xw: Tensor, a: Tensor, weight_hh: Tensor, bias_hh: Tensor, peephole: Optional[Tensor],
+                     nonlinearity: str, record: bool) -> tuple[State, Gates]:
+    H = a.shape[1]
+    hw = torch.addmm(bias_hh[: 2 * H], a, weight_hh[: 2 * H].t())  # (B, 2H) r|z
+    x_r, x_z, x_n = xw.chunk(3, dim=1)
+    h_r, h_z = hw.chunk(2, dim=1)
+    r = torch.sigmoid(x_r + h_r)  # relevance Γr
+    z = torch.sigmoid(x_z + h_z)  # z = 1 − Γu
+    n = torch.tanh(torch.addmm(x_n + bias_hh[2 * H :], r * a, weight_hh[2 * H :].t()))  # W_c[Γr∗c, x]
+    return _gru_update(a, z, n, r, record)
+
+
+def _gru_simple_step(xw: Tensor, a: Tensor, weight_hh: Tensor, bias_hh: Tensor, peephole: Optional[Tensor],
+                     nonlinearity: str, record: bool) -> tuple[State, Gates]:
+    pre_z, pre_n = torch.addmm(xw + bias_hh, a, weight_hh.t()).chunk(2, dim=1)  # (B, 2H) z|n
+    return _gru_update(a, torch.sigmoid(pre_z), torch.tanh(pre_n), None, record)  # z = 1 − Γu, c̃
+
+
+StepFunction = Callable[..., tuple[State, Gates]]
+STEPS: dict[str, StepFunction] = {
+    "rnn": _rnn_step,
+    "gru": _gru_step,
+    "gru-course": _gru_course_step,
+    "gru-simple": _gru_simple_step,
+    "lstm": _lstm_step,
+    "lstm-peephole": _lstm_step,  # the peephole rows, when given, are read inside
+}
+"""One step of each kind in :data:`~engine.recurrent.kinds.KINDS` (a test checks that none is missing)."""
 
 
 def cell_step(
@@ -140,65 +159,13 @@ def cell_step(
     new state and, when ``record``, the gates of this step in the course's sense (else ``{}``).
     Shared by :class:`RecurrentCell` and the sequence loops of :mod:`engine.recurrent.layers`.
     """
-    if kind == "rnn":
-        a = state  # (B, H)
-        pre = torch.addmm(xw + bias_hh, a, weight_hh.t())
-        a_new = torch.tanh(pre) if nonlinearity == "tanh" else torch.relu(pre)
-        return a_new, {}
-    if kind in ("lstm", "lstm-peephole"):
-        a, c = state
-        gates = torch.addmm(xw + bias_hh, a, weight_hh.t())  # (B, 4H) i|f|g|o
-        i, f, g, o = gates.chunk(4, dim=1)
-        if peephole is not None:
-            i = i + peephole[0] * c  # p_u ∗ c⟨t−1⟩
-            f = f + peephole[1] * c  # p_f ∗ c⟨t−1⟩
-        gamma_u = torch.sigmoid(i)  # update (input) gate Γu
-        gamma_f = torch.sigmoid(f)  # forget gate Γf
-        c_tilde = torch.tanh(g)  # candidate c̃⟨t⟩
-        c_new = gamma_f * c + gamma_u * c_tilde  # c⟨t⟩ = Γu∗c̃ + Γf∗c⟨t−1⟩
-        if peephole is not None:
-            o = o + peephole[2] * c_new  # p_o ∗ c⟨t⟩
-        gamma_o = torch.sigmoid(o)  # output gate Γo
-        a_new = gamma_o * torch.tanh(c_new)  # a⟨t⟩ = Γo∗tanh(c⟨t⟩)
-        rec = {"update": gamma_u, "forget": gamma_f, "output": gamma_o, "candidate": c_tilde} if record else {}
-        return (a_new, c_new), rec
-    a = state  # GRUs: c == a, (B, H)
-    H = a.shape[1]
-    if kind == "gru":
-        hw = torch.addmm(bias_hh, a, weight_hh.t())  # (B, 3H) r|z|n
-        x_r, x_z, x_n = xw.chunk(3, dim=1)
-        h_r, h_z, h_n = hw.chunk(3, dim=1)
-        r = torch.sigmoid(x_r + h_r)  # relevance Γr
-        z = torch.sigmoid(x_z + h_z)  # z = 1 − Γu
-        n = torch.tanh(x_n + r * h_n)  # candidate: reset after the product
-    elif kind == "gru-course":
-        hw = torch.addmm(bias_hh[: 2 * H], a, weight_hh[: 2 * H].t())  # (B, 2H) r|z
-        x_r, x_z, x_n = xw.chunk(3, dim=1)
-        h_r, h_z = hw.chunk(2, dim=1)
-        r = torch.sigmoid(x_r + h_r)  # relevance Γr
-        z = torch.sigmoid(x_z + h_z)  # z = 1 − Γu
-        n = torch.tanh(torch.addmm(x_n + bias_hh[2 * H :], r * a, weight_hh[2 * H :].t()))  # W_c[Γr∗c, x]
-    elif kind == "gru-simple":
-        hw = torch.addmm(xw + bias_hh, a, weight_hh.t())  # (B, 2H) z|n
-        pre_z, pre_n = hw.chunk(2, dim=1)
-        r = None
-        z = torch.sigmoid(pre_z)  # z = 1 − Γu
-        n = torch.tanh(pre_n)  # candidate c̃
-    else:  # pragma: no cover - guarded by check_kind
-        raise InputError(f"unknown cell kind {kind!r}; choose one of {', '.join(CELL_KINDS)}")
-    a_new = n + z * (a - n)  # (1 − z)∗c̃ + z∗c⟨t−1⟩ = Γu∗c̃ + (1 − Γu)∗c⟨t−1⟩
-    if not record:
-        return a_new, {}
-    rec = {"update": 1.0 - z, "candidate": n}
-    if r is not None:
-        rec["relevance"] = r
-    return a_new, rec
+    return STEPS[check_kind(kind)](xw, state, weight_hh, bias_hh, peephole, nonlinearity, record)
 
 
 def zero_state(kind: str, batch: int, hidden: int, like: Tensor) -> State:
     """The zero initial state for ``kind``: ``a⟨0⟩`` or ``(a⟨0⟩, c⟨0⟩)``."""
     a0 = like.new_zeros(batch, hidden)
-    return (a0, a0.clone()) if kind in ("lstm", "lstm-peephole") else a0
+    return (a0, a0.clone()) if kind_of(kind, field="kind").memory_cell else a0
 
 
 # ---------------------------------------------------------------- the cell module
@@ -207,7 +174,7 @@ def zero_state(kind: str, batch: int, hidden: int, like: Tensor) -> State:
 class RecurrentCell(torch.nn.Module):
     """One recurrent cell of any ``CELL_KINDS`` kind, stepping ``x⟨t⟩, a⟨t−1⟩ → a⟨t⟩``.
 
-    The maths of each kind is in ``EQUATIONS[kind]`` (also ``self.equations``), in the
+    The maths of each kind is in ``KINDS[kind].equations`` (also ``self.equations``), in the
     course's notation; ``self.variant_note`` says in one line how the variant differs.
 
     - ``rnn``: ``a⟨t⟩ = g(W_a[a⟨t−1⟩, x⟨t⟩] + b_a)``, g = tanh or relu.
@@ -238,15 +205,16 @@ class RecurrentCell(torch.nn.Module):
         parameters: dict[str, torch.nn.Parameter] | None = None,
     ) -> None:
         super().__init__()
-        self.kind = check_kind(kind)
+        self.spec: CellKind = kind_of(kind, field="kind")
+        self.kind = self.spec.name
         self.input_size = check_positive_int("input_size", input_size)
         self.hidden_size = check_positive_int("hidden_size", hidden_size)
         self.nonlinearity = check_nonlinearity(kind, nonlinearity)
-        self.has_memory_cell = kind in ("lstm", "lstm-peephole")
-        self.gates = GATES[kind]
-        self.variant_note = VARIANT_NOTES[kind]
-        self.equations = EQUATIONS[kind]
-        k, H = CHUNKS[kind], hidden_size
+        self.has_memory_cell = self.spec.memory_cell
+        self.gates = self.spec.gates
+        self.variant_note = self.spec.note
+        self.equations = self.spec.equations
+        k, H = self.spec.n_chunks, hidden_size
         if parameters is None:  # fresh weights, torch.nn's init: U(−1/√H, 1/√H)
             bound = 1.0 / math.sqrt(H)
             parameters = {
@@ -255,14 +223,14 @@ class RecurrentCell(torch.nn.Module):
                 "bias_ih": torch.nn.Parameter(torch.empty(k * H).uniform_(-bound, bound)),
                 "bias_hh": torch.nn.Parameter(torch.empty(k * H).uniform_(-bound, bound)),
             }
-            if kind == "lstm-peephole":
+            if self.spec.peephole:
                 parameters["peephole"] = torch.nn.Parameter(torch.empty(3, H).uniform_(-bound, bound))
         # Shared Parameter objects (a view of a Recurrent layer) or fresh ones: never copies.
         self.weight_ih = parameters["weight_ih"]
         self.weight_hh = parameters["weight_hh"]
         self.bias_ih = parameters["bias_ih"]
         self.bias_hh = parameters["bias_hh"]
-        self.peephole = parameters.get("peephole") if kind == "lstm-peephole" else None
+        self.peephole = parameters.get("peephole") if self.spec.peephole else None
 
     def extra_repr(self) -> str:
         return f"{self.kind!r}, {self.input_size}, {self.hidden_size}"
@@ -284,53 +252,34 @@ class RecurrentCell(torch.nn.Module):
             what = f"a pair (a, c), each of shape {want}" if self.has_memory_cell else f"one tensor a of shape {want}"
             raise InputError(f"state for the {self.kind!r} cell must be {what}")
         xw = torch.addmm(self.bias_ih, x_t, self.weight_ih.t())  # (B, k·H)
-        return cell_step(self.kind, xw, state, self.weight_hh, self.bias_hh, self.peephole, self.nonlinearity)
+        return STEPS[self.kind](xw, state, self.weight_hh, self.bias_hh, self.peephole, self.nonlinearity, True)
 
     def course_parameters(self) -> dict[str, Tensor]:
         """The course's view: every ``W_*`` multiplies the stacked ``[a⟨t−1⟩ ; x⟨t⟩]``.
 
-        ``rnn``: ``W_a b_a``. ``gru-course``: ``W_u b_u W_r b_r W_c b_c``. ``gru-simple``:
-        ``W_u b_u W_c b_c``. ``lstm``: ``W_u b_u W_f b_f W_o b_o W_c b_c`` (+ ``p_u p_f p_o`` for
-        ``lstm-peephole``). ``gru`` has no exact course form: PyTorch's per-chunk names
-        ``W_ir W_iz W_in W_hr W_hz W_hn b_ir b_iz b_in b_hr b_hz b_hn``.
+        The blocks are the kind's ``course_view``: ``rnn``: ``W_a b_a``. ``gru-course``:
+        ``W_u b_u W_r b_r W_c b_c``. ``gru-simple``: ``W_u b_u W_c b_c``. ``lstm``:
+        ``W_u b_u W_f b_f W_o b_o W_c b_c`` (+ ``p_u p_f p_o`` for ``lstm-peephole``). ``gru`` has no
+        exact course form: PyTorch's per-chunk names ``W_ir W_iz W_in W_hr W_hz W_hn b_ir … b_hn``.
         The tensors are computed from the fused parameters (differentiable, not stored).
         """
         H = self.hidden_size
         w_ih, w_hh, b_ih, b_hh = self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
-
-        def chunk(j: int, sign: float = 1.0) -> tuple[Tensor, Tensor]:
-            rows = slice(j * H, (j + 1) * H)
-            W = torch.cat([w_hh[rows], w_ih[rows]], dim=1)  # [W_a· ⋮ W_x·]
-            b = b_ih[rows] + b_hh[rows]
-            return (sign * W, sign * b) if sign != 1.0 else (W, b)
-
-        kind = self.kind
-        if kind == "rnn":
-            W_a, b_a = chunk(0)
-            return {"W_a": W_a, "b_a": b_a}
-        if kind == "gru":
-            out: dict[str, Tensor] = {}
-            for j, g in enumerate("rzn"):
+        out: dict[str, Tensor] = {}
+        if self.spec.course_view is None:  # PyTorch's names, chunk by chunk
+            for j, g in enumerate(self.spec.chunks):
                 rows = slice(j * H, (j + 1) * H)
                 out[f"W_i{g}"], out[f"W_h{g}"] = w_ih[rows], w_hh[rows]
                 out[f"b_i{g}"], out[f"b_h{g}"] = b_ih[rows], b_hh[rows]
             return out
-        if kind == "gru-course":
-            W_r, b_r = chunk(0)
-            W_u, b_u = chunk(1, -1.0)  # Γu = 1 − z = σ(−pre_z)
-            W_c, b_c = chunk(2)
-            return {"W_u": W_u, "b_u": b_u, "W_r": W_r, "b_r": b_r, "W_c": W_c, "b_c": b_c}
-        if kind == "gru-simple":
-            W_u, b_u = chunk(0, -1.0)
-            W_c, b_c = chunk(1)
-            return {"W_u": W_u, "b_u": b_u, "W_c": W_c, "b_c": b_c}
-        W_u, b_u = chunk(0)  # i
-        W_f, b_f = chunk(1)  # f
-        W_c, b_c = chunk(2)  # g
-        W_o, b_o = chunk(3)  # o
-        out = {"W_u": W_u, "b_u": b_u, "W_f": W_f, "b_f": b_f, "W_o": W_o, "b_o": b_o, "W_c": W_c, "b_c": b_c}
-        if kind == "lstm-peephole":
-            assert self.peephole is not None
+        for block in self.spec.course_view:
+            rows = slice(block.chunk * H, (block.chunk + 1) * H)
+            W = torch.cat([w_hh[rows], w_ih[rows]], dim=1)  # [W_a· ⋮ W_x·]
+            b = b_ih[rows] + b_hh[rows]
+            if block.sign != 1.0:  # Γu = 1 − z = σ(−pre_z)
+                W, b = block.sign * W, block.sign * b
+            out[f"W_{block.name}"], out[f"b_{block.name}"] = W, b
+        if self.peephole is not None:
             out.update(p_u=self.peephole[0], p_f=self.peephole[1], p_o=self.peephole[2])
         return out
 
@@ -338,3 +287,7 @@ class RecurrentCell(torch.nn.Module):
 def make_cell(kind: str, input_size: int, hidden_size: int, *, nonlinearity: str = "tanh") -> RecurrentCell:
     """A fresh :class:`RecurrentCell` of ``kind`` (one of ``CELL_KINDS``)."""
     return RecurrentCell(kind, input_size, hidden_size, nonlinearity=nonlinearity)
+
+
+__all__ = ["CELL_KINDS", "FUSED_KINDS", "GATE_NAMES", "NONLINEARITIES", "STEPS", "RecurrentCell", "State",
+           "cell_step", "check_kind", "check_nonlinearity", "check_positive_int", "make_cell", "zero_state"]

@@ -16,18 +16,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from engine.errors import InputError
-from engine.recurrent.cells import (
-    CHUNKS,
-    EQUATIONS,
-    FUSED_KINDS,
-    GATES,
-    VARIANT_NOTES,
-    RecurrentCell,
-    State,
-    check_kind,
-    check_nonlinearity,
-    check_positive_int,
-)
+from engine.recurrent.cells import RecurrentCell, State, check_nonlinearity, check_positive_int
+from engine.recurrent.kinds import CellKind, kind_of
 from engine.recurrent.loops import run_sequence
 from engine.recurrent.recording import record_gates, to_numpy
 from engine.recurrent.trace import LayerTrace, Trace
@@ -64,7 +54,8 @@ class Recurrent(torch.nn.Module):
         nonlinearity: str = "tanh",
     ) -> None:
         super().__init__()
-        self.kind = check_kind(kind)
+        self.spec: CellKind = kind_of(kind, field="kind")
+        self.kind = self.spec.name
         self.input_size = check_positive_int("input_size", input_size)
         self.hidden_size = check_positive_int("hidden_size", hidden_size)
         self.num_layers = check_positive_int("num_layers", num_layers)
@@ -76,8 +67,8 @@ class Recurrent(torch.nn.Module):
         self.bidirectional = bidirectional
         self.dropout = float(dropout)
         self.num_directions = 2 if bidirectional else 1
-        self.has_memory_cell = kind in ("lstm", "lstm-peephole")
-        k, H = CHUNKS[kind], hidden_size
+        self.has_memory_cell = self.spec.memory_cell
+        H = hidden_size
         self._flat_names: list[str] = []
         for layer in range(num_layers):
             n_in = input_size if layer == 0 else H * self.num_directions
@@ -104,7 +95,7 @@ class Recurrent(torch.nn.Module):
     def layer_parameters(self, layer: int, direction: str = "forward") -> dict[str, torch.nn.Parameter]:
         """The Parameter objects (not copies) of layer ``layer`` (1-based) in ``direction``."""
         sfx = self._suffix(layer, direction)
-        names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] + (["peephole"] if self.kind == "lstm-peephole" else [])
+        names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] + (["peephole"] if self.spec.peephole else [])
         return {n: getattr(self, n + sfx) for n in names}
 
     def cell(self, layer: int = 1, direction: str = "forward") -> RecurrentCell:
@@ -126,17 +117,17 @@ class Recurrent(torch.nn.Module):
     @property
     def gates(self) -> tuple[str, ...]:
         """The gate names this kind records (a subset of ``GATE_NAMES``)."""
-        return GATES[self.kind]
+        return self.spec.gates
 
     @property
     def variant_note(self) -> str:
         """One line for the UI on how this variant differs (see ``RecurrentCell.variant_note``)."""
-        return VARIANT_NOTES[self.kind]
+        return self.spec.note
 
     @property
     def equations(self) -> tuple[str, ...]:
         """The course-notation equations of one layer's cell."""
-        return EQUATIONS[self.kind]
+        return self.spec.equations
 
     def extra_repr(self) -> str:
         s = f"{self.kind!r}, {self.input_size}, {self.hidden_size}, num_layers={self.num_layers}"
@@ -178,7 +169,7 @@ class Recurrent(torch.nn.Module):
         self, x: Tensor, state: State | None = None, *, record: bool = False
     ) -> tuple[Tensor, State, Trace | None]:
         h0, c0 = self._check(x, state)
-        if not record and self.kind in FUSED_KINDS:
+        if not record and self.spec.fused:
             return self._fused(x, h0, c0, self.num_layers, self._flat_names) + (None,)
         return self._by_layer(x, h0, c0, record)
 
@@ -192,12 +183,12 @@ class Recurrent(torch.nn.Module):
             h0 = x.new_zeros(num_layers * self.num_directions, B, self.hidden_size)
         weights = [getattr(self, n) for n in names]
         args = (True, num_layers, self.dropout, self.training, self.bidirectional, True)
-        if self.kind == "lstm":
+        if self.spec.family == "lstm":  # the fused kinds are the plain RNN, GRU and LSTM
             if c0 is None:
                 c0 = torch.zeros_like(h0)
             out, h, c = torch._VF.lstm(x, (h0, c0), weights, *args)
             return out, (h, c)
-        if self.kind == "gru":
+        if self.spec.family == "gru":
             fn = torch._VF.gru
         else:
             fn = torch._VF.rnn_tanh if self.nonlinearity == "tanh" else torch._VF.rnn_relu
@@ -222,7 +213,7 @@ class Recurrent(torch.nn.Module):
             c0s = (c0[rows] if c0 is not None else x.new_zeros(D, B, H)) if lstm else None
             params = [self.layer_parameters(layer + 1, DIRECTIONS[d]) for d in range(D)]
             c_seqs: list[Tensor | None] = [None] * D
-            if self.kind in FUSED_KINDS:
+            if self.spec.fused:
                 names = self._flat_names[layer * D * 4 : (layer + 1) * D * 4]
                 out, s_n = self._fused(inp, a0s, c0s, 1, names)
                 if lstm:
@@ -258,10 +249,10 @@ class Recurrent(torch.nn.Module):
                     if lstm:
                         c_np = c_rebuilt if c_rebuilt is not None else to_numpy(c_seqs[d])  # type: ignore[arg-type]
                         c0_np = to_numpy(c0s[d])  # type: ignore[index]
-                    elif self.kind == "rnn":
-                        c_np = c0_np = None
-                    else:  # GRUs: c == a
+                    elif self.spec.c_is_a:  # GRUs: c == a
                         c_np, c0_np = a_np, to_numpy(a0s[d])
+                    else:
+                        c_np = c0_np = None
                     traces.append(
                         LayerTrace(
                             layer=layer + 1, direction=DIRECTIONS[d], x=x_np,  # type: ignore[arg-type]
@@ -269,9 +260,10 @@ class Recurrent(torch.nn.Module):
                         )
                     )
             inp = out
-        h = torch.cat(h_n, 0) if self.kind in FUSED_KINDS else torch.stack(h_n, 0)  # (L·D, B, H)
+        join = torch.cat if self.spec.fused else torch.stack  # fused: (D, B, H) per layer; loops: (B, H)
+        h = join(h_n, 0)  # (L·D, B, H)
         if lstm:
-            c = torch.cat(c_n, 0) if self.kind in FUSED_KINDS else torch.stack(c_n, 0)
+            c = join(c_n, 0)
             state: State = (h, c)
         else:
             state = h

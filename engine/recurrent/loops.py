@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from engine.recurrent.cells import State
+from engine.recurrent.kinds import kind_of
 from engine.recurrent.peephole_fused import peephole_lstm_sequence
 
 # --- the loops (TorchScript-compatible: typed, no closures) ------------------------------
@@ -108,7 +109,7 @@ def _lstm_peephole_loop(
     return outs, cs
 
 
-_PY: dict[str, Callable] = {
+LOOPS: dict[str, Callable] = {
     "rnn-tanh": _rnn_tanh_loop,
     "rnn-relu": _rnn_relu_loop,
     "gru": _gru_loop,
@@ -117,6 +118,10 @@ _PY: dict[str, Callable] = {
     "lstm": _lstm_loop,
     "lstm-peephole": _lstm_peephole_loop,
 }
+"""The sequence loop of each kind (``rnn-<nonlinearity>`` for the basic RNN); a test checks that every
+kind of :data:`~engine.recurrent.kinds.KINDS` has one. Loops take the hoisted projections ``xs``, the
+state and ``W_hhᵀ``, plus ``b_hh`` where the kind keeps it inside a gate (``reset_after_product``) and
+the peephole rows where it has them."""
 _COMPILED: dict[str, Callable] = {}
 USE_FUSED_PEEPHOLE = True
 """Run ``lstm-peephole`` as one autograd node with a hand-written backward
@@ -133,15 +138,15 @@ traces): measured 25-35 % faster than the plain loop for a 500-step, batch-1 seq
 
 def _loop(name: str, need_grad: bool) -> Callable:
     if not (USE_TORCHSCRIPT if need_grad else USE_TORCHSCRIPT_WITHOUT_GRAD):
-        return _PY[name]
+        return LOOPS[name]
     fn = _COMPILED.get(name)
     if fn is None:
         try:
             with warnings.catch_warnings():  # torch.jit is deprecated upstream but still the fastest here
                 warnings.simplefilter("ignore")
-                fn = torch.jit.script(_PY[name])
+                fn = torch.jit.script(LOOPS[name])
         except Exception:  # pragma: no cover - TorchScript missing or broken: same maths in Python
-            fn = _PY[name]
+            fn = LOOPS[name]
         _COMPILED[name] = fn
     return fn
 
@@ -164,11 +169,12 @@ def run_sequence(
     Returns ``(a, c, final_state)``: ``a`` ``(B, T, H)`` and (LSTM kinds) ``c`` ``(B, T, H)``
     in original time order, and the state after the last step processed. Differentiable.
     """
+    spec = kind_of(kind, field="kind")
     B, T, n_x = x.shape
     H = weight_hh.shape[1]
     tensors = [x, weight_ih, weight_hh, bias_ih, bias_hh, peephole, *(state if isinstance(state, tuple) else (state,))]
     need_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
-    if kind == "gru":  # b_hn must stay inside Γr∗(W_hn a + b_hn)
+    if spec.reset_after_product:  # b_hn must stay inside Γr∗(W_hn a + b_hn)
         bias = bias_ih + torch.cat([bias_hh[: 2 * H], bias_hh.new_zeros(H)])
     else:
         bias = bias_ih + bias_hh
@@ -178,9 +184,9 @@ def run_sequence(
         xs.reverse()
     w_hh_t = weight_hh.t()
     c_seq: Optional[Tensor] = None
-    if kind in ("lstm", "lstm-peephole"):
+    if spec.memory_cell:
         a0, c0 = state
-        if kind == "lstm-peephole" and USE_FUSED_PEEPHOLE and need_grad:
+        if spec.peephole and USE_FUSED_PEEPHOLE and need_grad:
             assert peephole is not None
             seq = xw.flip(1) if reverse else xw  # processing order
             a_seq, c_seq = peephole_lstm_sequence(seq, a0, c0, weight_hh, peephole)
@@ -188,22 +194,16 @@ def run_sequence(
             if reverse:
                 a_seq, c_seq = a_seq.flip(1), c_seq.flip(1)
             return a_seq, c_seq, final_fused
-        if kind == "lstm":
-            outs, cs = _loop("lstm", need_grad)(xs, a0, c0, w_hh_t)
-        else:
-            assert peephole is not None
-            outs, cs = _loop("lstm-peephole", need_grad)(xs, a0, c0, w_hh_t, peephole)
+        extra = (peephole,) if spec.peephole else ()
+        outs, cs = _loop(kind, need_grad)(xs, a0, c0, w_hh_t, *extra)
         final: State = (outs[-1], cs[-1])
         if reverse:
             cs = cs[::-1]
         c_seq = torch.stack(cs, 1)
     else:
-        if kind == "rnn":
-            outs = _loop("rnn-" + nonlinearity, need_grad)(xs, state, w_hh_t)
-        elif kind == "gru":
-            outs = _loop("gru", need_grad)(xs, state, w_hh_t, bias_hh)
-        else:
-            outs = _loop(kind, need_grad)(xs, state, w_hh_t)
+        name = f"rnn-{nonlinearity}" if spec.family == "rnn" else kind
+        extra = (bias_hh,) if spec.reset_after_product else ()
+        outs = _loop(name, need_grad)(xs, state, w_hh_t, *extra)
         final = outs[-1]
     if reverse:
         outs = outs[::-1]

@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from engine.recurrent.cells import cell_step
+from engine.recurrent.kinds import kind_of
 
 
 def to_numpy(t: Tensor) -> np.ndarray:
@@ -55,7 +56,8 @@ def record_gates(
     w_ih, w_hh, b_ih, b_hh = params["weight_ih"], params["weight_hh"], params["bias_ih"], params["bias_hh"]
     xw = torch.addmm(b_ih, x.reshape(B * T, n_x), w_ih.t())  # (B·T, k·H)
     a_prev = shift_prev(a, a0, reverse).reshape(B * T, H)
-    if kind == "lstm" and c is None:
+    spec = kind_of(kind, field="kind")
+    if spec.memory_cell and not spec.peephole and c is None:  # the fused LSTM returns no c⟨t⟩
         assert c0 is not None
         pre = torch.addmm(xw + b_hh, a_prev, w_hh.t()).view(B, T, 4 * H)  # i|f|g|o
         s = torch.sigmoid(pre)

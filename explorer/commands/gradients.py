@@ -16,7 +16,8 @@ import argparse
 import json
 import math
 
-CELL_CHOICES = ("rnn", "gru", "gru-course", "gru-simple", "lstm", "lstm-peephole")
+from engine.recurrent import kinds  # the table of cell kinds, torch-free (no torch at --help)
+from explorer.fields import flags_of
 
 
 def _cells(text: str) -> tuple[str, ...]:
@@ -24,17 +25,18 @@ def _cells(text: str) -> tuple[str, ...]:
 
     cells = tuple(c.strip() for c in text.split(",") if c.strip())
     for c in cells:
-        if c not in CELL_CHOICES:
-            raise InputError(f"--cells must be a comma list of {', '.join(CELL_CHOICES)}, got {c!r}")
+        if c not in kinds.KINDS:
+            raise InputError(f"--cells must be a comma list of {', '.join(kinds.CELL_KINDS)}, got {c!r}")
     if not cells:
-        raise InputError(f"--cells must name at least one of {', '.join(CELL_CHOICES)}")
+        raise InputError(f"--cells must name at least one of {', '.join(kinds.CELL_KINDS)}")
     return cells
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("gradients", help="per-step gradient norms through time (vanishing gradients)",
                               description="‖∂L⟨T⟩/∂a⟨t⟩‖ at every step of one agreement sentence, per cell.")
-    p.add_argument("--cells", "--cell", dest="cells", default="rnn,gru,lstm", help="comma list of cell kinds")
+    cell_help = f"comma list of cell kinds ({', '.join(kinds.CELL_KINDS)})"
+    p.add_argument("--cells", "--cell", dest="cells", default="rnn,gru,lstm", help=cell_help)
     p.add_argument("--distance", type=int, default=20, help="tokens between subject and verb")
     p.add_argument("--hidden", type=int, default=16, help="hidden units")
     p.add_argument("--method", choices=("auto", "bptt", "autograd"), default="auto",
@@ -44,18 +46,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="language-model checkpoints (directories or bundled names) instead of fresh agreement models")
     p.add_argument("--text", help="text for --checkpoint; the loss is the prediction of its last token")
     p.add_argument("--json", action="store_true", help="print JSON to stdout")
-    p.set_defaults(handler=run_gradients)
+    p.set_defaults(handler=run_gradients, flags=flags_of(p, hidden_size="--hidden", seed="--seed"))
 
     a = subparsers.add_parser("agreement", help="train RNN/GRU/LSTM on the long-range agreement task",
                               description="Train cells of equal parameter budget on 'the cat(s) which … was/were'.")
     a.add_argument("--distance", type=int, default=20, help="tokens between subject and verb")
-    a.add_argument("--cells", default="rnn,gru,gru-course,lstm", help="comma list of cell kinds")
+    a.add_argument("--cells", default="rnn,gru,gru-course,lstm", help=cell_help)
     a.add_argument("--steps", type=int, default=300, help="Adam steps per model")
     a.add_argument("--budget", type=int, default=3000, help="parameters per model")
     a.add_argument("--gate-bias", type=float, default=5.0, help="remember-gate bias of gated cells (0: torch init)")
     a.add_argument("--seed", type=int, default=0)
     a.add_argument("--json", action="store_true", help="print JSON to stdout")
-    a.set_defaults(handler=run_agreement)
+    a.set_defaults(handler=run_agreement, flags=flags_of(a))
 
     e = subparsers.add_parser("exploding", help="exploding gradients on purpose, with and without clipping",
                               description="A ReLU RNN with spectral radius > 1 trained with no clipping, clip by value, clip by norm.")
@@ -66,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--clip-norm", type=float, default=1.0)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--json", action="store_true", help="print JSON to stdout")
-    e.set_defaults(handler=run_exploding)
+    e.set_defaults(handler=run_exploding, flags=flags_of(e))
 
 
 def _log_bar(v: float, lo: float, hi: float, width: int = 30) -> str:

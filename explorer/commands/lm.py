@@ -24,10 +24,10 @@ import threading
 from pathlib import Path
 
 from engine.assets import BUNDLED_CHECKPOINTS
+from engine.recurrent import kinds  # the table of cell kinds, torch-free (no torch at --help)
 from explorer.commands._signals import StopOnSigint
+from explorer.fields import flags_of
 
-# Kept in step with engine.recurrent.cells.CELL_KINDS by a test; not imported (no torch at --help).
-CELL_CHOICES = ("rnn", "gru", "gru-course", "gru-simple", "lstm", "lstm-peephole")
 BUNDLED = BUNDLED_CHECKPOINTS
 EXIT_INTERRUPTED = 130
 
@@ -59,7 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     data.add_argument("--min-count", type=int, default=1, help="rarer tokens become UNK")
     data.add_argument("--max-vocab", type=int, default=None, help="keep at most this many tokens")
     model = p.add_argument_group("model")
-    model.add_argument("--cell", choices=CELL_CHOICES, default="lstm")
+    model.add_argument("--cell", choices=kinds.CELL_KINDS, default="lstm",
+                       help="; ".join(f"{k.name}: {k.title}" for k in kinds.KINDS.values()))
     model.add_argument("--layers", type=int, default=1)
     model.add_argument("--hidden", type=int, default=50, help="n_a (default 50)")
     model.add_argument("--dropout", type=float, default=0.0)
@@ -83,7 +84,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="checkpoint directory (default: runs/<data>-<cell>)")
     p.add_argument("--resume", metavar="DIR", help="continue the run saved in this checkpoint")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout (no progress bar)")
-    p.set_defaults(handler=_train)
+    # An engine error about a TrainConfig field names its flag (InputError.field → --flag).
+    p.set_defaults(handler=_train, flags=flags_of(p, cpu_threads="--threads", clip="--clip-value/--clip-norm/--no-clip",
+                                                  clip_threshold="--clip-value/--clip-norm"))
 
     s = subparsers.add_parser("sample", help="sample text from a language model",
                               description="Sample from a language-model checkpoint until EOS or --max-len.")

@@ -82,7 +82,7 @@ def load_model(choice: str | None) -> Loaded:
 
 
 def describe(model: object, path: str = "") -> ModelInfo:
-    from engine.recurrent.cells import EQUATIONS, VARIANT_NOTES
+    from engine.recurrent.kinds import KINDS
 
     cfg = getattr(model, "model_config", None) or getattr(model, "config", None)
     cell = getattr(model, "cell_kind", None) or getattr(cfg, "cell", "lstm")
@@ -91,7 +91,7 @@ def describe(model: object, path: str = "") -> ModelInfo:
     vocab = getattr(model, "vocab", None)
     return ModelInfo(
         path=str(path), cell=cell, layers=layers, hidden=hidden, level=getattr(vocab, "level", "char"),
-        variant_note=VARIANT_NOTES.get(cell, ""), equations=tuple(EQUATIONS.get(cell, ())),
+        variant_note=KINDS[cell].note if cell in KINDS else "", equations=KINDS[cell].equations if cell in KINDS else (),
         bidirectional=bool(getattr(cfg, "bidirectional", False)), corpus=str(getattr(model, "corpus_name", "") or ""),
     )
 

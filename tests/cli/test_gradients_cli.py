@@ -38,8 +38,8 @@ def test_exploding_json(capsys):
 @pytest.mark.parametrize(
     "argv, match",
     [(["gradients", "--cells", "rnn,tree"], "--cells"), (["gradients", "--distance", "0"], "distance"),
-     (["agreement", "--steps", "0"], "steps"), (["exploding", "--modes", "sideways"], "clip mode"),
-     (["exploding", "--clip-norm", "-1"], "clip_norm"),
+     (["agreement", "--steps", "0"], "--steps must be"), (["exploding", "--modes", "sideways"], "clip mode"),
+     (["exploding", "--clip-norm", "-1"], "--clip-norm must be"),
      (["gradients", "--cells", "gru", "--method", "bptt"], "autograd"),
      (["agreement", "--budget", "10"], "too small")],
 )

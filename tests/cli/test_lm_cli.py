@@ -92,11 +92,28 @@ def test_gates_json(checkpoint, capsys):
     assert "layer 1" in capsys.readouterr().out
 
 
-def test_cell_choices_match_the_engine():
-    from engine.recurrent.cells import CELL_KINDS
-    from explorer.commands.lm import CELL_CHOICES
+def test_cell_choices_are_the_engine_table(monkeypatch):
+    """--cell offers what engine.recurrent.kinds lists: a kind added there reaches the command line."""
+    import dataclasses
 
-    assert tuple(CELL_CHOICES) == tuple(CELL_KINDS)
+    from engine.recurrent import kinds
+    from explorer.cli import build_parser
+
+    def cell_choices() -> tuple[str, ...]:
+        lm = build_parser()._subparsers._group_actions[0].choices["train"]._seq_explorer_kinds.choices["lm"]
+        return tuple(next(a for a in lm._actions if a.dest == "cell").choices)
+
+    assert cell_choices() == kinds.CELL_KINDS
+    extra = dataclasses.replace(kinds.KINDS["gru-simple"], name="gru-minimal", title="minimal GRU")
+    monkeypatch.setattr(kinds, "KINDS", {**kinds.KINDS, "gru-minimal": extra})
+    monkeypatch.setattr(kinds, "CELL_KINDS", (*kinds.CELL_KINDS, "gru-minimal"))
+    assert cell_choices()[-1] == "gru-minimal"
+
+
+def test_an_engine_error_names_the_flag_not_the_config_field(capsys):
+    """TrainConfig says "seq_len must be ≥ 2"; the command line says --seq-len."""
+    line = error_line(capsys, ["train", "lm", "--seq-len", "1", *TINY])
+    assert "--seq-len must be" in line and "seq_len" not in line
 
 
 # ----------------------------------------------------------------------------- error paths

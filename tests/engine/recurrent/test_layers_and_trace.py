@@ -142,7 +142,7 @@ def test_bad_constructor_arguments_raise_one_input_error(overrides, name, allowe
 
 
 def test_bad_make_cell_arguments():
-    with pytest.raises(InputError, match="unknown cell kind 'gru2'; choose one of rnn"):
+    with pytest.raises(InputError, match="kind must be one of rnn, gru, .*got 'gru2'"):
         make_cell("gru2", 3, 4)
     with pytest.raises(InputError, match="hidden_size must be a positive integer, got -1"):
         make_cell("rnn", 3, -1)
