@@ -1,8 +1,15 @@
-"""Frozen dataclass events yielded by long work in the engine.
+"""Frozen dataclass events yielded by long work in the engine: the base classes and a run's events.
 
 A training or evaluation generator yields these; the command line prints them,
 the app turns them into Textual messages, tests collect them into lists. Tensors
 never appear here: only Python numbers, strings, tuples and detached numpy arrays.
+
+The rule: this module holds the base classes (:class:`Event`, :class:`ProgressEvent`) and the
+events of a training run that every package shares (``Started``, ``Step``, ``Evaluated``,
+``Sampled``, ``Saved``, ``Diverged``, ``Finished``: the language model's, and the start and end of
+the gradients package's runs). Each engine package whose long work yields more has one module
+``engine/<package>/events.py`` (``engine.embeddings.events``, ``engine.gradients.events``) whose
+event names do not repeat the names here. Events modules import nothing but this one (no torch).
 """
 
 from __future__ import annotations
@@ -10,10 +17,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+__all__ = ["Event", "ProgressEvent", "Started", "Step", "Evaluated", "Sample", "Sampled", "Saved", "Diverged",
+           "Finished"]
+
 
 @dataclass(frozen=True)
 class Event:
     """Base class of every event."""
+
+
+@dataclass(frozen=True)
+class ProgressEvent(Event):
+    """An event that only carries the latest value of something that changes all the time (a step's
+    loss, the words done so far). Whoever relays events may batch them, and whoever shows them may
+    show only the newest; every other event is passed on at once, in order."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +44,7 @@ class Started(Event):
 
 
 @dataclass(frozen=True)
-class Step(Event):
+class Step(ProgressEvent):
     """One optimiser step (yielded every N steps or M milliseconds)."""
 
     step: int

@@ -35,12 +35,9 @@ from engine.device import torch_threads
 from engine.errors import InputError
 from engine.events import Event, Finished, Started
 from engine.gradients.agreement import AgreementTask
+from engine.gradients.configs import AGREEMENT_CELLS, DEFAULT_CELLS, AgreementTrainConfig  # noqa: F401 - re-exported
 from engine.gradients.events import AgreementEvaluated, AgreementModel
-from engine.recurrent.kinds import CELL_KINDS, KINDS
-
-AGREEMENT_CELLS: tuple[str, ...] = CELL_KINDS
-"""Every cell kind can race (:data:`engine.recurrent.kinds.KINDS`)."""
-DEFAULT_CELLS: tuple[str, ...] = ("rnn", "gru", "gru-course", "lstm")
+from engine.recurrent.kinds import KINDS
 
 
 class AgreementClassifier(nn.Module):
@@ -86,63 +83,6 @@ def hidden_size_for_budget(kind: str, budget: int, vocab_size: int, embed_size: 
         else:
             hi = mid
     return lo
-
-
-@dataclass(frozen=True)
-class AgreementTrainConfig:
-    """Settings of one agreement race (every model gets the same)."""
-
-    distance: int = 20
-    """Tokens between the subject and the verb (the gap the model must bridge)."""
-    cells: tuple[str, ...] = DEFAULT_CELLS
-    """Cell kinds to race, from :data:`AGREEMENT_CELLS`."""
-    budget: int = 3000
-    """Trainable parameters per model (embedding, recurrent layer and head together)."""
-    embed_size: int = 16
-    """Width of the word embedding e⟨t⟩ (the x⟨t⟩ the cell reads)."""
-    steps: int = 300
-    """Adam steps per model."""
-    batch_size: int = 32
-    """Sentences per step."""
-    learning_rate: float = 0.01
-    """Adam learning rate α."""
-    clip_norm: float = 1.0
-    """Clip each model's gradient to this global L2 norm (0 switches clipping off)."""
-    eval_every: int = 25
-    """Evaluate every this many steps (and after the last)."""
-    eval_size: int = 256
-    """Sentences in the held-out evaluation set."""
-    attractors: float = 0.0
-    """Probability that a clause word is a noun of either number (0: no attractors)."""
-    gate_bias: float = 5.0
-    """Initial bias that holds a fresh gated cell's memory: added to the forget gate Γf of the
-    LSTMs and subtracted from the update gate Γu of the GRUs (so c⟨t⟩ ≈ c⟨t−1⟩ at first).
-    0 keeps torch.nn's initialisation. The basic RNN has no gate to bias."""
-    seed: int = 0
-    """Seeds the data stream, the evaluation set and every model's initial weights."""
-    profile: bool = False
-    """At every evaluation also yield each model's :class:`GradientsThroughTime` on the first
-    held-out sentence (the app's ribbons follow the race live)."""
-
-    def __post_init__(self) -> None:
-        AgreementTask(self.distance, attractors=self.attractors)  # validates distance and attractors
-        if not self.cells:
-            raise InputError(f"cells must name at least one of {', '.join(AGREEMENT_CELLS)}")
-        for kind in self.cells:
-            if kind not in AGREEMENT_CELLS:
-                raise InputError(f"cell must be one of {', '.join(AGREEMENT_CELLS)}, got {kind!r}")
-        if len(set(self.cells)) != len(self.cells):
-            raise InputError(f"cells must not repeat, got {','.join(self.cells)}")
-        for name in ("budget", "embed_size", "steps", "batch_size", "eval_every", "eval_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise InputError(f"{name} must be an integer > 0, got {value!r}")
-        if not self.learning_rate > 0:
-            raise InputError(f"learning_rate must be > 0, got {self.learning_rate!r}")
-        if not -20.0 <= self.gate_bias <= 20.0:
-            raise InputError(f"gate_bias must be in [-20, 20], got {self.gate_bias!r}")
-        if not self.clip_norm >= 0:
-            raise InputError(f"clip_norm must be >= 0 (0: no clipping), got {self.clip_norm!r}")
 
 
 def bias_gates_to_remember(rec: nn.Module, gate_bias: float) -> None:

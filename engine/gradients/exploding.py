@@ -27,7 +27,6 @@ import copy
 import math
 import threading
 import time
-from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
@@ -38,56 +37,8 @@ from engine.device import torch_threads
 from engine.errors import InputError
 from engine.events import Event, Finished
 from engine.gradients.agreement import AgreementTask
-from engine.gradients.events import CLIP_MODES, ExplodingDiverged, ExplodingStarted, ExplodingStep
-
-
-@dataclass(frozen=True)
-class ExplodingConfig:
-    """Settings of the exploding-gradient demo (defaults explode within a few dozen steps)."""
-
-    modes: tuple[str, ...] = CLIP_MODES
-    """Which of ``none``, ``value``, ``norm`` to train (each a copy of the same model)."""
-    spectral_radius: float = 1.3
-    """ρ(W_aa) after rescaling the recurrent matrix; above 1 the gradient can grow like ρᵀ."""
-    hidden_size: int = 32
-    """Units in the ReLU RNN."""
-    distance: int = 20
-    """Agreement-task distance d (the sequences are d + 2 steps long)."""
-    steps: int = 80
-    """SGD steps per mode."""
-    batch_size: int = 32
-    """Sentences per step."""
-    learning_rate: float = 0.01
-    """SGD learning rate α."""
-    clip_value: float = 0.1
-    """N of clip by value: every gradient entry into [−N, N]."""
-    clip_norm: float = 1.0
-    """N of clip by norm: the global gradient norm to at most N."""
-    seed: int = 0
-    """Seeds the initial weights and the batches."""
-
-    def __post_init__(self) -> None:
-        if not self.modes:
-            raise InputError(f"modes must name at least one of {', '.join(CLIP_MODES)}")
-        for m in self.modes:
-            if m not in CLIP_MODES:
-                raise InputError(f"clip mode must be one of {', '.join(CLIP_MODES)}, got {m!r}")
-        if len(set(self.modes)) != len(self.modes):
-            raise InputError(f"modes must not repeat, got {','.join(self.modes)}")
-        if not (isinstance(self.spectral_radius, (int, float)) and 0 < self.spectral_radius <= 10):
-            raise InputError(f"spectral_radius must be in (0, 10], got {self.spectral_radius!r}")
-        for name in ("hidden_size", "steps", "batch_size"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise InputError(f"{name} must be an integer > 0, got {v!r}")
-        AgreementTask(self.distance)  # validates distance
-        for name in ("learning_rate", "clip_value", "clip_norm"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and v > 0 and math.isfinite(v)):
-                raise InputError(f"{name} must be a positive number, got {v!r}")
-
-    def threshold(self, mode: str) -> float | None:
-        return {"none": None, "value": self.clip_value, "norm": self.clip_norm}[mode]
+from engine.gradients.configs import ExplodingConfig  # noqa: F401 - re-exported
+from engine.gradients.events import ExplodingDiverged, ExplodingStarted, ExplodingStep
 
 
 def spectral_radius(weight: torch.Tensor) -> float:

@@ -2,7 +2,9 @@
 
 Public API::
 
+    SampleConfig(n=10, temperature=1.0, top_k=None, prefix="", max_len=50, seed=None)   # validates itself
     sample(model, n=10, temperature=1.0, top_k=None, prefix="", max_len=50, seed=None) -> list[Sample]
+    sample_with(model, config: SampleConfig) -> list[Sample]
     step_distribution(model, prefix_tokens, k=10) -> list[(token, probability)]
     prepare_text(model, text) -> str          # the letter case the model was trained on
 
@@ -17,6 +19,8 @@ loader knows), None otherwise.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Sequence
 
 import torch
@@ -37,7 +41,8 @@ def _pick(logits: torch.Tensor, temperature: float, top_k: int | None, gen: torc
     logits[:, UNK_ID] = float("-inf")  # never generate UNK: it is "some rare word", not text
     if temperature <= 0:
         return logits.argmax(dim=-1)
-    z = logits / temperature
+    # Shifted so that the largest is 0 before dividing: a tiny temperature gives −inf, never inf − inf.
+    z = (logits - logits.max(dim=-1, keepdim=True).values) / temperature
     if top_k is not None and top_k < z.shape[-1]:
         kth = torch.topk(z, top_k, dim=-1).values[:, -1:]  # (B, 1)
         z = z.masked_fill(z < kth, float("-inf"))
@@ -45,15 +50,52 @@ def _pick(logits: torch.Tensor, temperature: float, top_k: int | None, gen: torc
     return torch.multinomial(probs, 1, generator=gen).squeeze(1)
 
 
-def _check(n: int, temperature: float, top_k: int | None, max_len: int) -> None:
-    if n < 1:
-        raise InputError(f"n must be ≥ 1, got {n}")
-    if temperature < 0:
-        raise InputError(f"temperature must be ≥ 0 (0 = always the likeliest token), got {temperature}")
-    if top_k is not None and top_k < 1:
-        raise InputError(f"top_k must be ≥ 1, got {top_k}")
-    if max_len < 1:
-        raise InputError(f"max_len must be ≥ 1, got {max_len}")
+MAX_SAMPLES = 10_000
+"""Most samples in one call (they run as one batch)."""
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check(n: int, temperature: float, top_k: int | None, max_len: int, seed: int | None = None) -> None:
+    if not _whole(n) or not 1 <= n <= MAX_SAMPLES:
+        raise InputError(f"n must be between 1 and {MAX_SAMPLES:,}, got {n!r}", field="n")
+    if not isinstance(temperature, (int, float)) or not math.isfinite(temperature) or temperature < 0:
+        raise InputError(f"temperature must be a number ≥ 0 (0 = always the likeliest token), got {temperature!r}",
+                         field="temperature")
+    if top_k is not None and (not _whole(top_k) or top_k < 1):
+        raise InputError(f"top_k must be ≥ 1, got {top_k!r}", field="top_k")
+    if not _whole(max_len) or max_len < 1:
+        raise InputError(f"max_len must be ≥ 1, got {max_len!r}", field="max_len")
+    if seed is not None and (not _whole(seed) or not 0 <= seed < 2**63):
+        raise InputError(f"seed must be a whole number from 0 to 2^63 − 1, got {seed!r}", field="seed")
+
+
+@dataclass(frozen=True)
+class SampleConfig:
+    """How to sample (see the module docstring); refuses a bad value with an InputError naming it."""
+
+    n: int = 10
+    """Samples, drawn as one batch."""
+    temperature: float = 1.0
+    """Divides the logits before the softmax; 0 always takes the likeliest token."""
+    top_k: int | None = None
+    """Sample among the ``top_k`` likeliest tokens (None: all)."""
+    prefix: str = ""
+    """Text every sample starts with (read by the model first)."""
+    max_len: int = 50
+    """Most new tokens per sample."""
+    seed: int | None = None
+    """The same seed gives the same samples (None: a fresh one)."""
+
+    def __post_init__(self) -> None:
+        _check(self.n, self.temperature, self.top_k, self.max_len, self.seed)
+
+
+def sample_with(model, config: SampleConfig) -> list[Sample]:
+    """:func:`sample` with the settings of ``config``."""
+    return sample(model, config.n, config.temperature, config.top_k, config.prefix, config.max_len, config.seed)
 
 
 @torch.no_grad()
@@ -67,7 +109,7 @@ def sample(
     seed: int | None = None,
 ) -> list[Sample]:
     """``n`` samples (run as one batch); the same ``seed`` gives the same samples."""
-    _check(n, temperature, top_k, max_len)
+    _check(n, temperature, top_k, max_len, seed)
     was_training = model.training
     model.eval()
     gen = torch.Generator(device="cpu")
