@@ -65,9 +65,9 @@ def in_app(overrides: dict, train_in: str = "process") -> float:
     from explorer.screens.train import TrainScreen
 
     seen: list[tuple[int, float]] = []
-    real = TrainScreen._on_step
+    real = TrainScreen.show_step
 
-    def spy(self, event) -> None:  # every Step reaches the screen (message.drain())
+    def spy(self, event) -> None:  # every Step reaches the screen (message.drain() → show_step)
         seen.append((event.step, event.elapsed_s))
         real(self, event)
 
@@ -98,11 +98,11 @@ def in_app(overrides: dict, train_in: str = "process") -> float:
                 await asyncio.sleep(0.05)
             await app.workers.wait_for_complete()
 
-    TrainScreen._on_step = spy
+    TrainScreen.show_step = spy
     try:
         asyncio.run(run())
     finally:
-        TrainScreen._on_step = real
+        TrainScreen.show_step = real
     return _rate(seen)
 
 

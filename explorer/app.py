@@ -8,18 +8,24 @@
 * torch is imported in a background worker right after the first frame
   (``torch_status`` shows "loading torch…"), so nothing waits for it.
 * Every worker error arrives in :meth:`SeqExplorerApp.on_worker_state_changed`
-  and becomes an :class:`~explorer.screens.dialogs.ErrorDialog`.
+  and becomes an :class:`~explorer.screens.dialogs.ErrorDialog`; a screen shows an engine
+  ``InputError`` from its own form with :meth:`SeqExplorerApp.show_error` and its form's labels.
+* SIGTERM ends the app as ``ctrl+q`` does: runs stop first (a run in its child process writes its
+  checkpoint) and the terminal is restored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
+import signal
 import sys
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Mapping
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -47,15 +53,24 @@ def _screen_bindings() -> list[Binding]:
     ]
 
 
-def describe_error(error: BaseException) -> tuple[str, str, str]:
+EXIT_TERMINATED = 128 + signal.SIGTERM
+"""The app's exit status after SIGTERM (as a shell reports a process ended by it)."""
+
+
+def describe_error(error: BaseException, labels: Mapping[str, str] | None = None) -> tuple[str, str, str]:
     """(title, message, hint) for an error that reached the UI.
 
-    Engine ``InputError`` messages are shown as they are (they already say what
-    to do); anything else is an internal error, shown with its type.
+    Engine ``InputError`` messages are shown as they are (they already say what to do), with the
+    config field they name called by its label on the screen's form (``labels``: field → label, see
+    :func:`explorer.fields.in_own_words`); anything else is an internal error, shown with its type.
     """
     errors = sys.modules.get("engine.errors")
     message = " ".join((str(error).strip() or error.__class__.__name__).split())
     if errors is not None and isinstance(error, errors.InputError):
+        if labels:
+            from explorer.fields import in_own_words
+
+            message = in_own_words(error, labels)
         return "Cannot do that", message, ""
     child_runs = sys.modules.get("explorer.child_runs")
     if child_runs is not None and isinstance(error, child_runs.ChildEnded):
@@ -120,6 +135,17 @@ class SeqExplorerApp(App):
     # -- start -----------------------------------------------------------------
     def on_mount(self) -> None:
         self.switch_mode(self.start_screen)
+        if not self.is_headless:
+            self._catch_sigterm()
+
+    def _catch_sigterm(self) -> None:
+        """SIGTERM (``kill``, a system shutting down) quits like ``ctrl+q`` answered yes: the runs stop
+        and save, and Textual restores the terminal. Without this Python died at once, leaving the
+        terminal in the app's alternate screen, without a cursor and with the mouse still reported."""
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.exit, None, EXIT_TERMINATED)
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+            pass
 
     def after_first_frame(self, callback) -> None:
         """Run ``callback`` once the first frame is on the terminal (after the next refresh if it is).
@@ -172,7 +198,8 @@ class SeqExplorerApp(App):
             return
         self.post_message(TorchReady(time.perf_counter() - t, device))
 
-    def on_torch_ready(self, message: TorchReady) -> None:
+    @on(TorchReady)
+    def torch_arrived(self, message: TorchReady) -> None:
         # torch, textual and the first screen are loaded: move their millions of long-lived
         # objects out of the collector's sight. Full collections otherwise scanned them all and
         # stalled a key press now and then by 100-200 ms (measured on the Gates screen).
@@ -243,11 +270,14 @@ class SeqExplorerApp(App):
             return
         self.show_error(event.worker.error)
 
-    def show_error(self, error: BaseException) -> None:
+    def show_error(self, error: BaseException, labels: Mapping[str, str] | None = None,
+                   then: Callable[[], None] | None = None) -> None:
+        """Show ``error`` in a dialog; ``labels`` (config field → form label) words an engine
+        ``InputError`` as the form does, and ``then`` runs when the dialog closes (focus the field)."""
         from explorer.screens.dialogs import ErrorDialog
 
-        title, message, hint = describe_error(error)
-        self.push_screen(ErrorDialog(title, message, hint))
+        title, message, hint = describe_error(error, labels)
+        self.push_screen(ErrorDialog(title, message, hint), (lambda _: then()) if then else None)
 
 
 def make_app(**kwargs) -> SeqExplorerApp:

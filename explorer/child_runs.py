@@ -13,12 +13,17 @@ in a thread. The run's control events (``stop``, ``paused``, ``save_request``) a
 :class:`RemoteEvent` objects: setting one in the app sets its twin in the child, a plain
 ``threading.Event`` that the engine reads as it always does.
 
-Protocol (pickles of our own objects, between our own processes, over a socket pair)::
+What a child can run is a :class:`ChildJob` registered in :data:`JOBS` by its job module (the Train
+screen's: :data:`explorer.jobs.train.TRAIN`): an engine config class and the generator run on it. The
+child receives the job's name and the frozen config as JSON (``config.to_json()``), rebuilds it with
+``from_json`` (which validates it again) and runs ``job.run(config, stop, save_request, pause)``.
+
+Protocol over a socket pair. Parent → child: JSON only (the child never unpickles anything); child →
+parent: pickles of the engine's own event objects, read by the app that started the child::
 
     child → parent   ("ready",)            the engine is imported: a job can start at once
-    parent → child   ("job", "module:function", kwargs)   called as function(stop=, save_request=,
-                                           [pause=,] **kwargs)
-    parent → child   ("set" | "clear", "stop" | "paused" | "save_request")   any time
+    parent → child   ["job", NAME, CONFIG_JSON]                  JOBS[NAME].run(config, controls…)
+    parent → child   ["set" | "clear", "stop" | "paused" | "save_request"]   any time
     child → parent   ("events", [event, …]) a batch: a non-progress event is sent at once,
                                            progress at most every FLUSH_S
     child → parent   ("done",) | ("error", exception)
@@ -36,7 +41,7 @@ which writes the run's final checkpoint, then exits.
 from __future__ import annotations
 
 import importlib
-import inspect
+import json
 import os
 import pickle
 import signal
@@ -45,10 +50,11 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
-from explorer.progress import PROGRESS_EVENTS, PROGRESS_INTERVAL_S
+from explorer.progress import PROGRESS_INTERVAL_S, is_progress
 
 FLUSH_S = PROGRESS_INTERVAL_S
 """Progress events wait at most this long in the child before a batch is sent."""
@@ -64,6 +70,33 @@ class ChildEnded(RuntimeError):
 
 class ChildError(RuntimeError):
     """An error raised in the child that could not be sent as itself (its type is in the text)."""
+
+
+@dataclass(frozen=True)
+class ChildJob:
+    """What a child process can run: ``run(config, stop, save_request, pause)`` on a frozen config."""
+
+    name: str
+    """Its key in :data:`JOBS`."""
+    config_type: type
+    """A frozen engine config with ``to_json()`` and ``from_json(data)`` (which validates)."""
+    run: Callable[[Any, threading.Event, threading.Event, threading.Event], Iterator[object]]
+    """The engine generator on ``config``, taking the run's ``stop``, ``save_request`` and ``pause``."""
+    preload: tuple[str, ...]
+    """Modules a spare child imports before the job comes; the job's own module registers it there."""
+    holds_pause: bool = True
+    """``run`` waits itself while ``pause`` is set (the engine's train: time paused is then not training
+    time); otherwise the child holds the generator between two events."""
+
+
+JOBS: dict[str, ChildJob] = {}
+"""The jobs this process knows, by name (:func:`register`)."""
+
+
+def register(job: ChildJob) -> ChildJob:
+    """Make ``job`` runnable in a child process (its module calls this when imported)."""
+    JOBS[job.name] = job
+    return job
 
 
 # -- the child -------------------------------------------------------------------------
@@ -101,7 +134,7 @@ class _Sender:
         with self._lock:
             self.batch.append(event)
             now = time.monotonic()
-            if type(event).__name__ not in PROGRESS_EVENTS or now - self.sent_at >= FLUSH_S:
+            if not is_progress(event) or now - self.sent_at >= FLUSH_S:
                 self._flush(now)
 
     def flush(self) -> None:
@@ -124,12 +157,12 @@ def portable(exc: BaseException) -> BaseException:
         return ChildError(f"{type(exc).__name__}: {exc}")
 
 
-def resolve(target: str):
-    module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
+def _receive_json(conn: Connection) -> list:
+    """The parent's next message (JSON: a list whose first item names it)."""
+    return json.loads(conn.recv_bytes().decode("utf-8"))
 
 
-def _apply(message: tuple, controls: dict[str, threading.Event]) -> None:
+def _apply(message: list, controls: dict[str, threading.Event]) -> None:
     verb, name = message
     event = controls[name]
     event.set() if verb == "set" else event.clear()
@@ -139,9 +172,9 @@ def _listen(conn: Connection, controls: dict[str, threading.Event], sender: _Sen
     """Child thread: apply the parent's control messages; the parent gone means stop."""
     try:
         while True:
-            message = conn.recv()
+            message = _receive_json(conn)
             _apply(message, controls)
-            if message == ("set", "paused"):
+            if message == ["set", "paused"]:
                 sender.flush()  # the run may hold before its next event: what is batched goes now
     except (EOFError, OSError):
         controls["paused"].clear()
@@ -164,7 +197,7 @@ def child_main(conn: Connection, preload: tuple[str, ...]) -> None:
         failed = exc
     sender.send(("ready",))
     try:
-        while (message := conn.recv())[0] != "job":
+        while (message := _receive_json(conn))[0] != "job":
             _apply(message, controls)  # a stop (or pause) that came before the job
     except (EOFError, OSError):
         return  # the parent went away before giving a job
@@ -172,18 +205,14 @@ def child_main(conn: Connection, preload: tuple[str, ...]) -> None:
     try:
         if failed is not None:
             raise failed
-        _, target, kwargs = message
-        function = resolve(target)
-        # A function that takes ``pause`` holds itself (the engine's train: time paused is then not
-        # training time); any other is held here, between two events.
-        own_pause = "pause" in inspect.signature(function).parameters
-        if own_pause:
-            kwargs = {**kwargs, "pause": paused}
-        for event in function(stop=stop, save_request=controls["save_request"], **kwargs):
+        _, name, data = message
+        job = JOBS[name]
+        config = job.config_type.from_json(data)
+        for event in job.run(config, stop, controls["save_request"], paused):
             sender.add(event)
             if paused.is_set():
                 sender.flush()  # the app shows where it paused
-                while paused.is_set() and not own_pause and not stop.is_set():
+                while paused.is_set() and not job.holds_pause and not stop.is_set():
                     stop.wait(0.05)
         sender.flush()
         sender.send(("done",))
@@ -257,10 +286,12 @@ class Child:
         return not self.taken and self.alive()
 
     def send(self, message: tuple) -> None:
-        """Send to the child (any thread); a child that is gone misses nothing it could use."""
+        """Send ``message`` (JSON-able) to the child (any thread); a child that is gone misses nothing it
+        could use."""
+        data = json.dumps(list(message)).encode("utf-8")
         with self._send_lock:
             try:
-                self.conn.send(message)
+                self.conn.send_bytes(data)
             except OSError:
                 pass
 
@@ -348,19 +379,24 @@ def discard_spare() -> None:
         child.discard()
 
 
-def relay(child: Child, target: str, kwargs: dict) -> Iterator[object]:
-    """Run ``target(stop=, save_request=, **kwargs)`` in ``child``; yield its events (a worker thread).
+def relay(child: Child, job: ChildJob, config: object) -> Iterator[object]:
+    """Run ``job`` on ``config`` in ``child``; yield its events (a worker thread).
 
+    The config must be the job's; it goes to the child as JSON, where ``from_json`` validates it again.
     Closed early (the app cancels its workers when it quits), it does not abandon the
     child: ``stop`` is set, and the child gets time to finish its step and write its
     checkpoint before it is terminated.
     """
-    ended = False
+    sent = ended = False
     try:
+        if not isinstance(config, job.config_type):
+            raise TypeError(f"the {job.name} job runs on a {job.config_type.__name__}, not {type(config).__name__}")
+        data = config.to_json()
         while True:
             message = child.receive()
             if message[0] == "ready":
-                child.send(("job", target, kwargs))
+                child.send(("job", job.name, data))
+                sent = True
             elif message[0] == "events":
                 yield from message[1]
             elif message[0] == "done":
@@ -370,7 +406,10 @@ def relay(child: Child, target: str, kwargs: dict) -> Iterator[object]:
                 ended = True
                 raise message[1]
     finally:
-        if not ended:  # closed early: the app is quitting (its stop is set) or the worker was cancelled
-            child.paused.clear()
-            child.stop.set()
-        child.finish()
+        if not sent:  # it never got its job: nothing to stop or save
+            child.discard()
+        else:
+            if not ended:  # closed early: the app is quitting (its stop is set) or the worker was cancelled
+                child.paused.clear()
+                child.stop.set()
+            child.finish()

@@ -1,18 +1,23 @@
 """Textual messages that carry engine events from a worker thread to a screen.
 
-A worker (see :mod:`explorer.runs`) iterates an engine generator and posts one
-:class:`EngineEvent` per event to the node that started the run; when the
-generator ends it posts :class:`RunFinished`. Handlers are ``on_engine_event``
-and ``on_run_finished``; ``message.group`` names the run ("train", "w2v", ...),
-so one screen can host several runs.
+A worker (see :mod:`explorer.runs`) iterates an engine generator and posts one message per event to
+the node that started the run; when the generator ends it posts :class:`RunFinished`. The message of
+an event of class ``E`` is an ``EngineEvent[E]``: one message class per event class, made on first use
+and mirroring the events' own hierarchy (``EngineEvent[Step]`` is an ``EngineEvent[ProgressEvent]``
+is an ``EngineEvent[Event]`` is an ``EngineEvent``). A screen handles the events it shows by type::
 
-Events that only carry "the latest value" (training ``Step`` progress and any
-class listed in :data:`REPLACEABLE`) go through the run's :class:`Backlog`: the
-worker posts a message for them at most 10 times a second, and never while the
-previous one is still unread, so a run yielding thousands of steps a second
-costs the UI thread a few dozen messages, not thousands (each message woke the
-event loop and took the GIL from the training thread). Nothing is lost:
-``message.drain()`` returns every event since the last drain (for charts) and
+    @on(EngineEvent[Step])
+    def show_step(self, message: EngineEvent) -> None:
+        for step in message.drain(): ...
+
+``message.group`` names the run ("train", "gradients.race", …) where one screen hosts several runs
+that yield the same events, and ``message.event`` is the event.
+
+Progress events (:func:`explorer.progress.is_progress`) go through the run's :class:`Backlog`: the
+worker posts a message for them at most 10 times a second, and never while the previous one is still
+unread, so a run yielding thousands of steps a second costs the UI thread a few dozen messages, not
+thousands (each message woke the event loop and took the GIL from the training thread). Nothing is
+lost: ``message.drain()`` returns every event since the last drain (for charts) and
 ``message.event`` is the latest one (for numbers).
 """
 
@@ -20,19 +25,19 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import ClassVar
 
 from textual.message import Message
 
-from explorer.progress import PROGRESS_EVENTS as REPLACEABLE  # names whose messages may be coalesced
-from explorer.progress import PROGRESS_INTERVAL_S
+from explorer.progress import PROGRESS_INTERVAL_S, is_progress
 
 
 class Backlog:
-    """Replaceable events not yet seen by the UI, shared by a run's messages (thread-safe).
+    """Progress events not yet seen by the UI, shared by a run's messages (thread-safe).
 
     The worker calls :meth:`push` for each event and posts a message only when it
     returns True; :meth:`flush_needed` says whether events are waiting that no
-    message will bring (before a non-replaceable event, a pause, or the end).
+    message will bring (before another event, a pause, or the end).
     The UI thread reads :meth:`latest` or :meth:`drain`, which marks the posted
     message as read.
     """
@@ -101,8 +106,26 @@ class Backlog:
         return items
 
 
-class EngineEvent(Message):
-    """One event yielded by an engine generator, delivered on the UI thread."""
+_CLASSES: dict[type, type["EngineEvent"]] = {}
+_CLASSES_LOCK = threading.Lock()
+
+
+class EngineEvent(Message, bubble=False):
+    """One event yielded by an engine run, delivered on the UI thread; ``EngineEvent[E]`` is the
+    message class of events of class ``E`` (see the module docstring). It goes to the node that
+    started the run and no further (no bubbling: a training run posts dozens a second)."""
+
+    event_type: ClassVar[type] = object
+    """The class of the events this message class carries (``object`` for the base)."""
+
+    def __class_getitem__(cls, event_type: type) -> type["EngineEvent"]:
+        with _CLASSES_LOCK:  # workers make these classes too
+            return _message_class(event_type)
+
+    @classmethod
+    def of(cls, event: object, group: str, backlog: Backlog | None = None) -> "EngineEvent":
+        """The message for ``event`` (an instance of ``EngineEvent[type(event)]``)."""
+        return EngineEvent[type(event)](event, group, backlog)
 
     def __init__(self, event: object, group: str, backlog: Backlog | None = None) -> None:
         super().__init__()
@@ -112,12 +135,12 @@ class EngineEvent(Message):
 
     @property
     def event(self) -> object:
-        """The engine event; for a replaceable one, the newest pushed so far."""
+        """The engine event; for a progress event, the newest pushed so far."""
         return self._event if self.backlog is None else self.backlog.latest()
 
     @property
     def replaceable(self) -> bool:
-        return type(self._event).__name__ in REPLACEABLE
+        return is_progress(self._event)
 
     def drain(self) -> list[object]:
         """Every event of this kind since the last drain, oldest first (``[event]`` without a backlog).
@@ -129,16 +152,24 @@ class EngineEvent(Message):
         return self.backlog.drain()
 
     def can_replace(self, message: Message) -> bool:
-        return (
-            isinstance(message, EngineEvent)
-            and message.group == self.group
-            and type(message._event) is type(self._event)
-            and self.replaceable
-        )
+        return type(message) is type(self) and message.group == self.group and self.replaceable
 
 
-class RunFinished(Message):
-    """A run's generator ended: normally (``error`` None), stopped, or with an exception."""
+def _message_class(event_type: type) -> type[EngineEvent]:
+    """``EngineEvent[event_type]``, made once; its bases mirror ``event_type``'s (lock held)."""
+    made = _CLASSES.get(event_type)
+    if made is None:
+        bases = tuple(_message_class(b) for b in event_type.__bases__ if b is not object) or (EngineEvent,)
+        made = type(f"EngineEvent[{event_type.__qualname__}]", bases,
+                    {"event_type": event_type, "__module__": __name__,
+                     "__doc__": f"The message of a {event_type.__qualname__} event."}, bubble=False)
+        _CLASSES[event_type] = made
+    return made
+
+
+class RunFinished(Message, bubble=False):
+    """A run's generator ended: normally (``error`` None), stopped, or with an exception (which the
+    App's worker handler also shows in a dialog). Goes to the node that started the run only."""
 
     def __init__(self, group: str, error: BaseException | None = None, cancelled: bool = False) -> None:
         super().__init__()

@@ -1,6 +1,6 @@
 """The worker glue: the only place in ``explorer`` that iterates engine generators.
 
-Usage from any screen or widget::
+Usage from any screen (the job modules of :mod:`explorer.jobs` make the factories)::
 
     from explorer.runs import start_run
 
@@ -10,12 +10,12 @@ Usage from any screen or widget::
 
     self.run_handle = start_run(self, factory, group="train")
     ...
-    def on_engine_event(self, message):     # on the UI thread
-        event = message.event
-    def on_run_finished(self, message):     # message.error is None or the exception
-        ...
+    @on(EngineEvent[Step])                  # on the UI thread, one handler per event class
+    def show_step(self, message): ...
+    @on(RunFinished)                        # message.error is None or the exception
+    def run_ended(self, message): ...
 
-The thread posts an :class:`~explorer.messages.EngineEvent` per event to ``node`` (progress
+The thread posts an ``EngineEvent[type(event)]`` per event to ``node`` (progress
 events at most 10 times a second: see :class:`~explorer.messages.Backlog`), never touching
 widgets or calling ``call_from_thread``, and a
 :class:`~explorer.messages.RunFinished` at the end. A failure inside the
@@ -32,12 +32,16 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
-from explorer.messages import REPLACEABLE, Backlog, EngineEvent, RunFinished
+from explorer.messages import Backlog, EngineEvent, RunFinished
+from explorer.progress import is_progress
+
+if TYPE_CHECKING:  # pragma: no cover
+    from explorer.child_runs import ChildJob
 
 EventFactory = Callable[[threading.Event], Iterator[object]]
 
@@ -109,20 +113,20 @@ def _consume(node: DOMNode, factory: EventFactory, handle: RunHandle, light: boo
     error: BaseException | None = None
     backlogs: dict[type, Backlog] = {}
 
-    def flush() -> None:  # replaceable events that no message on its way will show
+    def flush() -> None:  # progress events that no message on its way will show
         for backlog in backlogs.values():
             if backlog.flush_needed():
-                node.post_message(EngineEvent(backlog.latest_for_worker(), handle.group, backlog))
+                node.post_message(EngineEvent.of(backlog.latest_for_worker(), handle.group, backlog))
 
     try:
         for event in _events(factory, handle.stop_event, light):
-            if type(event).__name__ in REPLACEABLE:
+            if is_progress(event):
                 backlog = backlogs.setdefault(type(event), Backlog())
                 if backlog.push(event):
-                    node.post_message(EngineEvent(event, handle.group, backlog))
+                    node.post_message(EngineEvent.of(event, handle.group, backlog))
             else:
                 flush()  # keep the order: earlier steps before this event
-                node.post_message(EngineEvent(event, handle.group))
+                node.post_message(EngineEvent.of(event, handle.group))
             if handle.paused.is_set():
                 flush()  # show where it paused
                 while handle.paused.is_set() and not handle.holds_itself and not handle.stop_event.is_set():
@@ -185,41 +189,32 @@ def stop_all(app: object) -> None:
         handle.stop()
 
 
-def start_child_run(node: DOMNode, target: str, kwargs: dict, *, group: str,
-                    preload: tuple[str, ...] = ()) -> RunHandle:
-    """Run the engine generator ``target`` ("module:function") in a child process.
+def start_child_run(node: DOMNode, job: "ChildJob", config: object, *, group: str) -> RunHandle:
+    """Run ``job`` on ``config`` (a frozen engine config) in a child process.
 
-    The function is called as ``target(stop=, save_request=, **kwargs)`` there; its events
-    arrive at ``node`` exactly as :func:`start_run`'s do, and ``stop()``, ``pause()`` and
-    ``save_request`` reach it (see :mod:`explorer.child_runs`). The spare child started by
-    ``child_runs.warm_up(preload)`` is used when there is one, so the run starts at once.
+    The config crosses to the child as JSON (:mod:`explorer.child_runs`); the run's events arrive at
+    ``node`` exactly as :func:`start_run`'s do, and ``stop()``, ``pause()`` and ``save_request`` reach
+    it. The spare child started by ``child_runs.warm_up(job.preload)`` is used when there is one, so
+    the run starts at once.
     """
     from explorer import child_runs
 
-    child = child_runs.take(preload)
+    child = child_runs.take(job.preload)
     handle = RunHandle(group=group, stop_event=child.stop, paused=child.paused, holds_itself=True,
                        save_request=child.save_request)
-    return start_run(node, lambda _stop: child_runs.relay(child, target, kwargs), group=group, light=True,
+    return start_run(node, lambda _stop: child_runs.relay(child, job, config), group=group, light=True,
                      handle=handle)
 
 
-@dataclass(frozen=True)
-class Result:
-    """The value of a one-off computation run by :func:`start_call` (arrives as ``EngineEvent.event``)."""
-
-    name: str
-    value: object
-
-
-def start_call(node: DOMNode, fn: Callable[[], object], *, group: str, name: str = "",
-               light: bool = False) -> RunHandle:
+def start_call(node: DOMNode, fn: Callable[[], object], *, group: str, light: bool = False) -> RunHandle:
     """Run ``fn()`` (loading a checkpoint, recording a trace, …) in a thread worker.
 
-    Its return value arrives at ``node`` as ``EngineEvent(Result(name or group, value), group)``;
-    a failure becomes the App's error dialog, like any run's.
+    Its return value, a small result object of the job (``ModelLoaded``, ``TraceRecorded``, …), arrives
+    at ``node`` as the ``EngineEvent[type(value)]`` message of group ``group``; a failure becomes the
+    App's error dialog, like any run's.
     """
 
     def one(stop: threading.Event) -> Iterator[object]:
-        yield Result(name or group, fn())
+        yield fn()
 
     return start_run(node, one, group=group, light=light)

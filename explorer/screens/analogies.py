@@ -8,35 +8,34 @@ with the top 10 and a cosine bar each. ``ctrl+g`` switches between the pretraine
 Google analogy test set with a progress bar and a per-section table; ``ctrl+b`` shows the
 debias view (projections on the bias direction before and after neutralize/equalize).
 
-Vectors load and the evaluation runs in workers (:func:`explorer.runs.start_run`); queries and
-the debias view are numpy-only and use :func:`~explorer.runs.start_run` with ``light=True``, so
-they never wait for the torch import at start-up. Keys always answer at once.
+Vectors load and the evaluation runs in workers (:func:`explorer.runs.start_run`, the jobs of
+:mod:`explorer.jobs.analogies`); queries and the debias view are numpy-only and use
+:func:`~explorer.runs.start_run` with ``light=True``, so they never wait for the torch import at
+start-up. Keys always answer at once. If the vectors cannot be loaded, the screen says why (also to
+a query typed later) instead of waiting for them.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
+from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Input, ProgressBar, Static
 
+from engine.embeddings.events import AnalogyEvaluated, EvalProgress
 from explorer.deferred import after_first_frame
+from explorer.jobs.analogies import METHOD_NAMES, DebiasComputed, QueryAnswered, QueryFailed, query_factory
+from explorer.jobs.vectors import VectorsLoaded, describe_vectors, load_factory, source_label, store_for
+from explorer.messages import EngineEvent, RunFinished
 from explorer.query import EXAMPLES, QueryError, parse_query
 from explorer.runs import start_run
 from explorer.screens.base import ExplorerScreen
 from explorer.widgets.analogy_debias import DebiasBars
-from explorer.widgets.analogy_queries import METHOD_NAMES, QueryAnswered, QueryFailed, query_factory
 from explorer.widgets.cosine_bars import CosineBars
-from explorer.widgets.embedding_store import (
-    VectorsLoaded,
-    describe_vectors,
-    load_factory,
-    source_label,
-    store_for,
-)
 
 RESTRICT_VOCAB = 30_000
 HINTS = ("[b]try[/b]  paris : france :: rome : ?\n"
@@ -127,6 +126,9 @@ class AnalogiesScreen(ExplorerScreen):
         if store.pretrained is not None:
             self.loaded = True
             self._say(f"{source_label(store.source, store.pretrained)} ready: {describe_vectors(store.pretrained)}.")
+        elif store.load_error is not None:  # the Embeddings screen tried and failed: try again
+            self._say(f"loading {source_label(store.source)} again…")
+            after_first_frame(self, lambda: start_run(self, load_factory(store.source), group="analogies.load"))
         elif self.options.get("autoload", True) is False:
             self._say("No vectors loaded (autoload is off).")
         else:
@@ -180,9 +182,8 @@ class AnalogiesScreen(ExplorerScreen):
         return True
 
     # -- queries ------------------------------------------------------------------------
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "analogies-query":
-            return
+    @on(Input.Submitted, "#analogies-query")
+    def _query_entered(self, event: Input.Submitted) -> None:
         event.stop()
         self._ask(event.value)
 
@@ -194,12 +195,15 @@ class AnalogiesScreen(ExplorerScreen):
             return
         wv = self._vectors()
         if wv is None:
+            store = store_for(self.app)
             if self.which == "trained":
                 self._say("No trained vectors yet: train word2vec on the Embeddings screen (key 4), "
                           "or press ctrl+g for the pretrained ones.", error=True)
+            elif store.load_error is not None:
+                self._say(self._load_failed(store), error=True)
             else:
                 self._pending = text
-                self._say(f"still loading {source_label(store_for(self.app).source)}… "
+                self._say(f"still loading {source_label(store.source)}… "
                           "your query runs as soon as it is ready.")
             return
         self._last_text = text
@@ -217,6 +221,11 @@ class AnalogiesScreen(ExplorerScreen):
 
     def _show_failure(self, failure: QueryFailed) -> None:
         self._say(failure.message, error=True)
+
+    @staticmethod
+    def _load_failed(store) -> str:
+        return (f"Could not load {source_label(store.source)}: {store.load_error} "
+                "(start seq-explorer with --embeddings DIR|FILE for other vectors)")
 
     def _requery(self) -> None:
         """Answer the last query again after a switch of vectors, method or query words."""
@@ -242,7 +251,7 @@ class AnalogiesScreen(ExplorerScreen):
         self._requery()
 
     def action_evaluate(self) -> None:
-        from explorer.widgets.analogy_eval import evaluation_factory, questions_path
+        from explorer.jobs.analogies import evaluation_factory, questions_path
 
         wv = self._vectors()
         if wv is None:
@@ -274,7 +283,7 @@ class AnalogiesScreen(ExplorerScreen):
             query.focus()
 
     def action_debias(self) -> None:
-        from explorer.widgets.analogy_eval import debias_factory
+        from explorer.jobs.analogies import debias_factory
 
         wv = self._vectors()
         if wv is None:
@@ -286,38 +295,73 @@ class AnalogiesScreen(ExplorerScreen):
         start_run(self, debias_factory(wv), group="analogies.debias", light=True)
 
     # -- engine events --------------------------------------------------------------------
-    def on_engine_event(self, message) -> None:
+    @on(EngineEvent[VectorsLoaded])
+    def _vectors_loaded(self, message: EngineEvent) -> None:
         event = message.event
-        if message.group.startswith("analogies."):
-            message.stop()
-        if isinstance(event, VectorsLoaded):
-            store = store_for(self.app)
-            store.pretrained = event.vectors
-            self.loaded = True
-            self._refresh_options()
-            self._say(f"{source_label(event.source, event.vectors)} ready: {describe_vectors(event.vectors)} "
-                      f"(loaded in {event.seconds:.1f} s).")
-            if self._pending is not None:
-                pending, self._pending = self._pending, None
-                self._ask(pending)
-        elif isinstance(event, QueryAnswered):
-            self._show_answer(event)
-        elif isinstance(event, QueryFailed):
-            self._show_failure(event)
-        else:
-            from explorer.widgets.analogy_eval import show_engine_event
+        store_for(self.app).loaded(event.vectors)
+        self.loaded = True
+        self._refresh_options()
+        self._say(f"{source_label(event.source, event.vectors)} ready: {describe_vectors(event.vectors)} "
+                  f"(loaded in {event.seconds:.1f} s).")
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._ask(pending)
 
-            show_engine_event(self, event)
+    @on(EngineEvent[QueryAnswered])
+    def _answered(self, message: EngineEvent) -> None:
+        self._show_answer(message.event)
 
-    def on_run_finished(self, message) -> None:
+    @on(EngineEvent[QueryFailed])
+    def _failed(self, message: EngineEvent) -> None:
+        self._show_failure(message.event)
+
+    @on(EngineEvent[EvalProgress])
+    def _eval_progress(self, message: EngineEvent) -> None:
+        event = message.event
+        self.query_one("#analogies-eval-progress", ProgressBar).update(total=max(event.total, 1), progress=event.done)
+        self.query_one("#analogies-eval-info", Static).update(
+            f"Google analogies · section {event.section} · {event.done:,} / {event.total:,} questions · escape stops")
+
+    @on(EngineEvent[AnalogyEvaluated])
+    def _evaluated(self, message: EngineEvent) -> None:
+        self.show_result(message.event.result)
+
+    def show_result(self, result) -> None:
+        """Fill the per-section table and the summary line from an ``AnalogyResult``."""
+        table = self.query_one("#analogies-eval-table", DataTable)
+        table.clear()
+        for section, (correct, total) in result.sections.items():
+            accuracy = f"{correct / total:6.1%}" if total else "   –"
+            table.add_row(section, f"{correct:,}", f"{total:,}", accuracy)
+        self.query_one("#analogies-eval-progress", ProgressBar).update(total=max(result.evaluated, 1),
+                                                                       progress=result.evaluated)
+        stopped = " (stopped)" if result.stopped else ""
+        self.query_one("#analogies-eval-info", Static).update(
+            f"total {result.total:.1%} · semantic {result.semantic:.1%} · syntactic {result.syntactic:.1%} · "
+            f"{result.evaluated:,} evaluated, {result.skipped:,} skipped{stopped}")
+
+    @on(EngineEvent[DebiasComputed])
+    def _debiased(self, message: EngineEvent) -> None:
+        event = message.event
+        self.query_one("#analogies-debias-bars", DebiasBars).show(event.rows, title="projection on g, before → after")
+        info = (f"g = {event.direction}. Blue: neutralized, e − (e·g) g, so e·g → 0. "
+                "Pink: equalized pairs, ± the same projection.")
+        if event.skipped:
+            info += f"  Not in the vocabulary: {', '.join(event.skipped)}."
+        self.query_one("#analogies-debias-info", Static).update(info)
+
+    @on(RunFinished)
+    def _run_ended(self, message: RunFinished) -> None:
         if not message.group.startswith("analogies."):
             return
-        message.stop()
         if message.group == "analogies.eval":
             self.evaluating = False
         if message.error is not None:
             text = " ".join(str(message.error).split()) or message.error.__class__.__name__
             if message.group == "analogies.load":
-                self._say(f"Could not load {source_label(store_for(self.app).source)}: {text}", error=True)
+                store = store_for(self.app)
+                store.failed(message.error)
+                self._pending = None  # it will not run: say why instead
+                self._say(self._load_failed(store), error=True)
             else:
                 self._say(text, error=True)

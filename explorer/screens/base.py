@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Static
 
 from explorer.widgets.keybar import KeyBar
 from explorer.widgets.navbar import NavBar
@@ -61,26 +60,3 @@ class ExplorerScreen(Screen):
         """Show ``text`` (console markup) on this screen's status line."""
         for bar in self.query(StatusBar):
             bar.message = text
-
-
-class PlaceholderScreen(ExplorerScreen):
-    """Stands in for a screen whose module is not written yet (or failed to import)."""
-
-    DEFAULT_CSS = """
-    PlaceholderScreen #placeholder {
-        width: 1fr;
-        height: 1fr;
-        content-align: center middle;
-        color: $text-muted;
-    }
-    """
-
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__()
-        self.mode_name = name
-        self.reason = reason
-
-    def compose_body(self) -> Iterable[Widget]:
-        from explorer.screens import TITLES
-
-        yield Static(f"[b]{TITLES.get(self.mode_name, self.mode_name)}[/b]\n\n{self.reason}", id="placeholder")

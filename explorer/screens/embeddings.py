@@ -13,36 +13,41 @@
   (GloVe) or the model just trained (also offered on the Analogies screen).
 
 Nothing waits on the UI thread: vectors load and training run in workers
-(:func:`explorer.runs.start_run`), projections in a light worker that needs no torch.
+(:func:`explorer.runs.start_run`; the jobs are :mod:`explorer.jobs.vectors`,
+:mod:`explorer.jobs.word2vec` and :mod:`explorer.jobs.projection`), projections in a light worker
+that needs no torch. Their events arrive as typed messages.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
+from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Label, ProgressBar, Select, Sparkline, Static
 
+from engine.embeddings.events import EmbeddingsFinished, EmbeddingsStarted, EpochFinished, Progress, QuickAnalogy
+from engine.embeddings.events import WatchNeighbours
 from explorer.deferred import after_first_frame
-from explorer.runs import start_run
-from explorer.screens.base import ExplorerScreen
-from explorer.widgets.embedding_lookup import EmbeddingLookup
-from explorer.widgets.embedding_store import VectorsLoaded, describe_vectors, load_factory, source_label, store_for
-from explorer.widgets.embedding_training import (
+from explorer.fields import in_own_words
+from explorer.jobs.projection import Projected
+from explorer.jobs.vectors import VectorsLoaded, describe_vectors, load_factory, source_label, store_for
+from explorer.jobs.word2vec import (
     DEFAULT_WATCH,
-    Projected,
-    TrainingForm,
     TrainingPreparing,
     TrainingRejected,
     VectorsSaved,
+    Word2VecForm,
     parse_watch,
-    progress_line,
-    started_line,
-    watch_lines,
 )
+from explorer.messages import EngineEvent, RunFinished
+from explorer.runs import start_run
+from explorer.screens.base import ExplorerScreen
+from explorer.screens.embeddings_text import progress_line, started_line, watch_lines
+from explorer.widgets.embedding_lookup import EmbeddingLookup
 from explorer.widgets.scatter import Point, Scatter
 
 MODELS = [("skip-gram", "skipgram"), ("CBOW", "cbow")]
@@ -51,6 +56,9 @@ LOSS_POINTS = 240
 WATCH_EVERY = 100_000  # words between two refreshes of the watch-list's neighbours
 ANALOGY_EVERY = 500_000  # words between two quick analogy scores
 PROJECTIONS = {"pca": "PCA", "tsne": "t-SNE"}
+LABELS = {"corpus": "corpus", "dim": "dim", "window": "window", "epochs": "epochs", "min_count": "min-count",
+          "watch": "watch"}
+"""Word2VecConfig field → its name on this screen's form."""
 
 
 class EmbeddingsScreen(ExplorerScreen):
@@ -104,13 +112,13 @@ class EmbeddingsScreen(ExplorerScreen):
         self._train_handle = None
         self._losses: list[float] = []
         self._epochs: int | None = None
-        self._started = ""
+        self._started_text = ""
         self._quick = ""
         self._epochs_done: list[str] = []
 
     # -- layout ---------------------------------------------------------------------
     def compose_body(self) -> Iterable[Widget]:
-        form = TrainingForm()
+        form = Word2VecForm()
         with Horizontal(id="embeddings-top"):
             with Vertical(id="embeddings-form", classes="panel") as panel:
                 panel.border_title = "word2vec"
@@ -184,9 +192,9 @@ class EmbeddingsScreen(ExplorerScreen):
         what = "trained word2vec" if self.which == "trained" else source_label(store.source, store.pretrained)
         panel.border_title = f"{PROJECTIONS[self.projection]} · watch words and neighbours · {what}"
 
-    def _form(self) -> TrainingForm:
+    def _form(self) -> Word2VecForm:
         value = lambda id_: self.query_one(f"#{id_}", Input).value  # noqa: E731
-        return TrainingForm(
+        return Word2VecForm(
             corpus=value("embeddings-corpus"),
             model=str(self.query_one("#embeddings-model", Select).value),
             loss=str(self.query_one("#embeddings-loss-kind", Select).value),
@@ -209,7 +217,7 @@ class EmbeddingsScreen(ExplorerScreen):
         wv = self._vectors()
         if wv is None:
             return
-        from explorer.widgets.embedding_training import projection_factory
+        from explorer.jobs.projection import projection_factory
 
         watch = parse_watch(self.query_one("#embeddings-watch-words", Input).value)
         lookup = self.query_one("#embeddings-lookup-word", Input).value.strip() or None
@@ -236,12 +244,12 @@ class EmbeddingsScreen(ExplorerScreen):
     def action_train(self) -> None:
         if self.running:
             return
-        from explorer.widgets.embedding_training import training_factory
+        from explorer.jobs.word2vec import training_factory
 
         form = self._form()
         self._form_message("")
         self._losses = []
-        self._started, self._quick, self._epochs_done = "", "", []
+        self._started_text, self._quick, self._epochs_done = "", "", []
         self._epochs = int(form.epochs) if form.epochs.strip().isdigit() else None
         self.query_one("#embeddings-loss", Sparkline).data = []
         self.query_one("#embeddings-progress", ProgressBar).update(total=100, progress=0)
@@ -249,7 +257,7 @@ class EmbeddingsScreen(ExplorerScreen):
         self.query_one("#embeddings-progress-line", Static).update(
             f"reading {form.corpus or 'default'} and building the vocabulary for {form.model} + {form.loss}…")
         self.running = True
-        from explorer.widgets.analogy_eval import questions_path
+        from explorer.jobs.analogies import questions_path
 
         extra: dict = {"watch_every_words": WATCH_EVERY}
         questions = questions_path()
@@ -264,15 +272,13 @@ class EmbeddingsScreen(ExplorerScreen):
             self.query_one("#embeddings-progress-line", Static).update("stopping…")
 
     def action_save(self) -> None:
-        import time
-
-        from explorer.screens.train import runs_dir
-        from explorer.widgets.embedding_training import save_factory
+        from explorer.jobs.train import new_run_dir
+        from explorer.jobs.word2vec import save_factory
 
         wv = store_for(self.app).trained
         if wv is None or self.running:
             return
-        path = runs_dir(self.options) / time.strftime("word2vec-%Y%m%d-%H%M%S")
+        path = new_run_dir(self.options, "word2vec")
         self.query_one("#embeddings-progress-line", Static).update(f"saving to {path}…")
         start_run(self, save_factory(wv, str(path)), group="embeddings.save")
 
@@ -291,70 +297,84 @@ class EmbeddingsScreen(ExplorerScreen):
     def action_replot(self) -> None:
         self._replot()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id in ("embeddings-watch-words", "embeddings-lookup-word"):
-            event.stop()
-            self._replot()
+    @on(Input.Submitted, "#embeddings-watch-words, #embeddings-lookup-word")
+    def _words_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._replot()
 
     # -- engine events -----------------------------------------------------------------------
-    def on_engine_event(self, message) -> None:
-        if not message.group.startswith("embeddings."):
-            return
-        message.stop()
-        event = message.event
-        name = type(event).__name__
-        if isinstance(event, VectorsLoaded):
-            store_for(self.app).pretrained = event.vectors
-            self._vectors_ready()
-        elif isinstance(event, Projected):
-            self._show_projection(event)
-        elif isinstance(event, TrainingRejected):
-            self._form_message(event.message)
-        elif isinstance(event, VectorsSaved):
-            self.query_one("#embeddings-progress-line", Static).update(
-                f"saved to {event.path} · open them with: seq-explorer --embeddings {event.path}")
-        elif isinstance(event, TrainingPreparing):
-            self.query_one("#embeddings-live").border_subtitle = event.description
-            self.query_one("#embeddings-progress-line", Static).update(
-                "reading the corpus and building the vocabulary…")
-        elif name == "Started":
-            self._started = started_line(event)
-            self.query_one("#embeddings-live").border_subtitle = self._started
-            self.query_one("#embeddings-progress-line", Static).update("started: training…")
-        elif name == "Progress":
-            self._show_progress(event)
-        elif name == "WatchNeighbours":
-            self._show_watch(getattr(event, "neighbours", ()))
-        elif name == "QuickAnalogy":
-            self._quick = (f"quick analogy test {event.correct}/{event.total} ({event.correct / event.total:.1%})"
-                           if event.total else "quick analogy test: no question fits this vocabulary yet")
-        elif name == "EpochFinished":
-            self._epochs_done.append(f"epoch {event.epoch}/{event.epochs} mean loss {event.loss:.4f}")
-        elif name == "Finished" and getattr(event, "vectors", None) is not None:
-            self._trained(event)
+    @on(EngineEvent[VectorsLoaded])
+    def _vectors_loaded(self, message: EngineEvent) -> None:
+        store_for(self.app).loaded(message.event.vectors)
+        self._vectors_ready()
 
-    def _show_progress(self, event) -> None:
+    @on(EngineEvent[Projected])
+    def _projected(self, message: EngineEvent) -> None:
+        self._show_projection(message.event)
+
+    @on(EngineEvent[TrainingRejected])
+    def _rejected(self, message: EngineEvent) -> None:
+        self._form_message(in_own_words(message.event.error, LABELS))
+
+    @on(EngineEvent[VectorsSaved])
+    def _saved(self, message: EngineEvent) -> None:
+        path = message.event.path
+        self.query_one("#embeddings-progress-line", Static).update(
+            f"saved to {path} · open them with: seq-explorer --embeddings {path}")
+
+    @on(EngineEvent[TrainingPreparing])
+    def _preparing(self, message: EngineEvent) -> None:
+        self.query_one("#embeddings-live").border_subtitle = message.event.description
+        self.query_one("#embeddings-progress-line", Static).update("reading the corpus and building the vocabulary…")
+
+    @on(EngineEvent[EmbeddingsStarted])
+    def _started(self, message: EngineEvent) -> None:
+        self._started_text = started_line(message.event)
+        self.query_one("#embeddings-live").border_subtitle = self._started_text
+        self.query_one("#embeddings-progress-line", Static).update("started: training…")
+
+    @on(EngineEvent[WatchNeighbours])
+    def _watch(self, message: EngineEvent) -> None:
+        self._show_watch(message.event.neighbours)
+
+    @on(EngineEvent[QuickAnalogy])
+    def _quick_analogy(self, message: EngineEvent) -> None:
+        e = message.event
+        self._quick = (f"quick analogy test {e.correct}/{e.total} ({e.correct / e.total:.1%})"
+                       if e.total else "quick analogy test: no question fits this vocabulary yet")
+
+    @on(EngineEvent[EpochFinished])
+    def _epoch(self, message: EngineEvent) -> None:
+        e = message.event
+        self._epochs_done.append(f"epoch {e.epoch}/{e.epochs} mean loss {e.loss:.4f}")
+
+    @on(EngineEvent[EmbeddingsFinished])
+    def _finished(self, message: EngineEvent) -> None:
+        self._trained(message.event)
+
+    @on(EngineEvent[Progress])
+    def _progress(self, message: EngineEvent) -> None:
+        event: Progress = message.event  # the newest: the line, the bar and one point of the sparkline
         lines = [progress_line(event, epochs=self._epochs)]
         extra = [x for x in (self._quick, self._epochs_done[-1] if self._epochs_done else "") if x]
         if extra:
             lines.append("  ·  ".join(extra))
         self.query_one("#embeddings-progress-line", Static).update("\n".join(lines))
-        done, total = getattr(event, "words_done", None), getattr(event, "total_words", None)
-        if done is not None and total:
-            self.query_one("#embeddings-progress", ProgressBar).update(total=total, progress=done)
-        loss = getattr(event, "loss", None)
-        if loss is not None and loss == loss:
-            self._losses = (self._losses + [float(loss)])[-LOSS_POINTS:]
+        if event.total_words:
+            self.query_one("#embeddings-progress", ProgressBar).update(total=event.total_words,
+                                                                        progress=event.words_done)
+        if event.loss == event.loss:  # not NaN
+            self._losses = (self._losses + [float(event.loss)])[-LOSS_POINTS:]
             self.query_one("#embeddings-loss", Sparkline).data = list(self._losses)
 
     def _show_watch(self, neighbours) -> None:
         self.query_one("#embeddings-watch", Static).update(watch_lines(neighbours))
 
-    def _trained(self, event) -> None:
+    def _trained(self, event: EmbeddingsFinished) -> None:
         store = store_for(self.app)
         store.trained = event.vectors
         self.has_trained = True
-        reason = getattr(event, "reason", "completed")
+        reason = event.reason
         store.trained_note = str(reason)
         self.query_one("#embeddings-progress-line", Static).update(
             f"finished ({reason}): {describe_vectors(event.vectors)} · ctrl+s saves them · "
@@ -379,17 +399,18 @@ class EmbeddingsScreen(ExplorerScreen):
         elif event.lookup_error:
             lookup.show_message(event.lookup_error)
 
-    def on_run_finished(self, message) -> None:
+    @on(RunFinished)
+    def _run_ended(self, message: RunFinished) -> None:
         if not message.group.startswith("embeddings."):
             return
-        message.stop()
         if message.group == "embeddings.train":
             self.running = False
             if message.error is not None:
-                self._form_message(" ".join(str(message.error).split()) or type(message.error).__name__)
+                self._form_message(in_own_words(message.error, LABELS))
         elif message.error is not None:
             text = " ".join(str(message.error).split()) or type(message.error).__name__
             if message.group == "embeddings.load":
+                store_for(self.app).failed(message.error)
                 self.query_one("#embeddings-scatter", Scatter).show_message(f"could not load the vectors: {text}")
             else:
                 self._form_message(text)

@@ -14,6 +14,7 @@ from typing import Iterable
 
 import numpy as np
 from rich.markup import escape
+from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
@@ -21,21 +22,20 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
-from explorer.messages import EngineEvent, RunFinished
+from engine.errors import InputError
+from engine.recurrent.kinds import GATE_NAMES, GATE_SYMBOLS, kind_of
+from explorer.jobs import lm as lm_jobs
+from explorer.messages import EngineEvent
 from explorer.runs import start_call
 from explorer.screens.model_screen import ModelScreen
-from explorer.screens.lm_support import model_choices
 from explorer.widgets.equation_panel import EquationPanel, UnitStep
 from explorer.widgets.heatmap import Heatmap
 from explorer.widgets.token_strip import TokenStrip
 
-# Trace name → (title, lo, hi); c's range is set from the data.
+# Trace name → (title, lo, hi): the gates in the course's symbols, then the states; c's range is set
+# from the data.
 PANELS: dict[str, tuple[str, float, float]] = {
-    "update": ("Γu update", 0.0, 1.0),
-    "forget": ("Γf forget", 0.0, 1.0),
-    "output": ("Γo output", 0.0, 1.0),
-    "relevance": ("Γr relevance", 0.0, 1.0),
-    "candidate": ("c̃ candidate", -1.0, 1.0),
+    **{g: (f"{GATE_SYMBOLS[g]} {g}", -1.0 if g == "candidate" else 0.0, 1.0) for g in GATE_NAMES},
     "c": ("c memory cell", -1.0, 1.0),
     "a": ("a state", -1.0, 1.0),
 }
@@ -112,8 +112,7 @@ class GatesScreen(ModelScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(id="gates-head"):
-            yield Select(model_choices(self.options.get("checkpoint")), id="model", allow_blank=False,
-                         compact=True, tooltip="Which language model to look inside")
+            yield self.model_select("Which language model to look inside")
             yield Static("loading the model…", id="gates-model")
         with Horizontal(id="gates-controls"):
             yield Label("text")
@@ -186,20 +185,23 @@ class GatesScreen(ModelScreen):
     def action_unfocus(self) -> None:
         self.set_focus(None)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    @on(Input.Submitted, "#trace-text")
+    def _text_entered(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "trace-text" and self.model is not None and event.value:
+        if self.model is not None and event.value:
             self.run_trace(event.value)
-        elif event.input.id == "pattern" and self.traced and event.value:
+        self.set_focus(None)
+
+    @on(Input.Submitted, "#pattern")
+    def _pattern_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.traced and event.value:
             self.find_units(event.value)
         self.set_focus(None)
 
-    def on_select_changed(self, event: Select.Changed) -> None:
+    @on(Select.Changed, "#layer, #direction")
+    def _layer_chosen(self, event: Select.Changed) -> None:
         event.stop()
-        if event.select.id == "model":
-            if self.is_mounted and event.value != self.loaded_choice:
-                self.load(event.value)
-            return
         if self.trace is not None:
             self.unit = min(self.unit, max(self.units - 1, 0))
             self.refresh_maps()
@@ -207,25 +209,17 @@ class GatesScreen(ModelScreen):
     # -- work ----------------------------------------------------------------------------
     def run_trace(self, text: str) -> None:
         model = self.model
-
-        def run():
-            from engine import lm
-
-            return lm.record_trace(model, text)
-
         self.status("tracing…")
-        start_call(self, run, group="gates.trace", name="trace")
+        start_call(self, lambda: lm_jobs.trace(model, text), group="gates.trace")
 
     def find_units(self, pattern: str) -> None:
-        from explorer.screens.lm_support import correlate_pattern
+        from engine.lm.correlate import correlate_pattern
 
         layer = self.current_layer()
         try:
             best = correlate_pattern(self.tokens, layer.a[0], pattern)
-        except ValueError as exc:
-            from explorer.screens.train import _input_error
-
-            self.app.show_error(_input_error(str(exc)))
+        except InputError as error:
+            self.app.show_error(error)
             return
         self.query_one("#matches", Static).update(
             f"[b]units tracking /{escape(pattern)}/[/] (Pearson r of a with the match indicator)\n"
@@ -233,25 +227,13 @@ class GatesScreen(ModelScreen):
         self.unit = best[0][0]
 
     # -- results ----------------------------------------------------------------------------
-    def on_engine_event(self, message: EngineEvent) -> None:
-        if not message.group.startswith("gates."):
-            return
-        message.stop()
-        name, value = getattr(message.event, "name", ""), getattr(message.event, "value", None)
-        if name == "model":
-            self.show_model(value)
-        elif name == "trace":
-            tokens, trace = value
-            self.show_trace(list(tokens), trace)
+    @on(EngineEvent[lm_jobs.TraceRecorded])
+    def _traced(self, message: EngineEvent) -> None:
+        recorded = message.event
+        self.show_trace(list(recorded.tokens), recorded.trace)
 
-    def on_run_finished(self, message: RunFinished) -> None:
-        if message.group.startswith("gates."):
-            message.stop()
-            if message.error is not None and message.group == "gates.load":
-                self.query_one("#gates-model", Static).update("[b red]no model loaded[/] — see the message")
-
-    def show_model(self, loaded) -> None:
-        self.model = loaded.model
+    def show_model(self, loaded: lm_jobs.ModelLoaded) -> None:
+        super().show_model(loaded)
         text = self.show_model_info(loaded.info)
         self.refresh_bindings()
         self.run_trace(text)
@@ -293,7 +275,7 @@ class GatesScreen(ModelScreen):
         layer = self.current_layer()
         maps = self.query_one("#maps", VerticalScroll)
         names = [g for g in PANELS if g in layer.gates]
-        if layer.c is not None and self.trace.cell.startswith("lstm"):
+        if layer.c is not None and kind_of(self.trace.cell).memory_cell:  # GRUs: c = a, shown once
             names.append("c")
         names.append("a")
         existing = list(maps.query_children(Heatmap))

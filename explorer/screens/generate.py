@@ -17,18 +17,24 @@ from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from explorer.messages import EngineEvent, RunFinished
+from engine.errors import InputError
+from explorer.fields import field_of
+from explorer.jobs import lm as lm_jobs
+from explorer.messages import EngineEvent
 from explorer.runs import start_call
 from explorer.screens.model_screen import ModelScreen
-from explorer.screens.lm_support import model_choices
 from explorer.widgets.prob_bars import ProbabilityBars, shown_token
+
+SAMPLE_LABELS = {"temperature": "temperature", "top_k": "top-k", "n": "n", "seed": "seed", "prefix": "prefix"}
+"""The sampling settings' names on this screen (the engine says top_k, the box says top-k)."""
 
 
 def score_rows(result: object) -> tuple[list[tuple[str, float, bool]], float, float]:
@@ -123,8 +129,7 @@ class GenerateScreen(ModelScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(id="gen-head"):
-            yield Select(model_choices(self.options.get("checkpoint")), id="model", allow_blank=False,
-                         compact=True, tooltip="Which language model generates")
+            yield self.model_select("Which language model generates")
             yield Static("loading the model…", id="gen-model")
         with Horizontal(id="gen-controls"):
             yield Label("temperature")
@@ -154,11 +159,6 @@ class GenerateScreen(ModelScreen):
     def before_load(self) -> None:
         self.model_ready = False
 
-    def on_select_changed(self, event: Select.Changed) -> None:
-        event.stop()
-        if event.select.id == "model" and self.is_mounted and event.value != self.loaded_choice:
-            self.load(event.value)
-
     # -- actions ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("generate", "edit_sentence"):
@@ -168,40 +168,39 @@ class GenerateScreen(ModelScreen):
         return True
 
     def action_generate(self) -> None:
-        try:
-            settings = self._settings()
-        except ValueError as exc:
-            from explorer.screens.train import _input_error
+        from engine.lm.sampling import SampleConfig  # torch is loaded: a model is
 
-            self.app.show_error(_input_error(str(exc)))
+        try:
+            config = SampleConfig(max_len=40, **self._settings())
+        except InputError as error:  # in this screen's words, and back to the box once read
+            field = field_of(error, SAMPLE_LABELS)
+            self.app.show_error(error, SAMPLE_LABELS, then=lambda: self._focus_setting(field))
             return
         model = self.model
         self.status("sampling…")
+        start_call(self, lambda: lm_jobs.draw_samples(model, config), group="generate.sample")
 
-        def run():
-            from engine import lm
-
-            return lm.sample(model, settings["n"], settings["temperature"], settings["top_k"] or None,
-                             settings["prefix"], 40, settings["seed"])
-
-        start_call(self, run, group="generate.sample", name="samples")
+    def _focus_setting(self, name: str | None) -> None:
+        if name in SAMPLE_LABELS:
+            self.query_one(f"#{name}", Input).focus()
 
     def _settings(self) -> dict:
-        def num(widget_id: str, kind, lo, hi, what):
-            text = self.query_one(f"#{widget_id}", Input).value.strip()
-            try:
-                value = kind(text)
-            except ValueError:
-                raise ValueError(f"{widget_id} must be {what}, got {text!r}") from None
-            if not lo <= value <= hi:
-                raise ValueError(f"{widget_id} must be between {lo} and {hi}, got {value}")
-            return value
+        """The sampling settings from the boxes, typed; what they may be is the engine's
+        ``SampleConfig``'s to say (it refuses a bad one with an InputError naming it)."""
 
+        def num(name: str, kind, what: str):
+            text = self.query_one(f"#{name}", Input).value.strip()
+            try:
+                return kind(text)
+            except ValueError:
+                raise InputError(f"{name} must be {what}, got {text!r}", field=name) from None
+
+        top_k = num("top_k", int, "a whole number (0 = all)")
         return {
-            "temperature": num("temperature", float, 0.0, 100.0, "a number"),
-            "top_k": num("top_k", int, 0, 1_000_000, "a whole number (0 = all)"),
-            "n": num("n", int, 1, 200, "a whole number"),
-            "seed": num("seed", int, 0, 2**31 - 1, "a whole number"),
+            "temperature": num("temperature", float, "a number"),
+            "top_k": top_k or None,
+            "n": num("n", int, "a whole number"),
+            "seed": num("seed", int, "a whole number"),
             "prefix": self.query_one("#prefix", Input).value,
         }
 
@@ -232,48 +231,36 @@ class GenerateScreen(ModelScreen):
             return
         text = self.samples[index].text
         model = self.model
-        from explorer.screens.lm_support import walk
+        start_call(self, lambda: lm_jobs.walk(model, text), group="generate.walk")
 
-        start_call(self, lambda: walk(model, text), group="generate.walk", name="walk")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "sentence" and self.model is not None and event.value.strip():
-            event.stop()
+    @on(Input.Submitted, "#sentence")
+    def _sentence_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.model is not None and event.value.strip():
             model, text = self.model, event.value
+            start_call(self, lambda: lm_jobs.score(model, text), group="generate.score")
 
-            def run():
-                from engine import lm
-
-                return lm.sentence_probability(model, text)
-
-            start_call(self, run, group="generate.score", name="score")
-        elif event.input.id != "sentence" and self.model_ready:
-            event.stop()
+    @on(Input.Submitted, "#gen-controls Input")
+    def _setting_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.model_ready:
             self.action_generate()
 
     # -- results -----------------------------------------------------------------------
-    def on_engine_event(self, message: EngineEvent) -> None:
-        if not message.group.startswith("generate."):
-            return
-        message.stop()
-        name, value = getattr(message.event, "name", ""), getattr(message.event, "value", None)
-        if name == "model":
-            self.show_model(value)
-        elif name == "samples":
-            self.show_samples(list(value))
-        elif name == "walk":
-            self.show_walk(value)
-        elif name == "score":
-            self.show_score(value)
+    @on(EngineEvent[lm_jobs.SamplesDrawn])
+    def _sampled(self, message: EngineEvent) -> None:
+        self.show_samples(list(message.event.samples))
 
-    def on_run_finished(self, message: RunFinished) -> None:
-        if message.group.startswith("generate."):
-            message.stop()
-            if message.error is not None and message.group == "generate.load":
-                self.query_one("#gen-model", Static).update("[b red]no model loaded[/] — see the message")
+    @on(EngineEvent[lm_jobs.Walked])
+    def _walked(self, message: EngineEvent) -> None:
+        self.show_walk(message.event.walk)
 
-    def show_model(self, loaded) -> None:
-        self.model, self.info = loaded.model, loaded.info
+    @on(EngineEvent[lm_jobs.Scored])
+    def _scored(self, message: EngineEvent) -> None:
+        self.show_score(message.event.score)
+
+    def show_model(self, loaded: lm_jobs.ModelLoaded) -> None:
+        super().show_model(loaded)
         self.model_ready = True
         self.query_one("#gen-model", Static).update(
             f"[b]{escape(loaded.info.summary)}[/]\n[i]{escape(loaded.info.variant_note)}[/]")

@@ -12,29 +12,39 @@ Three tabs:
   value and clip by norm side by side: loss curves overlaid, and the gradient norm of the
   selected mode with its clip threshold drawn.
 
-Engine work runs through :func:`explorer.runs.start_run`; torch and the engine are
-imported inside the worker factories only.
+Engine work runs through :func:`explorer.runs.start_run` (the factories of :mod:`explorer.jobs.gradients`,
+which import torch in the worker); the screen builds the race's and the demo's configs, and their
+events arrive as typed messages.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from typing import Iterable
 
+from textual import on
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
+from engine.gradients.events import (
+    AgreementEvaluated,
+    AgreementModel,
+    ExplodingDiverged,
+    ExplodingStarted,
+    ExplodingStep,
+    GradientsThroughTime,
+)
+from explorer.jobs import gradients as jobs
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import RunHandle, start_run
 from explorer.screens.base import ExplorerScreen
-from explorer.widgets.grad_text import (
-    CELL_STYLES,
+from explorer.screens.gradients_text import (
     MODE_STYLES,
     MODE_TITLES,
+    cell_style,
     explode_info,
     grad_point,
     race_table,
@@ -50,6 +60,8 @@ MODES: tuple[str, ...] = ("none", "value", "norm")
 
 RACE_GATE_BIAS = 5.0
 """The remember-gate bias the race gives its gated cells (AgreementTrainConfig's default)."""
+RIBBON_HIDDEN = 16
+"""Hidden units of the fresh models of the ribbons (example_profiles' default)."""
 
 GROUP_RIBBON = "gradients.ribbon"
 GROUP_RACE = "gradients.race"
@@ -136,7 +148,7 @@ class GradientsScreen(ExplorerScreen):
             with TabPane("Agreement", id="tab-race"):
                 with Vertical():
                     yield Static("", id="race-table")
-                    yield LineChart(*(Series(c, CELL_STYLES[c]) for c in RACE_CELLS), id="race-chart",
+                    yield LineChart(*(Series(c, cell_style(c)) for c in RACE_CELLS), id="race-chart",
                                     threshold_label="chance",
                                     empty_text="press t to race the cells at the chosen distance")
             with TabPane("Exploding", id="tab-explode"):
@@ -170,13 +182,8 @@ class GradientsScreen(ExplorerScreen):
 
     def action_ribbons(self) -> None:
         self._tab("tab-ribbon")
-        distance, seed, bias = self.distance, self.example_seed, self.gate_bias
-
-        def factory(stop: threading.Event):
-            from engine.gradients.agreement_training import example_profiles
-
-            return example_profiles(distance, RIBBON_CELLS, example_seed=seed, init_seed=0, gate_bias=bias, stop=stop)
-
+        factory = jobs.fresh_ribbons(self.distance, RIBBON_CELLS, example_seed=self.example_seed,
+                                     gate_bias=self.gate_bias)
         self.query_one(GradientRibbon).set_rows([], ())
         self.ribbon_source = "agreement"
         self._show_ribbon_info(self._fresh_note())
@@ -188,8 +195,9 @@ class GradientsScreen(ExplorerScreen):
 
     def _fresh_note(self) -> str:
         if self.gate_bias:
-            return f"fresh models, hidden 16, gates biased to remember (b = {self.gate_bias:g}; b: torch init)"
-        return "fresh models, hidden 16, torch.nn init (b: bias the gates to remember, as the race does)"
+            return (f"fresh models, hidden {RIBBON_HIDDEN}, gates biased to remember (b = {self.gate_bias:g}; "
+                    "b: torch init)")
+        return f"fresh models, hidden {RIBBON_HIDDEN}, torch.nn init (b: bias the gates to remember, as the race does)"
 
     def action_text(self) -> None:
         self._tab("tab-ribbon")
@@ -198,9 +206,8 @@ class GradientsScreen(ExplorerScreen):
     def action_unfocus(self) -> None:
         self.set_focus(None)
 
-    def on_input_submitted(self, message: Input.Submitted) -> None:
-        if message.input.id != "ribbon-text":
-            return
+    @on(Input.Submitted, "#ribbon-text")
+    def _text_entered(self, message: Input.Submitted) -> None:
         message.stop()
         self.show_text_ribbons(message.value)
 
@@ -208,20 +215,7 @@ class GradientsScreen(ExplorerScreen):
         """Ribbons of the language models (``--checkpoint``, else the bundled ones) on ``text``."""
         chosen = self.options.get("checkpoint")
         names = (chosen,) if chosen else ("dinos-lstm", "dinos-gru")
-
-        def factory(stop: threading.Event):
-            from engine.gradients.lm_text import lm_gradients
-            from engine.lm import BUNDLED_CHECKPOINTS, default_checkpoint, load_language_model
-
-            def events():
-                for name in names:
-                    if stop.is_set():
-                        return
-                    path = default_checkpoint(name) if name in BUNDLED_CHECKPOINTS else name
-                    yield lm_gradients(load_language_model(path), text)
-
-            return events()
-
+        factory = jobs.text_ribbons(names, text)
         self.query_one(GradientRibbon).set_rows([], ())
         self.ribbon_source = "text"
         self._show_ribbon_info(f"language models ({', '.join(str(n) for n in names)}); loss = the last token")
@@ -245,16 +239,11 @@ class GradientsScreen(ExplorerScreen):
         self._show_race_table()
 
     def action_train(self, steps: int = 300) -> None:
+        from engine.gradients.configs import AgreementTrainConfig
+
         self._tab("tab-race")
-        distance = self.distance
-
-        def factory(stop: threading.Event):
-            from engine.gradients.agreement_training import AgreementTrainConfig, train_agreement
-
-            config = AgreementTrainConfig(distance=distance, cells=RACE_CELLS, steps=steps, eval_every=10,
-                                          eval_size=128, profile=True, gate_bias=RACE_GATE_BIAS)
-            return train_agreement(config, stop)
-
+        config = AgreementTrainConfig(distance=self.distance, cells=RACE_CELLS, steps=steps, eval_every=10,
+                                      eval_size=128, profile=True, gate_bias=RACE_GATE_BIAS)
         chart = self.query_one("#race-chart", LineChart)
         chart.clear()
         chart.set_threshold(0.5)
@@ -262,16 +251,13 @@ class GradientsScreen(ExplorerScreen):
         self.race_step, self.race_total = 0, steps
         self.racing = True
         self._show_race_table()
-        self.handles[GROUP_RACE] = start_run(self, factory, group=GROUP_RACE)
+        self.handles[GROUP_RACE] = start_run(self, jobs.race(config), group=GROUP_RACE)
 
     def action_explode(self) -> None:
+        from engine.gradients.configs import ExplodingConfig
+
         self._tab("tab-explode")
-
-        def factory(stop: threading.Event):
-            from engine.gradients.exploding import ExplodingConfig, run_exploding
-
-            return run_exploding(ExplodingConfig(), stop)
-
+        config = ExplodingConfig()
         self.query_one("#explode-loss", LineChart).clear()
         self.query_one("#explode-grad", LineChart).clear()
         self.diverged = {}
@@ -279,7 +265,7 @@ class GradientsScreen(ExplorerScreen):
         self.explode_info = {}
         self.exploding = True
         self._show_explode_info()
-        self.handles[GROUP_EXPLODE] = start_run(self, factory, group=GROUP_EXPLODE)
+        self.handles[GROUP_EXPLODE] = start_run(self, jobs.explode(config), group=GROUP_EXPLODE)
 
     def action_clip_mode(self) -> None:
         self._tab("tab-explode")
@@ -297,12 +283,8 @@ class GradientsScreen(ExplorerScreen):
             self._show_explode_info()
 
     # ------------------------------------------------------------------ events
-    def on_engine_event(self, message: EngineEvent) -> None:
-        message.stop()
-        self.handle_event(message.event, message.group)
-
-    def on_run_finished(self, message: RunFinished) -> None:
-        message.stop()
+    @on(RunFinished)
+    def _run_ended(self, message: RunFinished) -> None:
         if message.group == GROUP_RACE:
             self.racing = False
             self._show_race_table(finished=True)
@@ -310,35 +292,48 @@ class GradientsScreen(ExplorerScreen):
             self.exploding = False
             self._show_explode_info(finished=True)
 
-    def handle_event(self, event: object, group: str) -> None:
-        """Apply one engine event (called for worker messages and by tests with scripted events)."""
-        name = type(event).__name__
-        if name == "GradientsThroughTime":
-            self._add_profile(event, trained=(group == GROUP_RACE))
-        elif name == "AgreementModel":
-            self.race_rows[event.cell] = {"hidden": event.hidden_size, "parameters": event.parameters}
-            self._show_race_table()
-        elif name == "AgreementEvaluated":
-            self.race_rows.setdefault(event.cell, {}).update(accuracy=event.accuracy, loss=event.eval_loss)
-            self.race_step, self.race_total = event.step, event.total_steps
-            self.query_one("#race-chart", LineChart).add(event.cell, event.step, event.accuracy)
-            self._show_race_table()
-        elif name == "ExplodingStarted":
-            self.explode_info = {"rho": event.spectral_radius, "value": event.clip_value, "norm": event.clip_norm,
-                                 "steps": event.total_steps, "lr": event.learning_rate}
-            self._redraw_grad_chart()
-            self._show_explode_info()
-        elif name == "ExplodingStep":
-            self.query_one("#explode-loss", LineChart).add(MODE_TITLES[event.mode], event.step, event.loss)
-            point = grad_point(event)
-            self.grad_points[event.mode].append(point)
-            if event.mode == self.clip_mode:
-                self._plot_grad_point(point)
-            self.explode_info["step"] = event.step
-            self._show_explode_info()
-        elif name == "ExplodingDiverged":
-            self.diverged[event.mode] = event.step
-            self._show_explode_info()
+    @on(EngineEvent[GradientsThroughTime])
+    def _profile(self, message: EngineEvent) -> None:
+        self._add_profile(message.event, trained=(message.group == GROUP_RACE))
+
+    @on(EngineEvent[AgreementModel])
+    def _race_model(self, message: EngineEvent) -> None:
+        event = message.event
+        self.race_rows[event.cell] = {"hidden": event.hidden_size, "parameters": event.parameters}
+        self._show_race_table()
+
+    @on(EngineEvent[AgreementEvaluated])
+    def _race_evaluated(self, message: EngineEvent) -> None:
+        event = message.event
+        self.race_rows.setdefault(event.cell, {}).update(accuracy=event.accuracy, loss=event.eval_loss)
+        self.race_step, self.race_total = event.step, event.total_steps
+        self.query_one("#race-chart", LineChart).add(event.cell, event.step, event.accuracy)
+        self._show_race_table()
+
+    @on(EngineEvent[ExplodingStarted])
+    def _explode_started(self, message: EngineEvent) -> None:
+        event = message.event
+        self.explode_info = {"rho": event.spectral_radius, "value": event.clip_value, "norm": event.clip_norm,
+                             "steps": event.total_steps, "lr": event.learning_rate}
+        self._redraw_grad_chart()
+        self._show_explode_info()
+
+    @on(EngineEvent[ExplodingStep])
+    def _explode_step(self, message: EngineEvent) -> None:
+        event = message.event
+        self.query_one("#explode-loss", LineChart).add(MODE_TITLES[event.mode], event.step, event.loss)
+        point = grad_point(event)
+        self.grad_points[event.mode].append(point)
+        if event.mode == self.clip_mode:
+            self._plot_grad_point(point)
+        self.explode_info["step"] = event.step
+        self._show_explode_info()
+
+    @on(EngineEvent[ExplodingDiverged])
+    def _explode_diverged(self, message: EngineEvent) -> None:
+        event = message.event
+        self.diverged[event.mode] = event.step
+        self._show_explode_info()
 
     # ------------------------------------------------------------------ drawing
     def _add_profile(self, event, *, trained: bool) -> None:

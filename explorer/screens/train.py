@@ -3,40 +3,34 @@
 ``s`` starts a run with the form's settings (the defaults are the demo: a
 character LSTM on the dinosaur names), ``d`` resets the form to the demo and
 starts, ``p`` pauses/resumes, ``x`` stops, ``w`` saves a checkpoint now, ``o``
-picks a corpus file. The engine's ``train`` runs in a child process
-(:func:`explorer.runs.start_child_run`; ``train_in="thread"``: a worker thread); its events
-arrive as messages.
+picks a corpus file. The screen builds the engine's ``TrainConfig`` from the form
+(the config validates itself; a refusal opens a dialog in the form's words) and
+:mod:`explorer.jobs.train` runs ``train(config)`` in a child process
+(``train_in="thread"``: a worker thread); its events arrive as typed messages.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-import time
-from pathlib import Path
-from typing import Iterable, Iterator
+import dataclasses
+from typing import Iterable
 
+from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from engine.errors import InputError
+from engine.events import Diverged, Evaluated, Finished, Sampled, Saved, Started, Step
 from explorer.deferred import after_first_frame
+from explorer.fields import field_of
 from explorer.messages import EngineEvent, RunFinished
-from explorer.runs import RunHandle, start_child_run, start_run
+from explorer.runs import RunHandle
 from explorer.screens.base import ExplorerScreen
 from explorer.ticks import OnNextTick
-from explorer.train_job import PRELOAD, TARGET, make_config  # noqa: F401 - make_config re-exported
 from explorer.widgets.line_chart import LineChart, Series
-from explorer.widgets.train_form import TrainForm
-
-
-
-def runs_dir(options: dict) -> Path:
-    """Where the app's training runs save checkpoints (``runs_dir`` option, else ~/.local/share)."""
-    chosen = options.get("runs_dir") or os.environ.get("SEQ_EXPLORER_RUNS")
-    return Path(chosen) if chosen else Path.home() / ".local" / "share" / "seq-explorer" / "runs"
+from explorer.widgets.train_form import LABELS, TrainForm
 
 
 def _duration(seconds: float) -> str:
@@ -121,9 +115,9 @@ class TrainScreen(ExplorerScreen):
     def _warm_up(self) -> None:
         """Start the spare child process now (it imports torch while the user reads the form)."""
         if self.in_process:
-            from explorer import child_runs
+            from explorer.jobs import train
 
-            threading.Thread(target=child_runs.warm_up, args=(PRELOAD,), name="warm-up", daemon=True).start()
+            train.warm_up()
 
     async def _mount_buttons(self) -> None:
         await self.query_one("#train-buttons").mount_all([
@@ -144,47 +138,42 @@ class TrainScreen(ExplorerScreen):
         return True
 
     def action_start(self) -> None:
+        form = self.query_one(TrainForm)
         try:
-            values = self.query_one(TrainForm).values()
-        except ValueError as exc:
-            self.app.show_error(_input_error(str(exc)))
+            config = self.build_config(form.values())
+        except InputError as error:  # in the form's words, and back to the field once read
+            field = field_of(error, LABELS)
+            self.app.show_error(error, LABELS, then=lambda: form.focus_field(field))
             return
-        self.start_training(values)
+        self.start_training(config)
 
     def action_demo(self) -> None:
         self.query_one(TrainForm).reset()
-        self.start_training(None)
+        self.start_training(self.build_config({}))
 
-    def start_training(self, values: dict[str, object] | None) -> None:
-        """Start ``engine.training.train`` with ``values`` (None: the engine's defaults, the demo).
+    def build_config(self, values: dict[str, object]):
+        """The engine's ``TrainConfig`` for ``values`` (TrainConfig fields; none: the engine's defaults,
+        the demo), with the app's device, a new run directory and the ``train_overrides`` option (tests,
+        benchmarks). The config validates itself: :class:`InputError` naming the field."""
+        from engine.training import TrainConfig
+        from explorer.jobs.train import new_run_dir
+
+        settings = {"device": self.options.get("device", "auto") or "auto", **values,
+                    **(self.options.get("train_overrides") or {})}
+        config = TrainConfig(**settings)
+        return dataclasses.replace(config, out=settings.get("out") or new_run_dir(self.options, config.cell))
+
+    def start_training(self, config) -> None:
+        """Start ``engine.training.train`` on ``config`` (a ``TrainConfig``).
 
         By default the run goes to a child process (:mod:`explorer.child_runs`): its training
         loop never waits for the UI's GIL, so it trains as fast as the headless command.
         """
-        device = self.options.get("device", "auto") or "auto"
-        name = f"{(values or {}).get('cell', 'lstm')}-{time.strftime('%Y%m%d-%H%M%S')}"
-        out = str(runs_dir(self.options) / name)
-        extra = dict(self.options.get("train_overrides") or {})
-        self.run_dir = out
+        from explorer.jobs import train
+
+        self.run_dir = config.out or ""
         self.reset_view()
-        if self.in_process:  # the child's main thread runs train: torch's own thread count, as the CLI
-            self.handle = start_child_run(self, TARGET, {"values": values, "device": device, "out": out,
-                                                         "extra": extra}, group="train", preload=PRELOAD)
-        else:
-            # The engine holds a paused run itself (time paused is then not training time).
-            handle = RunHandle(group="train", stop_event=threading.Event(), save_request=threading.Event(),
-                               holds_itself=True)
-
-            def factory(stop: threading.Event) -> Iterator[object]:
-                from explorer.train_job import run
-
-                # torch's own thread count, as the command line uses: the app's main thread runs no
-                # torch, so this worker's OpenMP pool is the only one (engine.device.auto_cpu_threads
-                # would pick 1 for a worker thread, ~8% slower here on 2 cores).
-                extra.setdefault("cpu_threads", _torch_threads())
-                return run(values, device, out, extra, stop, handle.save_request, handle.paused)
-
-            self.handle = start_run(self, factory, group="train", handle=handle)
+        self.handle = train.start(self, config, in_process=self.in_process)
         self.running, self.paused = True, False
         self.status("starting… (loading torch and the corpus)")
 
@@ -249,23 +238,21 @@ class TrainScreen(ExplorerScreen):
         self._sample_lines = 1
         self.remove_class("-diverged")
 
-    def on_engine_event(self, message: EngineEvent) -> None:
-        if message.group != "train":
-            return
-        message.stop()
-        event = message.event
-        handler = getattr(self, f"_on_{type(event).__name__.lower()}", None)
-        if handler is None:
-            return
-        for item in message.drain() if message.replaceable else [event]:
-            handler(item)
+    @on(EngineEvent[Started])
+    def _started(self, message: EngineEvent) -> None:
+        if message.group == "train":
+            e = message.event
+            self.total_steps, self.device = e.total_steps, e.device
+            self.query_one("#train-stats", Static).update(f"started on {e.device}: {e.description}")
+            self.status(f"training on {e.device} · {e.description}")
 
-    def _on_started(self, e) -> None:
-        self.total_steps, self.device = e.total_steps, e.device
-        self.query_one("#train-stats", Static).update(f"started on {e.device}: {e.description}")
-        self.status(f"training on {e.device} · {e.description}")
+    @on(EngineEvent[Step])
+    def _steps(self, message: EngineEvent) -> None:
+        if message.group == "train":
+            for step in message.drain():  # every step since the last message (the chart draws each)
+                self.show_step(step)
 
-    def _on_step(self, e) -> None:
+    def show_step(self, e: Step) -> None:
         loss = self.query_one("#loss-chart", LineChart)
         loss.add("loss", e.step, e.loss)
         loss.add("smoothed", e.step, e.smoothed_loss)
@@ -295,10 +282,17 @@ class TrainScreen(ExplorerScreen):
         """Paint the latest stats (now: tests, snapshots; or at the tick)."""
         self.query_one("#train-stats", Static).update(self._stats_text, layout=False)  # one line: no layout
 
-    def _on_evaluated(self, e) -> None:
-        self.query_one("#loss-chart", LineChart).add("validation", e.step, e.val_loss)
+    @on(EngineEvent[Evaluated])
+    def _evaluated(self, message: EngineEvent) -> None:
+        if message.group == "train":
+            e = message.event
+            self.query_one("#loss-chart", LineChart).add("validation", e.step, e.val_loss)
 
-    def _on_sampled(self, e) -> None:
+    @on(EngineEvent[Sampled])
+    def _sampled(self, message: EngineEvent) -> None:
+        if message.group != "train":
+            return
+        e = message.event
         lines = [f"[b]samples at step {e.step}[/]  [dim](✓ new · ○ in the training set)[/]"]
         for s in e.samples:
             mark = "" if s.in_training_set is None else ("○ " if s.in_training_set else "✓ ")
@@ -309,17 +303,27 @@ class TrainScreen(ExplorerScreen):
         self._sample_lines = len(lines)
         self.query_one("#samples", Static).update("\n".join(lines), layout=not same_height)
 
-    def _on_saved(self, e) -> None:
-        self.last_checkpoint = self.app.latest_checkpoint = e.path  # offered on Gates and Generate
-        self.status(f"saved checkpoint at step {e.step}: {e.path}")
+    @on(EngineEvent[Saved])
+    def _saved(self, message: EngineEvent) -> None:
+        if message.group == "train":
+            e = message.event
+            self.last_checkpoint = self.app.latest_checkpoint = e.path  # offered on Gates and Generate
+            self.status(f"saved checkpoint at step {e.step}: {e.path}")
 
-    def _on_diverged(self, e) -> None:
-        self.add_class("-diverged")
-        self.query_one("#diverged", Static).update(
-            f"[b red]Training diverged at step {e.step}[/]: the loss became {e.loss}. {_escape(e.advice)}"
-        )
+    @on(EngineEvent[Diverged])
+    def _diverged(self, message: EngineEvent) -> None:
+        if message.group == "train":
+            e = message.event
+            self.add_class("-diverged")
+            self.query_one("#diverged", Static).update(
+                f"[b red]Training diverged at step {e.step}[/]: the loss became {e.loss}. {_escape(e.advice)}"
+            )
 
-    def _on_finished(self, e) -> None:
+    @on(EngineEvent[Finished])
+    def _finished(self, message: EngineEvent) -> None:
+        if message.group != "train":
+            return
+        e = message.event
         if e.checkpoint:
             self.last_checkpoint = self.app.latest_checkpoint = e.checkpoint
         val = f", validation {e.val_loss:.3f}" if e.val_loss is not None else ""
@@ -327,7 +331,8 @@ class TrainScreen(ExplorerScreen):
         where = f" · checkpoint {e.checkpoint}" if e.checkpoint else ""
         self.status(f"{e.reason} at step {e.step}: {final}{val} in {_duration(e.elapsed_s)}{where}")
 
-    def on_run_finished(self, message: RunFinished) -> None:
+    @on(RunFinished)
+    def _run_ended(self, message: RunFinished) -> None:
         if message.group != "train":
             return
         message.stop()
@@ -336,21 +341,6 @@ class TrainScreen(ExplorerScreen):
         if message.error is not None:
             self.status("[b red]training failed[/] — see the message")
         self._sync_buttons()
-
-
-def _torch_threads() -> int:
-    import torch
-
-    return max(1, torch.get_num_threads())
-
-
-def _input_error(message: str) -> Exception:
-    try:
-        from engine.errors import InputError
-
-        return InputError(message)
-    except ImportError:  # pragma: no cover
-        return ValueError(message)
 
 
 def _escape(text: str) -> str:

@@ -13,8 +13,7 @@ drop to 0 after neutralize (blue); equalized pairs (pink) become symmetric (±th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -22,15 +21,8 @@ from textual.widget import Widget
 
 from explorer.widgets.cosine_bars import bar
 
-
-@dataclass(frozen=True)
-class DebiasRow:
-    word: str
-    before: float
-    after: float
-    kind: str = "neutral"
-    """"neutral" (neutralized) or "pair" (equalized)."""
-
+if TYPE_CHECKING:  # pragma: no cover - computed in a worker by explorer.jobs.analogies
+    from explorer.jobs.analogies import DebiasRow
 
 def right_bar(frac: float, width: int) -> str:
     """A right-aligned bar of ``frac`` ∈ [0, 1] in ``width`` cells, to half a cell (▐)."""
@@ -60,10 +52,10 @@ class DebiasBars(Widget):
     }
     """
 
-    rows: reactive[tuple[DebiasRow, ...]] = reactive((), layout=True)
+    rows: reactive["tuple[DebiasRow, ...]"] = reactive((), layout=True)
     title: reactive[str] = reactive("")
 
-    def show(self, rows: Sequence[DebiasRow], title: str = "") -> None:
+    def show(self, rows: "Sequence[DebiasRow]", title: str = "") -> None:
         self.title = title
         self.rows = tuple(rows)
 

@@ -9,15 +9,15 @@ the product with its one-hot vector O_j (V entries, a single 1 at row j)::
     ⋮
     O_jᵀ        …  1      0       0    …
 
-The product is really computed (``O_j @ vectors``, a V-long dot per dimension) and
-checked against the column: the point is that the lookup *is* a matrix product,
-only a wasteful one, which is why libraries index the column instead.
+The product is really computed (``O_j @ vectors``, a V-long dot per dimension, in a worker:
+:func:`explorer.jobs.projection.lookup_view`) and checked against the column: the point is that
+the lookup *is* a matrix product, only a wasteful one, which is why libraries index the column instead.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -25,42 +25,11 @@ from textual.widget import Widget
 
 from explorer.widgets.colormap import READABLE_GREEN
 
-
-@dataclass(frozen=True)
-class LookupView:
-    """What the widget draws: a block of E around column j, O_j there, and e_j."""
-
-    word: str
-    j: int
-    vocab_size: int
-    dim: int
-    columns: tuple[tuple[int, str], ...]
-    """(column index, word) of the columns shown, j among them."""
-    block: tuple[tuple[float, ...], ...]
-    """E's first rows restricted to those columns: block[d][k] = E[d, columns[k]]."""
-    e_j: tuple[float, ...]
-    """E·O_j, first rows (computed by the product, not by indexing)."""
-    max_error: float
-    """max |E·O_j − E[:, j]| over every dimension (0 when the lookup is the column)."""
+if TYPE_CHECKING:  # pragma: no cover - computed in a worker by explorer.jobs.projection
+    from explorer.jobs.projection import LookupView
 
 
-def lookup_view(wv: Any, word: str, rows: int = 6, cols: int = 5) -> LookupView:
-    """Compute the view for ``word`` (raises the engine's UnknownWordError when unknown)."""
-    import numpy as np
-
-    j, one_hot = wv.one_hot_lookup(word)
-    vectors = wv.vectors  # (V, D): row w is e_w, i.e. column w of the course's E
-    e_j_full = one_hot @ vectors  # (V,) @ (V, D) → (D,): e_j = E·O_j
-    max_error = float(np.max(np.abs(e_j_full - vectors[j])))
-    vocab = len(wv)
-    first = min(max(j - cols // 2, 0), max(vocab - cols, 0))
-    columns = tuple((k, wv.words[k]) for k in range(first, min(first + cols, vocab)))
-    dims = min(rows, wv.dim)
-    block = tuple(tuple(float(vectors[k, d]) for k, _ in columns) for d in range(dims))
-    return LookupView(word, j, vocab, wv.dim, columns, block, tuple(float(x) for x in e_j_full[:dims]), max_error)
-
-
-def fit_columns(view: LookupView, width: int) -> LookupView:
+def fit_columns(view: "LookupView", width: int) -> "LookupView":
     """Keep only as many columns (those nearest j) as fit in ``width`` cells."""
     fits = max(1, (width - 5 - 6 - 10) // 7)
     if fits >= len(view.columns):
@@ -71,7 +40,7 @@ def fit_columns(view: LookupView, width: int) -> LookupView:
     return replace(view, columns=view.columns[keep], block=tuple(row[keep] for row in view.block))
 
 
-def render_lookup(view: LookupView, width: int = 60) -> Text:
+def render_lookup(view: "LookupView", width: int = 60) -> Text:
     view = fit_columns(view, width)
     cell = 7
     label_w = 5
@@ -117,10 +86,10 @@ class EmbeddingLookup(Widget):
     }
     """
 
-    view: reactive[LookupView | None] = reactive(None, layout=True)
+    view: reactive["LookupView | None"] = reactive(None, layout=True)
     message: reactive[str] = reactive("", layout=True)
 
-    def show(self, view: LookupView) -> None:
+    def show(self, view: "LookupView") -> None:
         self.message = ""
         self.view = view
 

@@ -2,7 +2,8 @@
 
 :func:`filled_equations` is pure (numbers in, lines out) so it is tested against
 the course formulas directly; :class:`EquationPanel` shows its lines together
-with the symbolic equations and the variant note that the engine provides.
+with the symbolic equations and the variant note of the kind (the engine's table,
+:mod:`engine.recurrent.kinds`, which also says which family's update a kind uses).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from rich.console import Group
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
+
+from engine.recurrent.kinds import KINDS
 
 
 def _n(v: float) -> str:
@@ -49,7 +52,8 @@ def filled_equations(u: UnitStep) -> list[str]:
     """The update equations of ``u.kind`` with ``u``'s numbers substituted and evaluated."""
     t = u.t + 1
     lines: list[str] = []
-    if u.kind == "rnn":
+    family = KINDS[u.kind].family if u.kind in KINDS else ""
+    if family == "rnn":
         lines.append(f"a⟨{t - 1}⟩ = {_v(u.a_prev)}")
         lines.append(f"a⟨{t}⟩ = g(W_a[a⟨{t - 1}⟩, x⟨{t}⟩] + b_a) = {_v(u.a)}")
         return lines
@@ -64,7 +68,7 @@ def filled_equations(u: UnitStep) -> list[str]:
     if u.candidate is not None:
         lines.append(f"c̃⟨{t}⟩ = tanh(W_c[·] + b_c) = {_v(u.candidate)}")
     c_prev = u.c_prev if u.c_prev is not None else u.a_prev
-    if u.kind.startswith("lstm") and None not in (u.update, u.forget, u.candidate, u.c):
+    if family == "lstm" and None not in (u.update, u.forget, u.candidate, u.c):
         value = u.update * u.candidate + u.forget * c_prev
         lines.append(
             f"c⟨{t}⟩ = Γu·c̃ + Γf·c⟨{t - 1}⟩ = {u.update:.2f}·{_n(u.candidate)} + {u.forget:.2f}·{_n(c_prev)}"
@@ -74,7 +78,7 @@ def filled_equations(u: UnitStep) -> list[str]:
             a_value = u.output * math.tanh(u.c)
             lines.append(f"a⟨{t}⟩ = Γo·tanh(c⟨{t}⟩) = {u.output:.2f}·tanh({_v(u.c)}) = {_v(a_value)}")
         _check(lines, value, u.c, "c")
-    elif u.kind.startswith("gru") and None not in (u.update, u.candidate):
+    elif family == "gru" and None not in (u.update, u.candidate):
         value = u.update * u.candidate + (1 - u.update) * c_prev
         lines.append(
             f"c⟨{t}⟩ = Γu·c̃ + (1−Γu)·c⟨{t - 1}⟩ = {u.update:.2f}·{_n(u.candidate)} + "

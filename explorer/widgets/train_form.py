@@ -1,9 +1,13 @@
-"""The training configuration form: corpus (bundled or a file), level, cell, sizes, rate, clipping, steps.
+"""The training form: corpus (bundled or a file), level, cell, sizes, rate, clipping, steps, seed.
 
-``values()`` returns plain strings/numbers keyed like the command line's options;
-:func:`parse_form` checks the numbers and raises ``ValueError`` with a one-line
-message naming the field. The screen turns the values into the engine's
-``TrainConfig`` inside the worker (so this module never imports torch).
+Each field's id is the :class:`~engine.training.TrainConfig` field it sets. :meth:`TrainForm.values`
+turns the strings into those fields' types and nothing more: what a value may be is the config's to
+say (``TrainConfig.__post_init__``), and the screen builds the config. A string that is not a number
+where one is needed is an :class:`~engine.errors.InputError` naming the field, like the config's own
+refusals; :data:`LABELS` gives each field's name in the form's words for the error dialog.
+
+The cell options are the engine's table of kinds (:mod:`engine.recurrent.kinds`), read when the
+fields are built. Nothing here imports torch.
 """
 
 from __future__ import annotations
@@ -16,28 +20,27 @@ from textual.widgets import Button, Input, Label, Select
 
 from explorer.deferred import after_first_frame
 
-CELLS = ("lstm", "lstm-peephole", "gru", "gru-course", "gru-simple", "rnn")
 CORPORA = ("dinos", "names", "shakespeare")
 FILE = "file"
 
+LABELS: dict[str, str] = {
+    "data": "corpus", "path": "file path", "level": "level", "cell": "cell", "layers": "layers",
+    "hidden": "hidden", "lr": "learning rate", "steps": "steps", "clip": "clipping",
+    "clip_threshold": "clipping threshold", "seed": "seed",
+}
+"""TrainConfig field → its name on the form (the error dialog speaks of "learning rate", not "lr")."""
+
+_INTS = ("layers", "hidden", "steps", "seed")
+_FLOATS = ("lr", "clip_threshold")
 _FALLBACK: dict[str, str] = {
-    "data": "dinos",
-    "path": "",
-    "level": "char",
-    "cell": "lstm",
-    "layers": "1",
-    "hidden": "50",
-    "lr": "0.01",
-    "clip": "value",
-    "clip_threshold": "5",
-    "steps": "800",
-    "seed": "0",
+    "data": "dinos", "path": "", "level": "char", "cell": "lstm", "layers": "1", "hidden": "50", "lr": "0.01",
+    "clip": "value", "clip_threshold": "5", "steps": "800", "seed": "0",
 }
 
 
 @functools.cache
 def engine_defaults() -> dict[str, str]:
-    """The form's initial values: the engine's ``TrainConfig`` defaults (the demo run).
+    """The form's initial strings: the engine's ``TrainConfig`` defaults (the demo run).
 
     ``engine.training`` imports torch only inside its functions, so reading its dataclass
     defaults is cheap, but importing it still costs ~25 ms: it is read when the form's
@@ -45,10 +48,8 @@ def engine_defaults() -> dict[str, str]:
     """
     import dataclasses
 
-    try:
-        from engine.training import TrainConfig
-    except ImportError:  # pragma: no cover - engine not installed
-        return dict(_FALLBACK)
+    from engine.training import TrainConfig
+
     out = dict(_FALLBACK)
     for f in dataclasses.fields(TrainConfig):
         if f.name in out and f.default is not dataclasses.MISSING:
@@ -56,42 +57,49 @@ def engine_defaults() -> dict[str, str]:
     return out
 
 
-_INTS = {"layers": (1, 16), "hidden": (1, 4096), "steps": (1, 10_000_000), "seed": (0, 2**31 - 1)}
-_FLOATS = {"lr": (1e-8, 100.0), "clip_threshold": (1e-6, 1e6)}
-
-
 def parse_form(raw: dict[str, str]) -> dict[str, object]:
-    """Validate the form's strings; the result uses the command line's names and types."""
+    """The form's strings as TrainConfig fields of the right type (``data`` is the file path for "file").
+
+    Raises :class:`~engine.errors.InputError` (with ``field``) for text that is not a number where
+    one is needed, or for "a file…" without a path; the values themselves are the config's to judge.
+    """
+    from engine.errors import InputError
+
     out: dict[str, object] = {}
-    for key, (lo, hi) in _INTS.items():
+    for key in _INTS:
         text = str(raw.get(key, "")).strip()
         try:
-            value = int(text)
+            out[key] = int(text)
         except ValueError:
-            raise ValueError(f"{key} must be a whole number between {lo} and {hi}, got {text!r}") from None
-        if not lo <= value <= hi:
-            raise ValueError(f"{key} must be between {lo} and {hi}, got {value}")
-        out[key] = value
-    for key, (lo, hi) in _FLOATS.items():
+            raise InputError(f"{key} must be a whole number, got {text!r}", field=key) from None
+    for key in _FLOATS:
         text = str(raw.get(key, "")).strip()
         try:
-            value = float(text)
+            out[key] = float(text)
         except ValueError:
-            raise ValueError(f"{key} must be a number, got {text!r}") from None
-        if not lo <= value <= hi:
-            raise ValueError(f"{key} must be between {lo:g} and {hi:g}, got {value:g}")
-        out[key] = value
+            raise InputError(f"{key} must be a number, got {text!r}", field=key) from None
     data = raw.get("data", "dinos")
     if data == FILE:
-        path = str(raw.get("path", "")).strip()
-        if not path:
-            raise ValueError("choose a text file (press o to browse) or pick a bundled corpus")
-        data = path
+        data = str(raw.get("path", "")).strip()
+        if not data:
+            raise InputError("choose a text file (press o to browse) or pick a bundled corpus", field="data")
     out["data"] = data
-    out["level"] = raw.get("level", "char")
-    out["cell"] = raw.get("cell", "lstm")
-    out["clip"] = raw.get("clip", "value")
+    for key in ("level", "cell", "clip"):
+        out[key] = raw.get(key, _FALLBACK[key])
     return out
+
+
+def cell_options() -> list[tuple[str, str]]:
+    """The cell selector's options: every kind of the engine's table, by name."""
+    from engine.recurrent import kinds
+
+    return [(name, name) for name in kinds.CELL_KINDS]
+
+
+def cell_tooltip() -> str:
+    from engine.recurrent import kinds
+
+    return "\n".join(f"{k.name}: {k.note}" for k in kinds.KINDS.values())
 
 
 class TrainForm(VerticalScroll):
@@ -131,8 +139,9 @@ class TrainForm(VerticalScroll):
 
     @staticmethod
     def fields() -> list[Widget]:
-        """The form's widgets, ids named like the command line's options."""
+        """The form's widgets, ids named like the TrainConfig fields they set."""
         d = engine_defaults()
+        whole = r"[0-9]*"  # counts and seeds: digits only (a minus sign cannot be typed)
 
         return [
             Label("corpus"),
@@ -143,33 +152,39 @@ class TrainForm(VerticalScroll):
             Label("level · cell"),
             Horizontal(Select([("char", "char"), ("word", "word")], value=d["level"], allow_blank=False, id="level",
                        compact=True),
-                Select([(c, c) for c in CELLS], value=d["cell"], allow_blank=False, id="cell", compact=True)),
+                Select(cell_options(), value=d["cell"], allow_blank=False, id="cell", compact=True,
+                       tooltip=cell_tooltip())),
             Label("layers · hidden"),
-            Horizontal(Input(d["layers"], id="layers", type="integer", compact=True),
-                Input(d["hidden"], id="hidden", type="integer", compact=True)),
+            Horizontal(Input(d["layers"], id="layers", restrict=whole, compact=True),
+                Input(d["hidden"], id="hidden", restrict=whole, compact=True)),
             Label("learning rate · steps"),
             Horizontal(Input(d["lr"], id="lr", type="number", compact=True),
-                Input(d["steps"], id="steps", type="integer", compact=True)),
+                Input(d["steps"], id="steps", restrict=whole, compact=True)),
             Label("clipping · threshold"),
             Horizontal(Select([("by value", "value"), ("by norm", "norm"), ("none", "none")], value=d["clip"],
                        allow_blank=False, id="clip", compact=True),
                 Input(d["clip_threshold"], id="clip_threshold", type="number", compact=True)),
             Label("seed"),
-            Input(d["seed"], id="seed", type="integer", compact=True),
+            Input(d["seed"], id="seed", restrict=whole, compact=True),
         ]
 
     def raw_values(self) -> dict[str, str]:
         """The fields' strings (the defaults while the fields are not mounted yet)."""
         if not self.filled:
             return dict(engine_defaults())
-        out: dict[str, str] = {}
-        for key in engine_defaults():
-            widget = self.query_one(f"#{key}")
-            out[key] = str(widget.value)
-        return out
+        return {key: str(self.query_one(f"#{key}").value) for key in engine_defaults()}
 
     def values(self) -> dict[str, object]:
+        """The TrainConfig fields this form sets, typed (see :func:`parse_form`)."""
         return parse_form(self.raw_values())
+
+    def focus_field(self, field: str | None) -> None:
+        """Focus the control of TrainConfig field ``field``, if the form has one."""
+        if not self.filled or field not in LABELS:
+            return
+        if field == "data" and self.query_one("#data", Select).value == FILE:
+            field = "path"  # the corpus is the file: its path is what to fix
+        self.query_one(f"#{field}").focus()
 
     def set_path(self, path: str) -> None:
         if not self.filled:

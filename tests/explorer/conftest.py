@@ -43,12 +43,17 @@ def app_factory(tmp_path):
     return build
 
 
-def feed(screen, events, group: str) -> None:
-    """Deliver ``events`` to ``screen`` synchronously, as the worker's messages would arrive."""
+async def feed(screen, events, group: str) -> None:
+    """Deliver ``events`` to ``screen`` as the worker's messages would (an ``EngineEvent[type]`` each,
+    through the screen's queue and its ``@on`` handlers), one at a time: without a backlog, queued
+    progress messages would replace each other (``can_replace``) and lose their events."""
     from explorer.widgets.line_chart import LineChart
 
     for event in events:
-        screen.on_engine_event(EngineEvent(event, group))
+        screen.post_message(EngineEvent.of(event, group))
+        handled = asyncio.Event()
+        screen.call_later(handled.set)  # queued after the message: runs once it is handled
+        await asyncio.wait_for(handled.wait(), 30)
     for chart in screen.query(LineChart):
         chart.flush()
     if hasattr(screen, "flush_stats"):

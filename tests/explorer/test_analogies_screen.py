@@ -11,9 +11,9 @@ import pytest
 
 from engine.embeddings.vectors import WordVectors
 from explorer.app import make_app
-from explorer.widgets import embedding_store
+from explorer.jobs import vectors as embedding_store
 from explorer.widgets.cosine_bars import CosineBars
-from explorer.widgets.embedding_store import store_for
+from explorer.jobs.vectors import store_for
 
 # Axes: royalty, gender (+ male), capital city, country, youth, "person", noise...
 BASE = {
@@ -235,7 +235,7 @@ man woman prince princess
 @run_async
 async def test_google_analogy_evaluation_fills_the_table(tmp_path, monkeypatch):
     from engine.embeddings.evaluate import evaluate_analogies
-    from explorer.widgets import analogy_eval
+    from explorer.jobs import analogies as analogy_eval
 
     path = tmp_path / "questions.txt"
     path.write_text(QUESTIONS, encoding="utf-8")

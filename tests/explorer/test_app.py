@@ -9,14 +9,14 @@ import threading
 
 import pytest
 from rich.console import Console
+from textual import on
 from textual.app import App
 
 from engine.errors import InputError
 from explorer.app import describe_error
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import active_runs, start_call, start_run
-from explorer.screens import SCREENS, make_screen
-from explorer.screens.base import PlaceholderScreen
+from explorer.screens import SCREENS
 from explorer.screens.dialogs import ConfirmDialog, ErrorDialog
 from explorer.screens.help import HelpScreen, bindings_table
 from explorer.widgets.navbar import NavBar
@@ -44,13 +44,6 @@ async def test_tab_bar_click_switches_screen(app_factory):
         await pilot.click(NavBar, offset=(offset, 0))
         await pilot.pause()
         assert app.current_mode == "generate"
-
-
-def test_missing_screen_module_becomes_placeholder(monkeypatch):
-    monkeypatch.setitem(SCREENS, "nowhere", ("explorer.screens.not_written", "NowhereScreen", "9"))
-    screen = make_screen("nowhere")
-    assert isinstance(screen, PlaceholderScreen)
-    assert "not written yet" in screen.reason and screen.mode_name == "nowhere"
 
 
 def test_screen_registry_names_every_screen_once():
@@ -162,11 +155,13 @@ class Recorder(App):
         self.finished: list[RunFinished] = []
         self.messages = 0
 
-    def on_engine_event(self, message: EngineEvent) -> None:
+    @on(EngineEvent)
+    def record(self, message: EngineEvent) -> None:
         self.messages += 1
         self.got.extend(message.drain() if message.replaceable else [message.event])
 
-    def on_run_finished(self, message: RunFinished) -> None:
+    @on(RunFinished)
+    def record_end(self, message: RunFinished) -> None:
         self.finished.append(message)
 
 
@@ -301,7 +296,7 @@ asyncio.run(main())
 
 
 async def test_light_runs_do_not_wait_for_the_import_lock():
-    from explorer.runs import IMPORT_LOCK, Result
+    from explorer.runs import IMPORT_LOCK
 
     app = Recorder()
     async with app.run_test() as pilot:
@@ -312,7 +307,7 @@ async def test_light_runs_do_not_wait_for_the_import_lock():
                 await pilot.pause(0.01)
                 if app.got:
                     break
-            assert app.got == [Result("light", "light")]
+            assert app.got == ["light"]
         await app.workers.wait_for_complete()
         await pilot.pause()
-    assert Result("heavy", "heavy") in app.got
+    assert "heavy" in app.got

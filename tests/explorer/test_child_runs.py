@@ -14,10 +14,10 @@ from engine.events import Finished, Saved, Started, Step
 
 from explorer import child_runs
 from explorer.child_runs import ChildError, ChildEnded
+from tests.explorer.child_targets import COUNT, COUNT_PAUSABLE, ECHO_TRAIN_CONFIG, FAIL, PRELOAD, FakeConfig
 
 ROOT = Path(__file__).resolve().parents[2]
-PRELOAD = ("engine.events",)
-TARGETS = "tests.explorer.child_targets"
+JOBS = {"count": COUNT, "count_pausable": COUNT_PAUSABLE, "fail": FAIL}
 
 
 @pytest.fixture(autouse=True)
@@ -25,9 +25,9 @@ def importable(monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
 
 
-def start(target: str = "count", **kwargs):
+def start(job: str = "count", **settings):
     child = child_runs.take(PRELOAD)
-    return child, child_runs.relay(child, f"{TARGETS}:{target}", kwargs)
+    return child, child_runs.relay(child, JOBS[job], FakeConfig(**settings))
 
 
 def next_of(events, kind: type, limit: int = 100_000):
@@ -72,9 +72,9 @@ def test_pause_holds_the_child_and_resume_continues():
     list(events)
 
 
-def test_a_function_that_takes_pause_holds_itself():
-    """The engine's train takes ``pause`` (so that time paused is not training time): the child passes
-    it on instead of holding the generator, and flushes the last step before the wait."""
+def test_a_job_that_holds_pause_itself_is_not_held_by_the_child():
+    """The engine's train holds itself while paused (so that time paused is not training time): the child
+    does not hold the generator, and flushes the last step before the wait."""
     child, events = start("count_pausable", n=10**7, delay=0.001)
     last = next_of(events, Step).step
     child.paused.set()
@@ -105,8 +105,26 @@ def test_a_stop_sent_before_the_job_starts_is_kept():
     child = child_runs.Child(PRELOAD)
     child.stop.set()  # before "ready": the child applies it while waiting for its job
     child.taken = True
-    got = list(child_runs.relay(child, f"{TARGETS}:count", {"n": 10**7}))
+    got = list(child_runs.relay(child, COUNT, FakeConfig(n=10**7)))
     assert got[-1].reason == "stopped" and got[-1].step == 1
+
+
+def test_the_config_crosses_to_the_child_as_json_and_equals_itself_there():
+    """The Train screen's TrainConfig goes to the child as JSON; the child's rebuilt config, sent back, is equal."""
+    from engine.training import TrainConfig
+
+    config = TrainConfig(data="names", cell="gru-course", layers=2, hidden=24, lr=0.003, clip="norm",
+                         clip_threshold=1.5, seed=7, device="cpu", out="/tmp/somewhere", max_vocab=None, cpu_threads=1)
+    child = child_runs.take(PRELOAD)
+    [received] = list(child_runs.relay(child, ECHO_TRAIN_CONFIG, config))
+    assert received.config == config and received.pid == child.process.pid != os.getpid()
+
+
+def test_a_config_of_the_wrong_type_is_refused_before_the_child_gets_a_job():
+    child = child_runs.take(PRELOAD)
+    with pytest.raises(TypeError, match="runs on a FakeConfig"):
+        list(child_runs.relay(child, COUNT, {"n": 3}))
+    assert child.process.wait(10) is not None
 
 
 def test_engine_errors_keep_their_type_and_message():

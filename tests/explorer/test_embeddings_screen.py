@@ -6,9 +6,9 @@ import threading
 
 import numpy as np
 
-from explorer.widgets import embedding_store
+from explorer.jobs import vectors as embedding_store
 from explorer.widgets.embedding_lookup import EmbeddingLookup
-from explorer.widgets.embedding_store import store_for
+from explorer.jobs.vectors import store_for
 from explorer.widgets.scatter import Scatter
 from tests.explorer.test_analogies_screen import make_test_app, run_async, settle, tiny_vectors
 

@@ -10,7 +10,7 @@ import pytest
 from engine.recurrent.trace import LayerTrace, Trace
 from explorer.screens.dialogs import ErrorDialog
 from explorer.screens.gates import GatesScreen, unit_step
-from explorer.screens.lm_support import correlate_pattern
+from engine.lm.correlate import correlate_pattern
 from explorer.widgets.equation_panel import EquationPanel, UnitStep, filled_equations
 from explorer.widgets.heatmap import Heatmap
 from tests.explorer.conftest import SIZE, settle

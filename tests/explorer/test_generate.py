@@ -90,10 +90,13 @@ async def test_bad_temperature_and_engine_refusals_become_dialogs(app_factory, t
         await pilot.press("g")
         assert isinstance(app.screen, ErrorDialog) and "temperature must be a number" in app.screen.message
         await pilot.press("escape")
+        await pilot.pause()
+        assert screen.focused is screen.query_one("#temperature")  # back to the box to fix
         screen.query_one("#temperature").value = "0.8"
         screen.query_one("#n").value = "0"
+        await pilot.press("escape")  # leave the box: g is a key again
         await pilot.press("g")
-        assert isinstance(app.screen, ErrorDialog) and "n must be between 1 and 200" in app.screen.message
+        assert isinstance(app.screen, ErrorDialog) and "n must be between 1 and 10,000, got 0" in app.screen.message
 
 
 async def test_keys_are_dimmed_until_a_model_is_loaded(app_factory):

@@ -23,6 +23,7 @@ from engine.gradients.events import (
 from explorer.app import make_app
 from explorer.widgets.gradient_ribbon import GradientRibbon, RibbonRender, RibbonRow, log_range
 from explorer.widgets.line_chart import LineChart
+from tests.explorer.conftest import feed
 
 SIZE = (110, 34)
 TOKENS = ("the", "cats", "which", "already", "ate", "the", "old", "fish", "yesterday", "quickly")
@@ -89,11 +90,6 @@ def exploding_events() -> list[object]:
     return events
 
 
-def feed(screen, events, group) -> None:
-    for e in events:
-        screen.handle_event(e, group)
-
-
 # ---------------------------------------------------------------- the ribbon widget, without an app
 
 
@@ -117,7 +113,7 @@ def test_ribbon_marks_zero_and_nan_steps():
 
 
 def test_text_panels():
-    from explorer.widgets.grad_text import explode_info, grad_point, race_table, ribbon_info
+    from explorer.screens.gradients_text import explode_info, grad_point, race_table, ribbon_info
 
     table = race_table(20, 5, 300, {"rnn": {"hidden": 39, "parameters": 2943},
                                     "lstm": {"hidden": 16, "parameters": 2850, "accuracy": 0.75}},
@@ -142,15 +138,15 @@ async def test_scripted_events_fill_every_tab():
         await settle(app, pilot)
         screen = app.screen
         assert type(screen).__name__ == "GradientsScreen"
-        feed(screen, profiles(), "gradients.ribbon")
+        await feed(screen, profiles(), "gradients.ribbon")
         labels = [r.label for r in screen.query_one(GradientRibbon).rows]
         assert labels == ["rnn a (bptt)", "gru a (autograd)", "lstm a (bptt)", "lstm c"]
-        feed(screen, race_events(), "gradients.race")
+        await feed(screen, race_events(), "gradients.race")
         chart = screen.query_one("#race-chart", LineChart)
         assert len(chart.series["lstm"].points) == 10
         table = str(screen.query_one("#race-table").render())
         assert "rnn" in table and "accuracy 1.000" in table and "accuracy 0.500" in table
-        feed(screen, exploding_events(), "gradients.explode")
+        await feed(screen, exploding_events(), "gradients.explode")
         grad = screen.query_one("#explode-grad", LineChart)
         assert grad.threshold == 1.0  # clip by norm is selected first
         assert all(y <= 1.0 for _, y in grad.series["after"].points)
@@ -162,7 +158,7 @@ async def test_clip_mode_key_switches_the_threshold():
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
-        feed(screen, exploding_events(), "gradients.explode")
+        await feed(screen, exploding_events(), "gradients.explode")
         grad = screen.query_one("#explode-grad", LineChart)
         await pilot.press("m")  # norm -> none
         assert screen.clip_mode == "none" and grad.threshold is None
@@ -285,7 +281,7 @@ async def test_engine_error_becomes_a_dialog(monkeypatch):
 def test_snapshot_ribbons(snap_compare):
     async def run_before(pilot):
         await settle(pilot.app, pilot)
-        feed(pilot.app.screen, profiles(), "gradients.ribbon")
+        await feed(pilot.app.screen, profiles(), "gradients.ribbon")
         await pilot.pause()
 
     assert snap_compare(make_test_app(), run_before=run_before, terminal_size=SIZE)
@@ -296,7 +292,7 @@ def test_snapshot_exploding(snap_compare):
         await settle(pilot.app, pilot)
         screen = pilot.app.screen
         screen.query_one("#gradients-tabs").active = "tab-explode"
-        feed(screen, exploding_events(), "gradients.explode")
+        await feed(screen, exploding_events(), "gradients.explode")
         await pilot.pause()
         await pilot.pause()
 
@@ -309,7 +305,7 @@ def test_snapshot_race_at_80x24(snap_compare):
         screen = pilot.app.screen
         screen.query_one("#gradients-tabs").active = "tab-race"
         screen.query_one("#race-chart", LineChart).set_threshold(0.5)
-        feed(screen, race_events(), "gradients.race")
+        await feed(screen, race_events(), "gradients.race")
         await pilot.pause()
         await pilot.pause()
 

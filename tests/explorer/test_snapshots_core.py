@@ -13,7 +13,8 @@ import numpy as np
 
 from engine.events import Finished, Sample
 from explorer.app import make_app
-from explorer.screens.lm_support import Loaded, ModelInfo, StepView, Walk
+from engine.lm.walk import Walk, WalkStep
+from explorer.jobs.lm import ModelInfo, ModelLoaded
 from tests.explorer.conftest import diverging_events, feed, form_ready, training_events
 from tests.explorer.test_gates import lstm_layer
 
@@ -39,7 +40,7 @@ def app(screen: str):
 def test_train_screen_during_a_run(snap_compare):
     async def run_before(pilot):
         await form_ready(pilot.app, pilot)  # its fields follow the first frame
-        feed(pilot.app.screen, training_events(), "train")
+        await feed(pilot.app.screen, training_events(), "train")
         await pilot.pause()
 
     assert snap_compare(app("train"), terminal_size=SIZE, run_before=run_before)
@@ -48,7 +49,7 @@ def test_train_screen_during_a_run(snap_compare):
 def test_train_screen_finished_at_80x24(snap_compare):
     async def run_before(pilot):
         await form_ready(pilot.app, pilot)  # its fields follow the first frame
-        feed(pilot.app.screen, training_events() + [Finished(step=120, reason="completed", final_loss=1.42,
+        await feed(pilot.app.screen, training_events() + [Finished(step=120, reason="completed", final_loss=1.42,
                                                               val_loss=1.51, elapsed_s=6.0)], "train")
         await pilot.pause()
 
@@ -58,7 +59,7 @@ def test_train_screen_finished_at_80x24(snap_compare):
 def test_train_screen_diverged(snap_compare):
     async def run_before(pilot):
         await form_ready(pilot.app, pilot)  # its fields follow the first frame
-        feed(pilot.app.screen, diverging_events(), "train")
+        await feed(pilot.app.screen, diverging_events(), "train")
         await pilot.pause()
 
     assert snap_compare(app("train"), terminal_size=SIZE, run_before=run_before)
@@ -88,14 +89,14 @@ def test_generate_screen(snap_compare):
         from engine.lm import SentenceScore, TokenScore
 
         screen = pilot.app.screen
-        screen.show_model(Loaded(None, INFO))
+        screen.show_model(ModelLoaded(None, INFO))
         screen.show_samples([Sample("tyrannosaurus", True), Sample("velocisaurus", False),
                              Sample("aerotitan", False), Sample("stegoceras", True)])
         chars = list("velocisaurus") + ["<eos>"]
         steps = []
         for t, chosen in enumerate(chars):
             cands = [(chosen, 0.42), ("a", 0.2), ("o", 0.1), ("s", 0.07), ("<eos>", 0.05)]
-            steps.append(StepView(tuple(chars[:t]), tuple(cands), chosen))
+            steps.append(WalkStep(tuple(chars[:t]), tuple(cands), chosen))
         screen.show_walk(Walk("velocisaurus", tuple(steps)))
         await pilot.press("right", "right", "right")
         probs = [0.07, 0.5, 0.9, 0.3]

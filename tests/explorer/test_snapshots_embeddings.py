@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.embeddings.train_events import EpochFinished, Progress, Started, WatchNeighbours
-from explorer.messages import EngineEvent
+from engine.embeddings.events import EmbeddingsStarted, EpochFinished, Progress, WatchNeighbours
+from tests.explorer.conftest import feed
 from tests.explorer.test_analogies_screen import make_test_app, settle, tiny_vectors
 
 SIZE = (120, 40)
@@ -59,7 +59,7 @@ def test_analogies_3cosmul_with_query_words(snap_compare):
 
 
 def _scripted_training(vectors) -> list[object]:
-    events: list[object] = [Started(total_words=200_000, vocab_size=22, corpus_words=210_000, device="cpu",
+    events: list[object] = [EmbeddingsStarted(total_words=200_000, vocab_size=22, corpus_words=210_000, device="cpu",
                                     workers=2, description="skipgram + negative K=5, D=50, window=5")]
     for k in range(1, 41):
         loss = 4.0 * np.exp(-k / 12) + 1.5 + 0.05 * np.sin(k)
@@ -85,8 +85,7 @@ def test_embeddings_live_training_scatter_and_lookup(snap_compare):
         await settle(app, pilot)
         screen.running = True  # as if ctrl+r had started the run that produced these events
         screen._epochs = 2
-        for event in _scripted_training(tiny_vectors()):
-            screen.on_engine_event(EngineEvent(event, "embeddings.train"))
+        await feed(screen, _scripted_training(tiny_vectors()), "embeddings.train")
         await settle(app, pilot)
 
     assert snap_compare(_app("embeddings"), run_before=run_before, terminal_size=SIZE)

@@ -10,22 +10,20 @@ from pathlib import Path
 
 import pytest
 
+from engine.errors import InputError
 from engine.events import Finished
 from explorer.screens.dialogs import ErrorDialog
-from explorer.screens.train import TrainScreen, make_config
+from explorer.screens.train import TrainScreen
 from explorer.widgets.line_chart import LineChart
 from explorer.widgets.train_form import engine_defaults, parse_form
 from tests.explorer.conftest import SIZE, diverging_events, form_ready, scripted_train, settle, training_events
 
 
-def test_form_defaults_build_the_demo_config():
+def test_form_defaults_are_the_demo_config():
     from engine.training import TrainConfig
 
-    config = make_config(TrainConfig, parse_form(engine_defaults()), "cpu", "/tmp/x")
-    demo = TrainConfig()
-    for name in ("data", "level", "cell", "layers", "hidden", "lr", "steps", "clip", "clip_threshold", "seed"):
-        assert getattr(config, name) == getattr(demo, name), name
-    assert config.device == "cpu" and config.out == "/tmp/x"
+    config = TrainConfig(**parse_form(engine_defaults()))
+    assert config == TrainConfig()
 
 
 def test_form_values_reach_the_config():
@@ -33,19 +31,44 @@ def test_form_values_reach_the_config():
 
     raw = dict(engine_defaults(), cell="gru-course", layers="2", hidden="64", lr="0.002", clip="norm", clip_threshold="1.5",
                data="file", path="/data/my.txt", level="word")
-    config = make_config(TrainConfig, parse_form(raw), "auto")
+    config = TrainConfig(**parse_form(raw))
     assert (config.cell, config.layers, config.hidden, config.lr) == ("gru-course", 2, 64, 0.002)
     assert (config.clip, config.clip_threshold, config.data, config.level) == ("norm", 1.5, "/data/my.txt", "word")
 
 
 @pytest.mark.parametrize(
     ("field", "value", "words"),
-    [("layers", "two", "layers must be a whole number"), ("hidden", "0", "hidden must be between 1"),
-     ("lr", "fast", "lr must be a number"), ("data", "file", "choose a text file")],
+    [("layers", "two", "layers must be a whole number"), ("lr", "fast", "lr must be a number"),
+     ("data", "file", "choose a text file")],
 )
-def test_bad_form_values_name_the_field(field, value, words):
-    with pytest.raises(ValueError, match=words):
+def test_text_that_is_not_a_value_names_the_field(field, value, words):
+    with pytest.raises(InputError, match=words) as info:
         parse_form(dict(engine_defaults(), **{field: value}))
+    assert info.value.field == field
+
+
+def test_the_config_crosses_to_the_child_as_json_and_back_unchanged():
+    """What the Train screen sends its child process: the frozen config as JSON, rebuilt there."""
+    import json
+
+    from engine.training import TrainConfig
+
+    config = TrainConfig(**parse_form(dict(engine_defaults(), cell="lstm-peephole", lr="0.003", clip="norm")),
+                         device="cpu", out="/tmp/run", cpu_threads=2, max_vocab=None)
+    assert TrainConfig.from_json(json.loads(json.dumps(config.to_json()))) == config
+
+
+def test_a_kind_added_to_the_engine_table_is_offered_by_the_form(monkeypatch):
+    import dataclasses
+
+    from engine.recurrent import kinds
+    from explorer.widgets.train_form import cell_options
+
+    assert [value for _label, value in cell_options()] == list(kinds.CELL_KINDS)
+    extra = dataclasses.replace(kinds.KINDS["gru-simple"], name="gru-minimal", title="minimal GRU")
+    monkeypatch.setattr(kinds, "KINDS", {**kinds.KINDS, "gru-minimal": extra})
+    monkeypatch.setattr(kinds, "CELL_KINDS", (*kinds.CELL_KINDS, "gru-minimal"))
+    assert cell_options()[-1] == ("gru-minimal", "gru-minimal")
 
 
 async def test_scripted_run_fills_charts_samples_and_clip_marks(app_factory, monkeypatch):
@@ -110,15 +133,28 @@ async def test_diverged_run_says_why_and_what_to_try(app_factory, monkeypatch):
         assert "diverged at step 2" in text and "lower the learning rate" in text
 
 
-async def test_bad_form_value_opens_an_error_dialog(app_factory):
+async def test_a_refusal_of_the_config_is_shown_in_the_forms_words_then_focuses_the_field(app_factory):
+    """TrainConfig validates itself and says "lr must be > 0"; the dialog says "learning rate", as the form."""
     app = app_factory("train")
     async with app.run_test(size=SIZE) as pilot:
-        await form_ready(app, pilot)
-        app.screen.query_one("#hidden").value = "-3"
+        form = await form_ready(app, pilot)
+        screen = app.screen
+        screen.query_one("#lr").value = "-0.5"
+        await pilot.press("escape")  # leave the form: s is a key, not a letter in a box
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.screen, ErrorDialog)
-        assert "hidden must be between 1" in app.screen.message
+        assert app.screen.message.startswith("learning rate must be > 0") and "lr" not in app.screen.message.split()
+        assert not screen.running
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen and screen.focused is form.query_one("#lr")
+        screen.query_one("#lr").value = "0.01"
+        screen.query_one("#hidden").value = "0"
+        screen.set_focus(None)
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog) and app.screen.message.startswith("hidden must be a positive")
 
 
 async def test_engine_refusal_reaches_a_dialog(app_factory):
@@ -215,7 +251,7 @@ async def test_charts_updated_under_a_dialog_show_everything_when_it_closes(app_
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         events = training_events(steps=40)
-        feed(screen, events, "train")
+        await feed(screen, events, "train")
         await pilot.pause()
         await pilot.press("escape")
         await pilot.pause()

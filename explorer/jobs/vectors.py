@@ -5,6 +5,8 @@
   them first (:func:`load_factory`); the other screen gets the cached object.
 * ``trained``: the latest word2vec model trained on the Embeddings screen, so the
   Analogies screen can switch to it.
+* ``load_error``: why the pretrained vectors could not be loaded (None while they load or once they
+  have), so a screen says so instead of "still loading" forever.
 
 Nothing here imports the engine at module level: :func:`load_pretrained` does it in
 the worker thread.
@@ -39,6 +41,14 @@ class EmbeddingStore:
         self.pretrained: Any = None
         self.trained: Any = None
         self.trained_note: str = ""
+        self.load_error: str | None = None
+        """One line: why loading ``source`` failed (None while it loads or once it has loaded)."""
+
+    def loaded(self, vectors: Any) -> None:
+        self.pretrained, self.load_error = vectors, None
+
+    def failed(self, error: BaseException) -> None:
+        self.load_error = " ".join(str(error).split()) or type(error).__name__
 
     def vectors(self, which: str) -> Any:
         return self.trained if which == "trained" else self.pretrained

@@ -9,9 +9,20 @@ import math
 from typing import Mapping
 
 MODE_TITLES = {"none": "no clipping", "value": "clip by value", "norm": "clip by norm"}
-CELL_STYLES = {"rnn": "bold red", "gru": "bold green", "gru-course": "bold yellow", "lstm": "bold cyan",
-               "gru-simple": "magenta", "lstm-peephole": "blue"}
+_CELL_COLOURS = {"rnn": "bold red", "gru": "bold green", "gru-course": "bold yellow", "lstm": "bold cyan",
+                 "gru-simple": "magenta", "lstm-peephole": "blue"}
+_SPARE_COLOURS = ("bold magenta", "bold blue", "yellow", "green", "cyan", "red")
 MODE_STYLES = {"none": "bold red", "value": "bold yellow", "norm": "bold green"}
+
+
+def cell_style(kind: str) -> str:
+    """The colour of a cell kind's curve and label (a kind new to the table gets a spare one)."""
+    if kind in _CELL_COLOURS:
+        return _CELL_COLOURS[kind]
+    from engine.recurrent.kinds import CELL_KINDS
+
+    index = CELL_KINDS.index(kind) if kind in CELL_KINDS else len(kind)
+    return _SPARE_COLOURS[index % len(_SPARE_COLOURS)]
 
 
 def ribbon_info(distance: int, what: str, tokens: tuple[str, ...], source: str) -> str:
@@ -38,7 +49,7 @@ def race_table(distance: int, step: int, total: int, rows: Mapping[str, dict], c
         acc = row.get("accuracy")
         bar = "█" * int(round(max(0.0, acc - 0.5) * 40)) if acc is not None else ""
         acc_text = f"{acc:.3f}" if acc is not None else "  –  "
-        lines.append(f"[{CELL_STYLES.get(cell, 'bold')}]{cell:11}[/] H={row.get('hidden', '?'):>3} "
+        lines.append(f"[{cell_style(cell)}]{cell:11}[/] H={row.get('hidden', '?'):>3} "
                      f"({row.get('parameters', '?')} params)  accuracy {acc_text} {bar}")
     return "\n".join(lines)
 

@@ -1,15 +1,17 @@
-"""Answer a parsed query (:mod:`explorer.query`) with a WordVectors; runs in a worker thread.
+"""The Analogies screen's jobs: answer a query, evaluate on the Google analogy test set, debias.
 
-Pure functions over the engine's ``WordVectors`` (duck-typed, nothing imported at
-module level), so they can be tested with a small matrix. An unknown word does not
-raise: it becomes a :class:`QueryFailed` whose message names the word and its
-close spellings, which the screen shows under the query box.
+Pure functions over the engine's ``WordVectors`` (duck-typed; the engine is imported inside the
+functions, in the worker thread) and run factories for :func:`explorer.runs.start_run`. An unknown
+word does not raise: it becomes a :class:`QueryFailed` whose message names the word and its close
+spellings, which the screen shows under the query box. Queries and the debias view are numpy-only
+(light workers that never wait for torch).
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator, Literal
 
 from explorer.query import Analogy, Arithmetic, Neighbours, Query, Similarity, describe
@@ -108,5 +110,86 @@ def query_factory(wv: Any, query: Query, *, text: str, method: Literal["add", "m
             yield QueryFailed(text, str(exc), tuple(exc.suggestions))
         except InputError as exc:
             yield QueryFailed(text, str(exc))
+
+    return factory
+
+
+# -- the Google analogy evaluation and the debias view ------------------------------------------
+
+SHARED_QUESTIONS = Path("/work/shared/data/word_similarity/questions-words.txt")
+
+# Gender-neutral words to neutralize and pairs to equalize (Bolukbasi et al. 2016; the course's examples).
+NEUTRAL_WORDS = ("receptionist", "nurse", "homemaker", "engineer", "doctor", "programmer", "babysitter")
+EQUALIZE_PAIRS = (("actor", "actress"), ("grandfather", "grandmother"))
+DEFINITIONAL_PAIRS = (("woman", "man"), ("she", "he"), ("her", "his"), ("girl", "boy"), ("mother", "father"))
+
+
+def questions_path() -> Path:
+    """The bundled Google analogy file (assets/eval), else the shared data copy."""
+    try:
+        from engine.assets import asset_path
+
+        path = Path(asset_path("eval", "questions-words.txt"))
+        if path.exists():
+            return path
+    except Exception:  # noqa: BLE001 - fall back to the shared copy
+        pass
+    return SHARED_QUESTIONS
+
+
+def evaluation_factory(wv: Any, path: str, restrict_vocab: int):
+    """Run factory: the engine's ``iter_evaluate_analogies`` events (EvalProgress…, AnalogyEvaluated)."""
+
+    def factory(stop: threading.Event) -> Iterator[object]:
+        from engine.embeddings.evaluate import iter_evaluate_analogies
+
+        return iter_evaluate_analogies(wv, path, restrict_vocab=restrict_vocab, stop=stop)
+
+    return factory
+
+
+@dataclass(frozen=True)
+class DebiasRow:
+    """One word's projection on the bias direction g, before and after debiasing."""
+
+    word: str
+    before: float
+    after: float
+    kind: str = "neutral"
+    """"neutral" (neutralized) or "pair" (equalized)."""
+
+
+@dataclass(frozen=True)
+class DebiasComputed:
+    """Projections on the bias direction before and after debiasing, for the bars."""
+
+    rows: tuple[DebiasRow, ...]
+    direction: str
+    skipped: tuple[str, ...] = ()
+
+
+def compute_debias(wv: Any) -> DebiasComputed:
+    """Neutralize NEUTRAL_WORDS and equalize EQUALIZE_PAIRS with the engine; projections before/after."""
+    from engine.embeddings import debias
+
+    words = [w for w in NEUTRAL_WORDS if w in wv]
+    pairs = [p for p in EQUALIZE_PAIRS if p[0] in wv and p[1] in wv]
+    definitional = [p for p in DEFINITIONAL_PAIRS if p[0] in wv and p[1] in wv]
+    skipped = tuple(w for w in NEUTRAL_WORDS if w not in wv) + tuple(
+        f"{a}/{b}" for a, b in EQUALIZE_PAIRS if (a, b) not in pairs)
+    if not definitional:
+        from engine.errors import InputError
+
+        raise InputError("these vectors know none of the definitional pairs (woman/man, she/he, …); "
+                         "try the pretrained GloVe vectors")
+    report = debias.debias_report(wv, definitional, neutral=words, equalize=pairs)
+    rows = [DebiasRow(w, float(b), float(a), "neutral") for w, b, a in report.neutral]
+    rows += [DebiasRow(w, float(b), float(a), "pair") for w, b, a in report.equalized]
+    return DebiasComputed(tuple(rows), report.direction, skipped)
+
+
+def debias_factory(wv: Any):
+    def factory(stop: threading.Event) -> Iterator[DebiasComputed]:
+        yield compute_debias(wv)
 
     return factory

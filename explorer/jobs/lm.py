@@ -1,0 +1,133 @@
+"""Looking at a language model (Gates, Generate): load it, trace it, sample it, walk a text, score one.
+
+Each function runs in a thread worker (:func:`explorer.runs.start_call`) and returns a small result
+that reaches the screen as an ``EngineEvent[<result>]`` message. The engine (and so torch) is imported
+when a function is called, never at module import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine.assets import BUNDLED_CHECKPOINTS
+
+BUNDLED_PREFIX = "bundled:"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the screens say about a loaded model."""
+
+    path: str
+    cell: str
+    layers: int
+    hidden: int
+    level: str
+    variant_note: str
+    equations: tuple[str, ...]
+    bidirectional: bool = False
+    corpus: str = ""
+
+    @property
+    def summary(self) -> str:
+        where = f" on {self.corpus}" if self.corpus else ""
+        return f"{self.level} {self.cell}, {self.layers}×{self.hidden}{where} — {self.path}"
+
+
+@dataclass(frozen=True)
+class ModelLoaded:
+    """A checkpoint was loaded: the model and what to say about it."""
+
+    model: Any
+    info: ModelInfo
+
+
+@dataclass(frozen=True)
+class TraceRecorded:
+    """Every gate and state of the model reading ``tokens`` (an :class:`engine.recurrent.trace.Trace`)."""
+
+    tokens: tuple[str, ...]
+    trace: Any
+
+
+@dataclass(frozen=True)
+class SamplesDrawn:
+    samples: tuple[Any, ...]
+    """:class:`engine.events.Sample` objects."""
+
+
+@dataclass(frozen=True)
+class Walked:
+    """The next-token distribution at every step of a text (:class:`engine.lm.walk.Walk`)."""
+
+    walk: Any
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The probability of a text (:class:`engine.lm.scoring.SentenceScore`)."""
+
+    score: Any
+
+
+def model_choices(checkpoint: str | None, latest_run: str | None = None) -> list[tuple[str, str]]:
+    """Options of a model selector: the ``--checkpoint`` directory (if any), the latest run trained
+    on the Train screen (if any), then the bundled ones (``bundled:NAME``)."""
+    choices = [(f"checkpoint {checkpoint}", checkpoint)] if checkpoint else []
+    if latest_run and latest_run != checkpoint:
+        choices.append(("latest run (Train)", latest_run))
+    return choices + [(name, f"{BUNDLED_PREFIX}{name}") for name in BUNDLED_CHECKPOINTS]
+
+
+def load_model(choice: str | None) -> ModelLoaded:
+    """Load a checkpoint directory, ``"bundled:NAME"``, or (None) the bundled default; describe it."""
+    from engine import lm
+
+    if choice is None:
+        path = str(lm.default_checkpoint())
+    elif choice.startswith(BUNDLED_PREFIX):
+        path = str(lm.default_checkpoint(choice[len(BUNDLED_PREFIX):]))
+    else:
+        path = choice
+    model = lm.load_language_model(path)
+    return ModelLoaded(model, describe(model, path))
+
+
+def describe(model: Any, path: str = "") -> ModelInfo:
+    """The :class:`ModelInfo` of a loaded ``LanguageModel`` (its cell kind's note and equations)."""
+    from engine.recurrent.kinds import kind_of
+
+    cfg = model.model_config
+    kind = kind_of(model.cell_kind)
+    return ModelInfo(
+        path=str(path), cell=kind.name, layers=int(cfg.layers), hidden=int(cfg.hidden), level=model.vocab.level,
+        variant_note=kind.note, equations=kind.equations, bidirectional=bool(getattr(cfg, "bidirectional", False)),
+        corpus=str(model.corpus_name or ""),
+    )
+
+
+def trace(model: Any, text: str) -> TraceRecorded:
+    from engine import lm
+
+    tokens, recorded = lm.record_trace(model, text)
+    return TraceRecorded(tuple(tokens), recorded)
+
+
+def draw_samples(model: Any, config: Any) -> SamplesDrawn:
+    """Samples of ``model`` with the settings of ``config`` (an ``engine.lm.sampling.SampleConfig``)."""
+    from engine.lm.sampling import sample_with
+
+    return SamplesDrawn(tuple(sample_with(model, config)))
+
+
+def walk(model: Any, text: str) -> Walked:
+    from engine.lm.walk import walk as walk_text
+
+    return Walked(walk_text(model, text))
+
+
+def score(model: Any, text: str) -> Scored:
+    from engine import lm
+
+    return Scored(lm.sentence_probability(model, text))
