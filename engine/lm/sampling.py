@@ -10,7 +10,7 @@ Public API::
 
 Sampling runs the model one step at a time: ``x⟨1⟩ = 0``, then the prefix tokens (teacher forced),
 then ``x⟨t+1⟩ = y⟨t⟩`` with ``y⟨t⟩ ~ softmax(z⟨t⟩ / temperature)`` restricted to the ``top_k``
-likeliest tokens, until EOS or ``max_len`` new tokens. ``temperature <= 0`` takes the argmax.
+likeliest tokens, until EOS or ``max_len`` new tokens. ``temperature`` 0 (or below 1e-6) takes the argmax.
 UNK is never sampled (its probability is shared out among the other tokens).
 For a model trained on running text ("stream" sequences) EOS is a line break and does not stop.
 A sample's ``in_training_set`` is True/False for name-like corpora (line sequences whose lines the
@@ -35,13 +35,18 @@ def prepare_text(model, text: str) -> str:
     return text.lower() if model.config.get("case_mode") == "lower" else text
 
 
+GREEDY_BELOW = 1e-6
+"""A temperature below this samples the likeliest token (the limit T → 0 of softmax(z / T)); dividing by
+a smaller one would only overflow."""
+
+
 def _pick(logits: torch.Tensor, temperature: float, top_k: int | None, gen: torch.Generator) -> torch.Tensor:
     """Next token ids (B,) from logits (B, V)."""
     logits = logits.clone()
     logits[:, UNK_ID] = float("-inf")  # never generate UNK: it is "some rare word", not text
-    if temperature <= 0:
+    if temperature < GREEDY_BELOW:
         return logits.argmax(dim=-1)
-    # Shifted so that the largest is 0 before dividing: a tiny temperature gives −inf, never inf − inf.
+    # Shifted so that the largest is 0 before dividing: a small temperature gives −inf, never inf − inf.
     z = (logits - logits.max(dim=-1, keepdim=True).values) / temperature
     if top_k is not None and top_k < z.shape[-1]:
         kth = torch.topk(z, top_k, dim=-1).values[:, -1:]  # (B, 1)
