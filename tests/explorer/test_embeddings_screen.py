@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 
 import numpy as np
 
@@ -31,12 +33,15 @@ async def set_form(app, pilot, **values: str) -> None:
     await pilot.pause()
 
 
-async def wait_for(app, pilot, predicate, rounds: int = 200) -> bool:
-    for _ in range(rounds):
-        if predicate():
-            return True
-        await pilot.pause(0.05)
-    return predicate()
+async def wait_for(app, pilot, predicate, timeout: float = 300.0) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` seconds have passed (wall clock, not a number of
+    rounds: on a loaded machine the worker's first step, which imports torch, can take a minute)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)  # not pilot.pause: it waits for an idle app, which a streaming run delays
+    return True
 
 
 def line(app, widget_id: str) -> str:
@@ -98,7 +103,7 @@ async def test_tiny_word2vec_run_trains_and_feeds_the_analogies_screen(tmp_path,
         await set_form(app, pilot, corpus=str(corpus), dim="8", window="2", epochs="2", min_count="1",
                        watch_words="king paris")
         await pilot.press("ctrl+r")
-        assert await wait_for(app, pilot, lambda: not app.screen.running, rounds=600)
+        assert await wait_for(app, pilot, lambda: not app.screen.running)
         await settle(app, pilot)
         trained = store_for(app).trained
         assert trained is not None and trained.dim == 8
@@ -132,18 +137,25 @@ async def test_tiny_word2vec_run_trains_and_feeds_the_analogies_screen(tmp_path,
 
 @run_async
 async def test_stop_ends_a_run_early_and_keeps_the_vectors(tmp_path):
+    from textual.widgets import ProgressBar
+
     corpus = tmp_path / "tiny.txt"
     tiny_corpus(corpus, sentences=3000)
     app = make_test_app(tiny_vectors(), screen="embeddings")
     async with app.run_test(size=(120, 40)) as pilot:
-        await set_form(app, pilot, corpus=str(corpus), dim="8", window="2", epochs="200", min_count="1")
+        # 24 million words: tens of seconds even on an idle machine, so the stop always comes mid-run
+        # (with 200 epochs the run could end, on an idle machine, before the test saw it running).
+        await set_form(app, pilot, corpus=str(corpus), dim="8", window="2", epochs="1000", min_count="1")
         await pilot.press("ctrl+r")
-        assert await wait_for(app, pilot, lambda: "words/s" in line(app, "embeddings-progress-line"), rounds=600)
+        bar = app.screen.query_one("#embeddings-progress", ProgressBar)
+        assert await wait_for(app, pilot, lambda: (bar.progress or 0) > 0)  # a Progress event was shown
+        assert "words/s" in line(app, "embeddings-progress-line") and app.screen.running
         await pilot.press("escape")
-        assert await wait_for(app, pilot, lambda: not app.screen.running, rounds=600)
+        assert await wait_for(app, pilot, lambda: not app.screen.running)
         await settle(app, pilot)
         assert "finished (stopped)" in line(app, "embeddings-progress-line")
         assert store_for(app).trained is not None
+        assert bar.progress < bar.total  # it stopped before the end
 
 
 @run_async
@@ -152,14 +164,14 @@ async def test_bad_settings_are_reported_under_the_form(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await set_form(app, pilot, dim="0")
         await pilot.press("ctrl+r")
-        assert await wait_for(app, pilot, lambda: not app.screen.running, rounds=600)
+        assert await wait_for(app, pilot, lambda: not app.screen.running)
         await settle(app, pilot)
         assert "dim must be >= 1, got 0" in line(app, "embeddings-form-message")
         assert app.screen.__class__.__name__ == "EmbeddingsScreen"  # inline, no dialog
         # an engine error from the run itself (missing file) reaches the form and the error dialog
         await set_form(app, pilot, dim="8", corpus=str(tmp_path / "missing.txt"))
         await pilot.press("ctrl+r")
-        assert await wait_for(app, pilot, lambda: app.screen.__class__.__name__ == "ErrorDialog", rounds=600)
+        assert await wait_for(app, pilot, lambda: app.screen.__class__.__name__ == "ErrorDialog")
         assert "missing.txt" in str(app.screen.message)
 
 

@@ -54,3 +54,68 @@ def test_drain_returns_everything_in_order_and_memory_stays_bounded(monkeypatch)
         backlog.push(i)
     assert backlog.drain() == [7, 8, 9, 10, 11]
     assert backlog.drain() == []
+
+
+# ---------------------------------------------------------------- typed messages
+
+
+def test_each_event_class_has_one_message_class_mirroring_its_hierarchy():
+    from engine.events import Event, ProgressEvent, Started, Step
+
+    assert EngineEvent[Step] is EngineEvent[Step]
+    assert issubclass(EngineEvent[Step], EngineEvent[ProgressEvent])
+    assert issubclass(EngineEvent[ProgressEvent], EngineEvent[Event])
+    assert not issubclass(EngineEvent[Started], EngineEvent[ProgressEvent])
+    assert type(EngineEvent.of(Started(total_steps=1, device="cpu"), "g")) is EngineEvent[Started]
+    assert EngineEvent[Step].bubble is False
+
+
+def test_only_progress_messages_of_one_run_replace_each_other():
+    from engine.events import Saved
+    from explorer.jobs.projection import Projected
+
+    def projected(n: int) -> Projected:
+        return Projected(("w",) * n, ((0.0, 0.0),) * n, (0,) * n, "pca")
+
+    a, b = EngineEvent.of(projected(1), "g"), EngineEvent.of(projected(2), "g")
+    assert b.can_replace(a) and a.replaceable
+    assert not EngineEvent.of(projected(2), "other").can_replace(a)
+    saved = EngineEvent.of(Saved(step=1, path="x"), "g")
+    assert not saved.replaceable and not EngineEvent.of(Saved(step=2, path="y"), "g").can_replace(saved)
+
+
+async def test_on_handlers_receive_exactly_their_event_classes():
+    """@on(EngineEvent[Step]) sees Steps; @on(EngineEvent[Event]) every engine event; nothing by name."""
+    from textual import on
+    from textual.app import App
+
+    from engine.events import Event, Finished, Started, Step
+    from explorer.runs import start_run
+
+    def step(i: int) -> Step:
+        return Step(step=i, total_steps=3, loss=1.0, smoothed_loss=1.0, grad_norm=1.0, grad_norm_clipped=1.0,
+                    clipped=False, lr=0.1, tokens_per_s=1.0, elapsed_s=0.0, eta_s=0.0)
+
+    class Watcher(App):
+        def __init__(self) -> None:
+            super().__init__()
+            self.steps: list[int] = []
+            self.any: list[str] = []
+
+        @on(EngineEvent[Step])
+        def show_steps(self, message: EngineEvent) -> None:
+            self.steps.extend(s.step for s in message.drain())
+
+        @on(EngineEvent[Event])
+        def show_any(self, message: EngineEvent) -> None:
+            self.any.append(type(message.event).__name__)
+
+    events = [Started(total_steps=3, device="cpu"), step(1), step(2), step(3), Finished(step=3, reason="completed")]
+    app = Watcher()
+    async with app.run_test() as pilot:
+        start_run(app, lambda stop: iter(events), group="g")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+    assert app.steps == [1, 2, 3]
+    assert app.any[0] == "Started" and app.any[-1] == "Finished" and set(app.any) == {"Started", "Step", "Finished"}

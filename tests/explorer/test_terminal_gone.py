@@ -1,11 +1,13 @@
 """The terminal goes away without a SIGHUP (an SSH connection that died, a closed web terminal):
 the app must end, not read the dead terminal in a loop at 100 % of a core (Textual's input thread
-does that at end of input: Textualize/textual#6690)."""
+does that at end of input: Textualize/textual#6690). And SIGTERM ends it as ctrl+q does: the run
+stops and saves, and the terminal is restored."""
 
 from __future__ import annotations
 
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -59,6 +61,48 @@ def test_the_app_ends_when_its_terminal_goes_away(tmp_path, training):
     finally:
         if master >= 0:
             os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _read_until(master: int, received: bytes, marker: bytes, deadline: float) -> bytes:
+    while marker not in received:
+        assert time.monotonic() < deadline, f"{marker!r} never came; the app wrote {received[-300:]!r}"
+        if select.select([master], [], [], 0.5)[0]:
+            received += os.read(master, 65536)
+    return received
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and ptys")
+def test_sigterm_stops_the_run_saves_it_and_restores_the_terminal(tmp_path):
+    if not COMMAND.exists():
+        pytest.skip(f"{COMMAND} is not installed")
+    master, slave = os.openpty()
+    proc = subprocess.Popen([str(COMMAND)], stdin=slave, stdout=slave, stderr=slave,
+                            env={**os.environ, "TERM": "xterm-256color", "SEQ_EXPLORER_RUNS": str(tmp_path)})
+    os.close(slave)
+    try:
+        deadline = time.monotonic() + 120
+        received = _read_until(master, b"", b"Keys", deadline)
+        time.sleep(1.0)  # the form and the spare training process follow the first frame
+        os.write(master, b"d")  # the demo, in its child process
+        received = _read_until(master, received, b"step ", deadline)
+        proc.send_signal(signal.SIGTERM)
+        after = b""
+        end = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < end:
+            if select.select([master], [], [], 0.2)[0]:
+                try:
+                    after += os.read(master, 65536)
+                except OSError:
+                    break
+        assert proc.wait(timeout=5) == 128 + signal.SIGTERM
+        assert b"\x1b[?1049l" in after and b"\x1b[?25h" in after, "the terminal was left in the app's screen"
+        assert list(tmp_path.glob("*/config.json")), "the run stopped without its checkpoint"
+    finally:
+        os.close(master)
         if proc.poll() is None:
             proc.kill()
             proc.wait()
