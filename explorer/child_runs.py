@@ -90,10 +90,10 @@ class ChildJob:
 
 
 JOBS: dict[str, ChildJob] = {}
-"""The jobs this process knows, by name (:func:`register`)."""
+"""The jobs this process knows, by name (:func:`register_job`)."""
 
 
-def register(job: ChildJob) -> ChildJob:
+def register_job(job: ChildJob) -> ChildJob:
     """Make ``job`` runnable in a child process (its module calls this when imported)."""
     JOBS[job.name] = job
     return job

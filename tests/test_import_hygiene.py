@@ -46,3 +46,43 @@ def test_cli_help_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_jobs_and_events_import_neither_textual_nor_torch():
+    """A child process imports a job module (explorer.jobs.train) before its job comes: no Textual there;
+    the screens import the events modules and the kinds table at start-up: no torch."""
+    code = (
+        "import importlib, json, pkgutil, sys\n"
+        "import explorer.jobs\n"
+        "names = ['explorer.jobs.' + m.name for m in pkgutil.iter_modules(explorer.jobs.__path__)]\n"
+        "names += ['explorer.child_runs', 'explorer.progress', 'explorer.fields', 'engine.events',\n"
+        "          'engine.embeddings.events', 'engine.gradients.events', 'engine.gradients.configs',\n"
+        "          'engine.recurrent.kinds', 'engine.training']\n"
+        "for name in names: importlib.import_module(name)\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'torch'})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_widgets_hold_only_widgets():
+    """Every module of explorer/widgets defines a Textual Widget, and of the engine imports only what is
+    plain data (the kinds table, the error type, TrainConfig's defaults): no ML, no jobs."""
+    import ast
+    import pathlib
+
+    folder = pathlib.Path(__file__).resolve().parents[1] / "explorer" / "widgets"
+    for path in sorted(folder.glob("*.py")):
+        if path.name == "__init__.py" or path.name == "colormap.py":  # colormap: the widgets' colours
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {id(n) for block in tree.body if isinstance(block, ast.If)
+                       and getattr(block.test, "id", "") == "TYPE_CHECKING" for n in ast.walk(block)}
+        imported = {n.module for n in ast.walk(tree)
+                    if isinstance(n, ast.ImportFrom) and n.module and id(n) not in typing_only}
+        allowed = {"engine.errors", "engine.recurrent", "engine.recurrent.kinds", "engine.training"}
+        assert all(not m.startswith(("engine", "explorer.jobs")) or m in allowed for m in imported), (path.name, imported)
+        bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for n in ast.walk(tree)
+                 if isinstance(n, ast.ClassDef) for b in n.bases}
+        assert bases & {"Widget", "Static", "VerticalScroll"}, f"{path.name} defines no widget"

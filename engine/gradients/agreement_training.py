@@ -133,7 +133,7 @@ def build_contenders(config: AgreementTrainConfig, vocab_size: int) -> list[_Con
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+def evaluate_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
     """(accuracy, mean cross-entropy) of ``model`` on ``x`` (N, Tx), ``y`` (N,)."""
     model.eval()
     logits = model(x)
@@ -174,7 +174,7 @@ def train_agreement(config: AgreementTrainConfig, stop: threading.Event | None =
                 c.losses.append(float(loss.item()))
             if step % config.eval_every == 0 or step == config.steps:
                 for c in contenders:
-                    acc, eval_loss = evaluate(c.model, x_eval, y_eval)
+                    acc, eval_loss = evaluate_classifier(c.model, x_eval, y_eval)
                     last_loss = float(np.mean(c.losses[-config.eval_every:]))
                     yield AgreementEvaluated(c.kind, step, config.steps, config.distance, acc, eval_loss, last_loss)
                 if config.profile:

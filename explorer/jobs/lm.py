@@ -91,10 +91,10 @@ def load_model(choice: str | None) -> ModelLoaded:
     else:
         path = choice
     model = lm.load_language_model(path)
-    return ModelLoaded(model, describe(model, path))
+    return ModelLoaded(model, model_info(model, path))
 
 
-def describe(model: Any, path: str = "") -> ModelInfo:
+def model_info(model: Any, path: str = "") -> ModelInfo:
     """The :class:`ModelInfo` of a loaded ``LanguageModel`` (its cell kind's note and equations)."""
     from engine.recurrent.kinds import kind_of
 
@@ -121,10 +121,10 @@ def draw_samples(model: Any, config: Any) -> SamplesDrawn:
     return SamplesDrawn(tuple(sample_with(model, config)))
 
 
-def walk(model: Any, text: str) -> Walked:
-    from engine.lm.walk import walk as walk_text
+def walk_text(model: Any, text: str) -> Walked:
+    from engine.lm.walk import walk
 
-    return Walked(walk_text(model, text))
+    return Walked(walk(model, text))
 
 
 def score(model: Any, text: str) -> Scored:

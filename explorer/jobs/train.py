@@ -28,7 +28,7 @@ def run(config: TrainConfig, stop: threading.Event, save_request: threading.Even
     return training.train(config, stop, save_request=save_request, pause=pause)
 
 
-TRAIN = child_runs.register(child_runs.ChildJob(
+TRAIN = child_runs.register_job(child_runs.ChildJob(
     name="train", config_type=TrainConfig, run=run, holds_pause=True,
     preload=("torch", "engine.training", "engine.lm.loop", "explorer.jobs.train"),
 ))
@@ -47,7 +47,7 @@ def new_run_dir(options: dict, what: str) -> str:
     return str(runs_dir(options) / f"{what}-{time.strftime('%Y%m%d-%H%M%S')}")
 
 
-def warm_up() -> None:
+def start_spare() -> None:
     """Start the spare child process now, in the background (it imports torch meanwhile)."""
     threading.Thread(target=child_runs.warm_up, args=(TRAIN.preload,), name="warm-up", daemon=True).start()
 

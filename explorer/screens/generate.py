@@ -231,7 +231,7 @@ class GenerateScreen(ModelScreen):
             return
         text = self.samples[index].text
         model = self.model
-        start_call(self, lambda: lm_jobs.walk(model, text), group="generate.walk")
+        start_call(self, lambda: lm_jobs.walk_text(model, text), group="generate.walk")
 
     @on(Input.Submitted, "#sentence")
     def _sentence_entered(self, event: Input.Submitted) -> None:

@@ -117,7 +117,7 @@ class TrainScreen(ExplorerScreen):
         if self.in_process:
             from explorer.jobs import train
 
-            train.warm_up()
+            train.start_spare()
 
     async def _mount_buttons(self) -> None:
         await self.query_one("#train-buttons").mount_all([

@@ -31,7 +31,7 @@ def right_bar(frac: float, width: int) -> str:
     return (("▐" if half else "") + "█" * full).rjust(width)[-width:] if width > 0 else ""
 
 
-def diverging(value: float, scale: float, half: int) -> tuple[str, str]:
+def diverging_bar(value: float, scale: float, half: int) -> tuple[str, str]:
     """(left, right) halves of a bar centred at 0: ``value``/``scale`` fills one side."""
     frac = min(abs(value) / scale, 1.0) if scale > 0 else 0.0
     if value < 0:
@@ -79,7 +79,7 @@ class DebiasBars(Widget):
             colour = "deep_pink3" if row.kind == "pair" else "dodger_blue2"  # readable on dark and light
             text.append(row.word[:word_w].ljust(word_w) + "  ", style="bold" if row.kind == "pair" else None)
             for value in (row.before, row.after):
-                left, right = diverging(value, scale, half)
+                left, right = diverging_bar(value, scale, half)
                 text.append(left, style=colour)
                 text.append("│", style="dim")
                 text.append(right + " ", style=colour)

@@ -8,16 +8,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from explorer.widgets.colormap import READABLE_GREEN
-
-_EIGHTHS = " ▏▎▍▌▋▊▉█"
-
-
-def bar(fraction: float, width: int) -> str:
-    """A bar ``fraction`` (0..1) of ``width`` cells, with eighth-cell resolution."""
-    fraction = min(max(fraction, 0.0), 1.0)
-    eighths = round(fraction * width * 8)
-    full, rest = divmod(eighths, 8)
-    return ("█" * full + (_EIGHTHS[rest] if rest else "")).ljust(width)
+from explorer.widgets.cosine_bars import bar  # the same eighth-cell bar as the cosine bars
 
 
 def shown_token(token: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from engine.errors import InputError
 from engine.events import Event, Finished, Saved, Started, Step
-from explorer.child_runs import ChildJob, register
+from explorer.child_runs import ChildJob, register_job
 
 PRELOAD = ("engine.events", "tests.explorer.child_targets")
 
@@ -116,7 +116,7 @@ def _train_config():
     return TrainConfig
 
 
-COUNT = register(ChildJob("count", FakeConfig, count, PRELOAD, holds_pause=False))
-COUNT_PAUSABLE = register(ChildJob("count_pausable", FakeConfig, count_pausable, PRELOAD, holds_pause=True))
-FAIL = register(ChildJob("fail", FakeConfig, fail, PRELOAD))
-ECHO_TRAIN_CONFIG = register(ChildJob("echo_train_config", _train_config(), echo, PRELOAD))
+COUNT = register_job(ChildJob("count", FakeConfig, count, PRELOAD, holds_pause=False))
+COUNT_PAUSABLE = register_job(ChildJob("count_pausable", FakeConfig, count_pausable, PRELOAD, holds_pause=True))
+FAIL = register_job(ChildJob("fail", FakeConfig, fail, PRELOAD))
+ECHO_TRAIN_CONFIG = register_job(ChildJob("echo_train_config", _train_config(), echo, PRELOAD))
