@@ -59,22 +59,22 @@ class AgreementTrainConfig:
     def __post_init__(self) -> None:
         AgreementTask(self.distance, attractors=self.attractors)  # validates distance and attractors
         if not self.cells:
-            raise InputError(f"cells must name at least one of {', '.join(AGREEMENT_CELLS)}")
+            raise InputError(f"cells must name at least one of {', '.join(AGREEMENT_CELLS)}", field="cells")
         for kind in self.cells:
             if kind not in AGREEMENT_CELLS:
-                raise InputError(f"cell must be one of {', '.join(AGREEMENT_CELLS)}, got {kind!r}")
+                raise InputError(f"cell must be one of {', '.join(AGREEMENT_CELLS)}, got {kind!r}", field="cells")
         if len(set(self.cells)) != len(self.cells):
-            raise InputError(f"cells must not repeat, got {','.join(self.cells)}")
+            raise InputError(f"cells must not repeat, got {','.join(self.cells)}", field="cells")
         for name in ("budget", "embed_size", "steps", "batch_size", "eval_every", "eval_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise InputError(f"{name} must be an integer > 0, got {value!r}")
+                raise InputError(f"{name} must be an integer > 0, got {value!r}", field=name)
         if not self.learning_rate > 0:
-            raise InputError(f"learning_rate must be > 0, got {self.learning_rate!r}")
+            raise InputError(f"learning_rate must be > 0, got {self.learning_rate!r}", field="learning_rate")
         if not -20.0 <= self.gate_bias <= 20.0:
-            raise InputError(f"gate_bias must be in [-20, 20], got {self.gate_bias!r}")
+            raise InputError(f"gate_bias must be in [-20, 20], got {self.gate_bias!r}", field="gate_bias")
         if not self.clip_norm >= 0:
-            raise InputError(f"clip_norm must be >= 0 (0: no clipping), got {self.clip_norm!r}")
+            raise InputError(f"clip_norm must be >= 0 (0: no clipping), got {self.clip_norm!r}", field="clip_norm")
 
 
 @dataclass(frozen=True)
@@ -104,23 +104,24 @@ class ExplodingConfig:
 
     def __post_init__(self) -> None:
         if not self.modes:
-            raise InputError(f"modes must name at least one of {', '.join(CLIP_MODES)}")
+            raise InputError(f"modes must name at least one of {', '.join(CLIP_MODES)}", field="modes")
         for m in self.modes:
             if m not in CLIP_MODES:
-                raise InputError(f"clip mode must be one of {', '.join(CLIP_MODES)}, got {m!r}")
+                raise InputError(f"clip mode must be one of {', '.join(CLIP_MODES)}, got {m!r}", field="modes")
         if len(set(self.modes)) != len(self.modes):
-            raise InputError(f"modes must not repeat, got {','.join(self.modes)}")
+            raise InputError(f"modes must not repeat, got {','.join(self.modes)}", field="modes")
         if not (isinstance(self.spectral_radius, (int, float)) and 0 < self.spectral_radius <= 10):
-            raise InputError(f"spectral_radius must be in (0, 10], got {self.spectral_radius!r}")
+            raise InputError(f"spectral_radius must be in (0, 10], got {self.spectral_radius!r}",
+                             field="spectral_radius")
         for name in ("hidden_size", "steps", "batch_size"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise InputError(f"{name} must be an integer > 0, got {v!r}")
+                raise InputError(f"{name} must be an integer > 0, got {v!r}", field=name)
         AgreementTask(self.distance)  # validates distance
         for name in ("learning_rate", "clip_value", "clip_norm"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and v > 0 and math.isfinite(v)):
-                raise InputError(f"{name} must be a positive number, got {v!r}")
+                raise InputError(f"{name} must be a positive number, got {v!r}", field=name)
 
     def threshold(self, mode: str) -> float | None:
         return {"none": None, "value": self.clip_value, "norm": self.clip_norm}[mode]

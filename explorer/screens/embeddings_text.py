@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.embeddings.events import EmbeddingsStarted, Progress
+
 
 def format_eta(seconds: float | None) -> str:
     if seconds is None or seconds != seconds or seconds < 0:
@@ -17,39 +19,23 @@ def format_eta(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def progress_line(event: Any, epochs: int | None = None) -> str:
-    """One status line from a training ``Progress`` event (fields read defensively)."""
-    get = lambda name, default=None: getattr(event, name, default)  # noqa: E731
-    parts = []
-    epoch, epochs = get("epoch"), get("epochs", epochs)
-    if epoch is not None:
-        parts.append(f"epoch {epoch}" + (f"/{epochs}" if epochs else ""))
-    done, total = get("words_done"), get("total_words")
-    if done is not None:
-        parts.append(f"{done:,}" + (f" / {total:,} words" if total else " words"))
-    loss = get("loss")
-    if loss is not None and loss == loss:
-        parts.append(f"loss {loss:.4f}")
-    epoch_loss = get("epoch_loss")
-    if epoch_loss is not None:
-        parts.append(f"epoch mean {epoch_loss:.4f}")
-    wps = get("words_per_s")
-    if wps is not None:
-        parts.append(f"{wps:,.0f} words/s")
-    lr = get("lr")
-    if lr is not None:
-        parts.append(f"lr {lr:.4g}")
-    parts.append(f"{format_eta(get('eta_s'))} left")
+def progress_line(event: Progress, epochs: int | None = None) -> str:
+    """One status line from word2vec's ``Progress`` event (``epochs``: the run's, when known)."""
+    parts = [f"epoch {event.epoch}" + (f"/{epochs}" if epochs else "")]
+    parts.append(f"{event.words_done:,}" + (f" / {event.total_words:,} words" if event.total_words else " words"))
+    if event.loss == event.loss:  # not NaN
+        parts.append(f"loss {event.loss:.4f}")
+    parts.append(f"epoch mean {event.epoch_loss:.4f}")
+    parts.append(f"{event.words_per_s:,.0f} words/s")
+    parts.append(f"lr {event.lr:.4g}")
+    parts.append(f"{format_eta(event.eta_s)} left")
     return "  ·  ".join(parts)
 
 
-def started_line(event: Any) -> str:
+def started_line(event: EmbeddingsStarted) -> str:
     """'skipgram + negative … · 5,138,864 corpus words, vocabulary 30,151 · device cpu'."""
-    vocab, corpus = getattr(event, "vocab_size", None), getattr(event, "corpus_words", None)
-    facts = [getattr(event, "description", "")]
-    if vocab is not None and corpus is not None:
-        facts.append(f"{corpus:,} corpus words, vocabulary {vocab:,}")
-    facts.append(f"device {getattr(event, 'device', '?')}")
+    facts = [event.description, f"{event.corpus_words:,} corpus words, vocabulary {event.vocab_size:,}",
+             f"device {event.device}"]
     return " · ".join(f for f in facts if f)
 
 

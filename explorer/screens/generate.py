@@ -37,29 +37,11 @@ SAMPLE_LABELS = {"temperature": "temperature", "top_k": "top-k", "n": "n", "seed
 """The sampling settings' names on this screen (the engine says top_k, the box says top-k)."""
 
 
-def score_rows(result: object) -> tuple[list[tuple[str, float, bool]], float, float]:
-    """``(rows of (token, probability, is_unk), log_probability, perplexity)`` from the engine's result."""
-
-    def get(obj: object, *names: str, default=None):
-        for name in names:
-            if isinstance(obj, dict) and name in obj:
-                return obj[name]
-            if hasattr(obj, name):
-                return getattr(obj, name)
-        return default
-
-    rows = []
-    for item in get(result, "tokens", default=[]) or []:
-        if isinstance(item, (tuple, list)):
-            token, p = item[0], item[1]
-            unk = bool(item[2]) if len(item) > 2 else False
-        else:
-            token, p = get(item, "token", "text"), get(item, "probability", "p")
-            unk = bool(get(item, "unk", "is_unk", default=False))
-        rows.append((str(token), float(p), unk))
-    log_p = float(get(result, "log_probability", default=sum(math.log(max(p, 1e-300)) for _, p, _ in rows)))
-    ppl = float(get(result, "perplexity", default=math.exp(-log_p / max(len(rows), 1))))
-    return rows, log_p, ppl
+def score_rows(result) -> tuple[list[tuple[str, float, bool]], float, float]:
+    """``(rows of (token, probability, is_unk), log_probability, perplexity)`` of the engine's
+    :class:`~engine.lm.scoring.SentenceScore`."""
+    rows = [(t.token, t.probability, t.is_unk) for t in result.tokens]
+    return rows, result.log_probability, result.perplexity
 
 
 def score_summary(rows: list[tuple[str, float, bool]], log_p: float, ppl: float) -> str:

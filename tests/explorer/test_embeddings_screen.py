@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from explorer.jobs import vectors as embedding_store
+from explorer.jobs import vectors as vectors_job
 from explorer.widgets.embedding_lookup import EmbeddingLookup
 from explorer.jobs.vectors import store_for
 from explorer.widgets.scatter import Scatter
@@ -80,7 +80,7 @@ async def test_scatter_and_lookup_on_fixed_vectors():
 async def test_first_frame_shows_loading_then_plots(monkeypatch):
     release = threading.Event()
     wv = tiny_vectors()
-    monkeypatch.setattr(embedding_store, "load_pretrained", lambda source: (release.wait(10), wv)[1])
+    monkeypatch.setattr(vectors_job, "load_pretrained", lambda source: (release.wait(10), wv)[1])
     app = make_test_app(None, screen="embeddings")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
