@@ -38,13 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where models run")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"explorer.commands.{name}")
-        except ModuleNotFoundError as exc:  # a command group not written yet
-            if exc.name != f"explorer.commands.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"explorer.commands.{name}").register(sub)
     return parser
 
 
