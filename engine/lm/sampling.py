@@ -46,8 +46,9 @@ def _pick(logits: torch.Tensor, temperature: float, top_k: int | None, gen: torc
     logits[:, UNK_ID] = float("-inf")  # never generate UNK: it is "some rare word", not text
     if temperature < GREEDY_BELOW:
         return logits.argmax(dim=-1)
-    # Shifted so that the largest is 0 before dividing: a small temperature gives −inf, never inf − inf.
-    z = (logits - logits.max(dim=-1, keepdim=True).values) / temperature
+    # Shifted so that the largest is 0 before dividing: a small temperature gives −inf, never inf − inf;
+    # a huge one is held at 1e30 (already uniform), so float32 never divides UNK's −inf by inf.
+    z = (logits - logits.max(dim=-1, keepdim=True).values) / min(temperature, 1e30)
     if top_k is not None and top_k < z.shape[-1]:
         kth = torch.topk(z, top_k, dim=-1).values[:, -1:]  # (B, 1)
         z = z.masked_fill(z < kth, float("-inf"))
