@@ -300,12 +300,17 @@ async def test_a_run_in_the_child_process_pauses_resumes_saves_and_stops(app_fac
     async with app.run_test(size=SIZE) as pilot:
         screen, child = await _endless_child_run(app, pilot)
         assert child.process.pid != os.getpid() and child.alive()
+        # The step under way when the pause arrives still ends and is shown. On a loaded machine one
+        # step can take most of a second, so "no new step" is judged over a few steps' time, not 0.5 s.
+        first, t0 = _steps_drawn(screen), time.monotonic()
+        await _until(lambda: _steps_drawn(screen) >= first + 3, what="three more steps")
+        window = max(0.5, 3 * (time.monotonic() - t0) / max(_steps_drawn(screen) - first, 1))
         await pilot.press("p")
         paused_at = -1
         while paused_at != _steps_drawn(screen):  # steps sent before the child saw the pause arrive
             paused_at = _steps_drawn(screen)
-            await asyncio.sleep(0.5)
-        await asyncio.sleep(0.5)
+            await asyncio.sleep(window)
+        await asyncio.sleep(window)
         assert _steps_drawn(screen) == paused_at, "the child kept training while paused"
         await pilot.press("w")  # saved at once, while paused, at the step shown
         await _until(lambda: "saved checkpoint at step" in str(screen.query_one("StatusBar").render()),
