@@ -21,10 +21,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from engine.errors import InputError
 from engine.events import Diverged, Evaluated, Finished, Sampled, Saved, Started, Step
 from explorer.deferred import after_first_frame
-from explorer.fields import field_of
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import RunHandle
 from explorer.screens.base import ExplorerScreen
@@ -138,6 +136,9 @@ class TrainScreen(ExplorerScreen):
         return True
 
     def action_start(self) -> None:
+        from engine.errors import InputError
+        from explorer.fields import field_of
+
         form = self.query_one(TrainForm)
         try:
             config = self.build_config(form.values())
