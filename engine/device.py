@@ -27,12 +27,18 @@ def select_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise InputError("device 'cuda' was asked for but CUDA is not available here; use --device cpu or auto")
+        raise InputError("device 'cuda' was asked for but CUDA is not available here; use device cpu or auto", field="device")
     return torch.device(name)
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, numpy and torch (CPU and CUDA) for a reproducible run."""
+    """Seed Python, numpy and torch (CPU and CUDA) for a reproducible run.
+
+    ``seed`` must be an int in 0..2³²−1 (:func:`engine.limits.check_seed`): a one-line InputError
+    otherwise, instead of numpy's or torch's own errors for a negative or huge seed."""
+    from engine.limits import check_seed
+
+    check_seed(seed)
     random.seed(seed)
     np.random.seed(seed % (2**32))
     torch.manual_seed(seed)

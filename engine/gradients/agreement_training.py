@@ -36,6 +36,7 @@ from engine.errors import InputError
 from engine.events import Event, Finished, Started
 from engine.gradients.agreement import AgreementTask
 from engine.gradients.events import AgreementEvaluated, AgreementModel
+from engine.limits import check_seed
 
 AGREEMENT_CELLS: tuple[str, ...] = ("rnn", "gru", "gru-course", "gru-simple", "lstm", "lstm-peephole")
 DEFAULT_CELLS: tuple[str, ...] = ("rnn", "gru", "gru-course", "lstm")
@@ -123,6 +124,7 @@ class AgreementTrainConfig:
     held-out sentence (the app's ribbons follow the race live)."""
 
     def __post_init__(self) -> None:
+        check_seed(self.seed)
         AgreementTask(self.distance, attractors=self.attractors)  # validates distance and attractors
         if not self.cells:
             raise InputError(f"cells must name at least one of {', '.join(AGREEMENT_CELLS)}")
@@ -282,6 +284,7 @@ def example_profiles(
 
     if not isinstance(hidden_size, int) or isinstance(hidden_size, bool) or hidden_size <= 0:
         raise InputError(f"hidden size must be an integer > 0, got {hidden_size!r}")
+    check_seed(init_seed, "init_seed")
     task = AgreementTask(distance)
     for kind in cells:
         if kind not in AGREEMENT_CELLS:

@@ -39,6 +39,7 @@ from engine.errors import InputError
 from engine.events import Event, Finished
 from engine.gradients.agreement import AgreementTask
 from engine.gradients.events import CLIP_MODES, ExplodingDiverged, ExplodingStarted, ExplodingStep
+from engine.limits import check_seed
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class ExplodingConfig:
     """Seeds the initial weights and the batches."""
 
     def __post_init__(self) -> None:
+        check_seed(self.seed)
         if not self.modes:
             raise InputError(f"modes must name at least one of {', '.join(CLIP_MODES)}")
         for m in self.modes:
