@@ -23,6 +23,8 @@ MAX_CPU_THREADS            256             more threads than cores only slows do
 MAX_SEED                   2³² − 1         seeds are 32-bit everywhere (numpy, torch, the batch order)
 MAX_LR                     10,000          any larger rate diverges at the first step (and 1e300
                                            overflows float32 inside the optimiser)
+MAX_CLIP_THRESHOLD         1,000,000       gradient clipping threshold N (beyond float32's range torch fails;
+                                           any N this large means "no clipping" anyway)
 MAX_SEQ_LEN                1,000,000       tokens in one training sequence
 MAX_BATCH_SIZE             1,000,000       sequences in one batch
 MAX_BATCH_TOKENS           4,000,000       batch_size × seq_len: activations of one step stay < a few GB
@@ -52,6 +54,7 @@ MAX_PARAMETERS = 250_000_000
 MAX_CPU_THREADS = 256
 MAX_SEED = 2**32 - 1
 MAX_LR = 1e4
+MAX_CLIP_THRESHOLD = 1e6
 MAX_SEQ_LEN = 1_000_000
 MAX_BATCH_SIZE = 1_000_000
 MAX_BATCH_TOKENS = 4_000_000

@@ -38,6 +38,7 @@ from engine.events import Event
 from engine.limits import (
     MAX_BATCH_SIZE,
     MAX_BATCH_TOKENS,
+    MAX_CLIP_THRESHOLD,
     MAX_CPU_THREADS,
     MAX_EMBEDDING_DIM,
     MAX_HIDDEN,
@@ -183,7 +184,7 @@ class TrainConfig:
         check_float(self.val_fraction, "val_fraction", 0.0, 0.9, lo_open=True, hi_open=True)
         check_float(self.dropout, "dropout", 0.0, 1.0, hi_open=True)
         check_float(self.lr, "lr", 0.0, MAX_LR, lo_open=True)
-        check_float(self.clip_threshold, "clip_threshold", 0.0, lo_open=True)
+        check_float(self.clip_threshold, "clip_threshold", 0.0, MAX_CLIP_THRESHOLD, lo_open=True)
         check_float(self.smoothing, "smoothing", 0.0, 1.0, hi_open=True)
         check_float(self.report_every_s, "report_every_s", 0.0)
         if self.cpu_threads is not None:

@@ -151,6 +151,8 @@ class TrainingRun:
         self.start_step, self.ema = 0, 0.0
         if ckpt is not None:
             self._restore(ckpt)
+        if self.folder is not None:  # every check passed: a fresh run now drops the old run's best/ and metrics
+            self.folder.begin()
         self.batches_per_epoch = n_train // cfg.batch_size
         self._perm_epoch, self._perm = -1, np.zeros(0, dtype=np.int64)
         self.description = (

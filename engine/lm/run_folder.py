@@ -5,6 +5,7 @@ Used by :class:`engine.lm.loop.TrainingRun`; nothing here is public API::
     RunFolder(out, *, resume_from=None, overwrite=False)
     .open()                           # before anything else: lock, writability, overwrite policy, leftovers
     .check_space(needed_bytes)        # before training starts
+    .begin()                          # training starts: a fresh run drops the old run's best/ and metrics
     .save_last(model, training, training_tensors) -> Path
     .offer_best(model, step, val_loss) -> bool    # saves best/ when val_loss is the lowest so far
     .append(record)                   # one line of metrics.jsonl
@@ -23,7 +24,8 @@ Rules, checked by :meth:`RunFolder.open` before the corpus is read:
   unwritable folder is refused now, not after hours of training.
 - A folder that already holds a checkpoint is refused unless the run resumes that very checkpoint
   or ``overwrite`` is set. With ``overwrite`` the old last checkpoint stays until the first save
-  replaces it; its ``best/`` and ``metrics.jsonl`` belong to the old run and go at once.
+  replaces it; its ``best/`` and ``metrics.jsonl`` belong to the old run and go when the new run
+  has passed every check and training begins (a refused run changes nothing).
 - What crashed saves left (temporary files of dead processes, unnamed tensor files, token files
   in the temporary folder) is removed.
 """
@@ -73,6 +75,7 @@ class RunFolder:
         self.overwrite = overwrite
         self.lock = FolderLock(self.out, field="out")
         self.best_val = math.inf
+        self.continuing = False
 
     @property
     def best_path(self) -> Path:
@@ -88,17 +91,21 @@ class RunFolder:
                 raise InputError(
                     f"{self.out} already holds a checkpoint{at}; resume it, allow overwriting it (overwrite), "
                     "or choose another folder", field="overwrite")
+            self.continuing = continuing
             if continuing:
                 best = (_read_meta(self.best_path).get("best") or {}).get("val_loss")
                 self.best_val = float(best) if isinstance(best, (int, float)) and not isinstance(best, bool) else math.inf
-            else:  # a fresh run: the old run's best model and metrics are not this run's
-                self._remove_best()
-                (self.out / METRICS_FILE).unlink(missing_ok=True)
             remove_orphans(self.out)
             remove_orphan_token_files()
         except BaseException:
             self.lock.release()
             raise
+
+    def begin(self) -> None:
+        """Training starts: a fresh run drops the old run's best model and metrics (not this run's)."""
+        if not self.continuing:
+            self._remove_best()
+            (self.out / METRICS_FILE).unlink(missing_ok=True)
 
     def _remove_best(self) -> None:
         best = self.best_path

@@ -83,4 +83,6 @@ def sentence_probability(model, text: str) -> SentenceScore:
         for k, (tok, i, lp) in enumerate(zip(shown, ids, picked))
     )
     total = float(sum(picked))
-    return SentenceScore(tokens, total, math.exp(-total / len(ids)), math.exp(total), sum(t.is_unk for t in tokens))
+    mean_nll = -total / len(ids)
+    perplexity = math.exp(mean_nll) if mean_nll < 709.0 else math.inf  # exp overflows past e^709
+    return SentenceScore(tokens, total, perplexity, math.exp(total), sum(t.is_unk for t in tokens))
