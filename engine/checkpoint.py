@@ -10,6 +10,8 @@ Public API::
     append_metrics(path, record: dict)               # one JSON object a line, appended
     event_record(event) -> dict                      # a frozen event as a JSON-able dict
     atomic_write_bytes(path, data)                   # tmp file in the same folder, fsync, os.replace
+    save_in_progress() -> bool                       # a write_checkpoint is running (in any thread)
+    remove_orphans(path, keep=()) -> list[str]       # what interrupted saves left (call holding the lock)
     BEST_DIR, CONFIG_FILE, METRICS_FILE
 
 Layout (format version 2)::
@@ -56,6 +58,7 @@ import json
 import math
 import os
 import re
+import threading
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +112,27 @@ class CheckpointData:
 
 def _step(name: str, file: str) -> None:
     """A point between two steps of a save; tests replace it to kill the process there."""
+
+
+_SAVING = [0]
+_SAVING_GUARD = threading.Lock()
+
+
+def save_in_progress() -> bool:
+    """Whether a :func:`write_checkpoint` is running now, in any thread. The command line's Ctrl+C
+    handler lets such a save finish (it takes moments) rather than abandon it."""
+    return _SAVING[0] > 0
+
+
+@contextmanager
+def _saving() -> Iterator[None]:
+    with _SAVING_GUARD:
+        _SAVING[0] += 1
+    try:
+        yield
+    finally:
+        with _SAVING_GUARD:
+            _SAVING[0] -= 1
 
 
 def _write_tmp(path: Path, data: bytes) -> Path:
@@ -226,7 +250,7 @@ def write_checkpoint(
     ``OSError`` becomes a one-line :class:`~engine.errors.CheckpointWriteError`.
     """
     path = Path(path)
-    with _save_lock(path):
+    with _saving(), _save_lock(path):
         previous = _referenced(path)
         written: list[str] = []
         committed = False
@@ -259,6 +283,7 @@ def write_checkpoint(
             committed = True
             _step("renamed", CONFIG_FILE)
             _fsync_dir(path)
+            _step("committed", CONFIG_FILE)
         except BaseException as exc:
             for name in written:  # nothing of this save stays behind unless it was committed
                 (path / f".{name}.tmp-{os.getpid()}").unlink(missing_ok=True)
