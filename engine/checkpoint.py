@@ -11,6 +11,9 @@ Public API::
     event_record(event) -> dict                      # a frozen event as a JSON-able dict
     atomic_write_bytes(path, data)                   # tmp file in the same folder, fsync, os.replace
     save_in_progress() -> bool                       # a write_checkpoint is running (in any thread)
+    read_json_file(path, *, root=None) -> Any        # the safe readers, for other folder formats (word vectors)
+    read_tensor_file(path, *, root=None, dtypes=None, finite=False, sha256=None) -> dict[str, Tensor]
+    install_files(folder, {name: bytes}, commit=name) # tmp + fsync + rename each, ``commit`` last, under the lock
     remove_orphans(path, keep=()) -> list[str]       # what interrupted saves left (call holding the lock)
     BEST_DIR, CONFIG_FILE, METRICS_FILE
 
@@ -45,7 +48,9 @@ over a non-empty one, and a swap by two renames has a window between them); ``co
 place, so every tool that looks for ``<run>/config.json`` still works; and content-derived names make a
 rebuilt checkpoint byte-identical (``make assets`` is deterministic).
 
-Writers are serialised by :class:`engine.run_lock.FolderLock`. Readers take no lock. Every reader
+The file operations (temporary file, ``fsync``, rename; the test hook between steps) are in
+:mod:`engine.atomic_files`. Writers are serialised by :class:`engine.run_lock.FolderLock`.
+Readers take no lock. Every reader
 goes through :mod:`engine.safe_files`: regular files only, size caps, no symlink out of the folder,
 safetensors headers checked before any tensor is built. Loading never unpickles.
 """
@@ -58,18 +63,17 @@ import json
 import math
 import os
 import re
-import threading
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Iterator, Literal
+from typing import Any, Collection, Literal
 
 import torch
 from safetensors.torch import save as st_save
 
+from engine import atomic_files as atomic
+from engine.atomic_files import atomic_write_bytes, install_files, save_in_progress
 from engine.errors import CheckpointError, CheckpointWriteError
 from engine.limits import MAX_CONFIG_BYTES, MAX_JSON_DEPTH, MAX_TENSOR_FILE_BYTES
-from engine.run_lock import FolderLock, held_lock
 from engine.safe_files import decode_safetensors, read_json, read_regular, safetensors_header
 
 FORMAT = "seq-explorer.checkpoint"
@@ -110,86 +114,8 @@ class CheckpointData:
 # ----------------------------------------------------------------------------- writing
 
 
-def _step(name: str, file: str) -> None:
-    """A point between two steps of a save; tests replace it to kill the process there."""
-
-
-_SAVING = [0]
-_SAVING_GUARD = threading.Lock()
-
-
-def save_in_progress() -> bool:
-    """Whether a :func:`write_checkpoint` is running now, in any thread. The command line's Ctrl+C
-    handler lets such a save finish (it takes moments) rather than abandon it."""
-    return _SAVING[0] > 0
-
-
-@contextmanager
-def _saving() -> Iterator[None]:
-    with _SAVING_GUARD:
-        _SAVING[0] += 1
-    try:
-        yield
-    finally:
-        with _SAVING_GUARD:
-            _SAVING[0] -= 1
-
-
-def _write_tmp(path: Path, data: bytes) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    return tmp
-
-
-def _fsync_dir(path: Path) -> None:
-    try:  # make the renames themselves durable
-        dfd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:  # pragma: no cover - e.g. Windows
-        pass
-
-
-def _install(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, rename it to ``path``."""
-    tmp = _write_tmp(path, data)
-    _step("written", path.name)
-    os.replace(tmp, path)
-    _step("renamed", path.name)
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part."""
-    path = Path(path)
-    try:
-        os.replace(_write_tmp(path, data), path)
-    except BaseException:
-        path.with_name(f".{path.name}.tmp-{os.getpid()}").unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
 def _sha256(data: bytes | bytearray) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    except OverflowError:
-        return False
-    return True
 
 
 def _referenced(path: Path) -> set[str]:
@@ -215,7 +141,7 @@ def remove_orphans(path: str | os.PathLike, keep: Collection[str] = ()) -> list[
         return removed
     for entry in entries:
         tmp = _TMP_NAME.match(entry.name)
-        stale_tmp = tmp is not None and not _pid_alive(int(tmp.group(1)))
+        stale_tmp = tmp is not None and not atomic.pid_alive(int(tmp.group(1)))
         unnamed = _TENSOR_NAME.match(entry.name) is not None and entry.name not in keep
         if (stale_tmp or unnamed) and entry.is_file(follow_symlinks=False):
             try:
@@ -224,13 +150,6 @@ def remove_orphans(path: str | os.PathLike, keep: Collection[str] = ()) -> list[
             except OSError:
                 pass
     return removed
-
-
-@contextmanager
-def _save_lock(path: Path) -> Iterator[None]:
-    """The folder's lock for one save: the caller's when it holds it (a training run), else a new one."""
-    with (nullcontext() if held_lock(path) is not None else FolderLock(path)):
-        yield
 
 
 def write_checkpoint(
@@ -250,7 +169,7 @@ def write_checkpoint(
     ``OSError`` becomes a one-line :class:`~engine.errors.CheckpointWriteError`.
     """
     path = Path(path)
-    with _saving(), _save_lock(path):
+    with atomic.saving(), atomic.save_lock(path):
         previous = _referenced(path)
         written: list[str] = []
         committed = False
@@ -263,7 +182,7 @@ def write_checkpoint(
                 sha = _sha256(data)
                 name = f"{role}-{sha[:16]}.safetensors"
                 written.append(name)
-                _install(path / name, data)
+                atomic.install(path / name, data)
                 files[role] = {"name": name, "sha256": sha, "bytes": len(data)}
             meta: dict[str, Any] = {
                 "format": FORMAT,
@@ -277,16 +196,16 @@ def write_checkpoint(
                 meta["training"] = training
             config_bytes = (json.dumps(meta, indent=1) + "\n").encode("utf-8")
             written.append(CONFIG_FILE)
-            tmp = _write_tmp(path / CONFIG_FILE, config_bytes)
-            _step("written", CONFIG_FILE)
+            tmp = atomic.write_tmp(path / CONFIG_FILE, config_bytes)
+            atomic.step("written", CONFIG_FILE)
             os.replace(tmp, path / CONFIG_FILE)  # the commit
             committed = True
-            _step("renamed", CONFIG_FILE)
-            _fsync_dir(path)
-            _step("committed", CONFIG_FILE)
+            atomic.step("renamed", CONFIG_FILE)
+            atomic.fsync_dir(path)
+            atomic.step("committed", CONFIG_FILE)
         except BaseException as exc:
             for name in written:  # nothing of this save stays behind unless it was committed
-                (path / f".{name}.tmp-{os.getpid()}").unlink(missing_ok=True)
+                atomic.tmp_name(path / name).unlink(missing_ok=True)
                 if not committed and name != CONFIG_FILE and name not in previous:
                     (path / name).unlink(missing_ok=True)
             if isinstance(exc, OSError) and not committed:
@@ -428,6 +347,27 @@ def _read_tensors(path: Path, name: str, sha: str | None, size: int | None, allo
     return decode_safetensors(data, header, allowed=allowed, finite=finite, what=str(file))
 
 
+# ----------------------------------------------------------------------------- other folder formats
+
+
+def read_json_file(path: str | os.PathLike, *, root: str | os.PathLike | None = None) -> Any:
+    """A JSON file read like a checkpoint's ``config.json``: regular file, size and depth capped,
+    one-line :class:`CheckpointError` otherwise (:class:`FileNotFoundError` when missing)."""
+    return read_json(path, root=root, max_bytes=MAX_CONFIG_BYTES, max_depth=MAX_JSON_DEPTH, what="file")
+
+
+def read_tensor_file(path: str | os.PathLike, *, root: str | os.PathLike | None = None,
+                     dtypes: Collection[str] | None = None, finite: bool = False,
+                     sha256: str | None = None) -> dict[str, torch.Tensor]:
+    """A safetensors file read like a checkpoint's: regular, capped, header checked before any tensor
+    is built; ``dtypes`` allowed, ``finite`` floats, ``sha256`` matched when given."""
+    data = read_regular(path, root=root, max_bytes=MAX_TENSOR_FILE_BYTES, what="tensor file")
+    if sha256 is not None and _sha256(data) != sha256:
+        raise CheckpointError(f"{path} does not match the checksum recorded beside it (a save was interrupted, or the files "
+                              "are mixed up); save it again")
+    return decode_safetensors(data, safetensors_header(data, what=str(path)), allowed=dtypes, finite=finite, what=str(path))
+
+
 # ----------------------------------------------------------------------------- metrics
 
 
@@ -460,3 +400,10 @@ def append_metrics(path: str | os.PathLike, record: dict[str, Any]) -> None:
     path.mkdir(parents=True, exist_ok=True)
     with open(path / METRICS_FILE, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(record) + "\n")
+
+
+__all__ = [
+    "BEST_DIR", "CONFIG_FILE", "FORMAT", "FORMAT_VERSION", "METRICS_FILE", "CheckpointData", "append_metrics",
+    "atomic_write_bytes", "event_record", "has_checkpoint", "install_files", "read_checkpoint", "read_json_file",
+    "read_tensor_file", "remove_orphans", "resolve_checkpoint", "save_in_progress", "write_checkpoint",
+]

@@ -3,7 +3,7 @@
 A second Ctrl+C that arrives while a checkpoint is being written waits for that save (it takes
 moments, and abandoning it would lose the work since the previous checkpoint); a third one
 interrupts even then. Either way no half checkpoint is left: a save is one atomic step
-(:mod:`engine.checkpoint`), and an interrupted one leaves the previous checkpoint as it was.
+(:mod:`engine.checkpoint`, :mod:`engine.atomic_files`), and an interrupted one leaves the previous checkpoint as it was.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import threading
 
 
 def _save_in_progress() -> bool:
-    checkpoint = sys.modules.get("engine.checkpoint")  # never imported here: --help stays torch-free
-    return checkpoint is not None and checkpoint.save_in_progress()
+    saves = sys.modules.get("engine.atomic_files")  # never imported here: --help stays torch-free
+    return saves is not None and saves.save_in_progress()
 
 
 class StopOnSigint:

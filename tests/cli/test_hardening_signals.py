@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+import engine.atomic_files as atomic
 import engine.checkpoint as ck
 from explorer.commands._signals import StopOnSigint
 
@@ -29,13 +30,13 @@ def test_a_second_ctrl_c_during_a_save_lets_it_finish(tmp_path, monkeypatch, cap
 
     def ctrl_c_while_saving(name, file):
         if name == "written" and file == "config.json":
-            assert ck.save_in_progress()
+            assert atomic.save_in_progress()
             handler._handle(2, None)  # the second Ctrl+C arrives in the middle of the save
             presses.append(file)
 
-    monkeypatch.setattr(ck, "_step", ctrl_c_while_saving)
+    monkeypatch.setattr(atomic, "step", ctrl_c_while_saving)
     ck.write_checkpoint(tmp_path / "run", model_kind="t", config={}, tensors={"w": torch.ones(3)})
-    assert presses and not ck.save_in_progress()
+    assert presses and not atomic.save_in_progress()
     assert ck.read_checkpoint(tmp_path / "run", model_kind="t").tensors["w"].sum() == 3  # the save completed
     assert "finishing the checkpoint" in capsys.readouterr().err
     with pytest.raises(KeyboardInterrupt):  # a third one interrupts

@@ -140,19 +140,19 @@ def test_bundled_checkpoints_load_and_sample():
 
 
 def test_an_interrupted_save_leaves_the_previous_checkpoint(saved, monkeypatch):
-    import engine.checkpoint as ck
+    import engine.atomic_files as atomic
 
     model, path = saved
     before = model_file(path).read_bytes()
     listing = sorted(p.name for p in path.iterdir())
-    real = ck._write_tmp
+    real = atomic.write_tmp
 
     def crash_on_config(target, data):
         if target.name == "config.json":
             raise KeyboardInterrupt  # Ctrl+C while the new files are being written
         return real(target, data)
 
-    monkeypatch.setattr(ck, "_write_tmp", crash_on_config)
+    monkeypatch.setattr(atomic, "write_tmp", crash_on_config)
     with torch.no_grad():
         model.head.bias.add_(1.0)
     with pytest.raises(KeyboardInterrupt):

@@ -14,6 +14,7 @@ import pytest
 import torch
 from safetensors.torch import save as st_save
 
+import engine.atomic_files as atomic
 import engine.checkpoint as ck
 from engine.checkpoint import read_checkpoint, remove_orphans, write_checkpoint
 from engine.errors import CheckpointError, CheckpointWriteError
@@ -43,12 +44,12 @@ def _bias(path) -> float:
 def _steps(path) -> list[tuple[str, str]]:
     """The steps of one save with training state, in order, recorded by the test hook."""
     seen = []
-    real = ck._step
-    ck._step = lambda name, file: seen.append((name, file))
+    real = atomic.step
+    atomic.step = lambda name, file: seen.append((name, file))
     try:
         _save(_model(9.0), path)
     finally:
-        ck._step = real
+        atomic.step = real
     return seen
 
 
@@ -72,7 +73,7 @@ def test_kill_9_at_every_step_of_a_save_leaves_a_whole_checkpoint(tmp_path):
                 if len(calls) == k:
                     os.kill(os.getpid(), signal.SIGKILL)
 
-            ck._step = die
+            atomic.step = die
             try:
                 _save(_model(2.0), path)
             finally:
@@ -99,7 +100,7 @@ def test_ctrl_c_at_every_step_leaves_the_previous_or_the_new_and_no_leftovers(tm
         if len(calls) == k:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(ck, "_step", interrupt)
+    monkeypatch.setattr(atomic, "step", interrupt)
     with pytest.raises(KeyboardInterrupt):
         _save(_model(2.0), path)
     monkeypatch.undo()
@@ -115,14 +116,14 @@ def test_a_full_disk_mid_save_keeps_the_previous_checkpoint(tmp_path, monkeypatc
     path = tmp_path / "run"
     _save(_model(1.0), path)
     before = sorted(p.name for p in path.iterdir())
-    real = ck._write_tmp
+    real = atomic.write_tmp
 
     def full(target, data):
         if target.name.startswith("training"):
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(target, data)
 
-    monkeypatch.setattr(ck, "_write_tmp", full)
+    monkeypatch.setattr(atomic, "write_tmp", full)
     with pytest.raises(CheckpointWriteError, match="No space left on device.*previous checkpoint there is unchanged") as exc:
         _save(_model(2.0), path)
     assert "\n" not in str(exc.value)

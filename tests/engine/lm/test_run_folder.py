@@ -12,6 +12,7 @@ from collections import namedtuple
 import pytest
 import torch
 
+import engine.atomic_files as atomic
 import engine.checkpoint as ck
 from engine.errors import CheckpointWriteError, InputError
 from engine.events import Evaluated, Finished, Saved, Started
@@ -85,7 +86,7 @@ def test_too_little_free_space_is_refused_before_training(names_file, tmp_path, 
 def test_a_full_disk_mid_run_is_one_line_and_keeps_the_previous_checkpoint(names_file, tmp_path, monkeypatch):
     out = tmp_path / "run"
     saves = []
-    real = ck._write_tmp
+    real = atomic.write_tmp
 
     def full_on_second_save(target, data):
         if target.name.startswith("training"):
@@ -94,7 +95,7 @@ def test_a_full_disk_mid_run_is_one_line_and_keeps_the_previous_checkpoint(names
                 raise OSError(errno.ENOSPC, "No space left on device")
         return real(target, data)
 
-    monkeypatch.setattr(ck, "_write_tmp", full_on_second_save)
+    monkeypatch.setattr(atomic, "write_tmp", full_on_second_save)
     events = []
     with pytest.raises(CheckpointWriteError, match="No space left on device") as exc:
         for event in train(tiny_config(names_file, out=str(out), steps=12, checkpoint_every=6), threading.Event()):
