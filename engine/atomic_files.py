@@ -5,6 +5,7 @@ Used by :mod:`engine.checkpoint`; public API::
     atomic_write_bytes(path, data)                  # one file: readers see the old or the new, never a part
     install_files(folder, {name: bytes}, commit=name)   # several fixed-name files, ``commit`` last, locked
     save_in_progress() -> bool                      # a save is running now (any thread)
+    open_append(path) -> file                       # a log file (metrics.jsonl) to append to: regular files only
 
 Internals the checkpoint writer shares: ``write_tmp`` (``.<name>.tmp-<pid>`` beside the target,
 written and ``fsync``-ed), ``install`` (write_tmp + rename), ``fsync_dir`` (makes the renames
@@ -15,13 +16,15 @@ two steps of a save, which tests replace to kill the process (or raise Ctrl+C) a
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
-from engine.errors import CheckpointWriteError
+from engine.errors import CheckpointWriteError, InputError
 from engine.run_lock import FolderLock, held_lock
 
 
@@ -92,6 +95,23 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         tmp_name(path).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def open_append(path: str | os.PathLike):
+    """``path`` opened to append text, created if missing. Refused with one line when it is not a
+    regular file (a FIFO there would block the writer until a reader came; a link is not followed)."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
+        | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a FIFO nobody reads: O_NONBLOCK refuses to wait for one
+            raise InputError(f"{path} is not a regular file; remove it or choose another folder") from None
+        raise InputError(f"cannot write {path} ({exc.strerror or exc}); remove it or choose another folder") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError(f"{path} is not a regular file; remove it or choose another folder")
+    return os.fdopen(fd, "a", encoding="utf-8")
 
 
 def pid_alive(pid: int) -> bool:

@@ -398,7 +398,7 @@ def append_metrics(path: str | os.PathLike, record: dict[str, Any]) -> None:
     """Append one JSON line to ``<path>/metrics.jsonl``."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    with open(path / METRICS_FILE, "a", encoding="utf-8") as fh:
+    with atomic.open_append(path / METRICS_FILE) as fh:
         fh.write(json.dumps(record) + "\n")
 
 

@@ -29,6 +29,7 @@ import errno
 import json
 import os
 import socket
+import stat
 import sys
 import threading
 import time
@@ -98,13 +99,16 @@ class FolderLock:
                              field=self.field) from None
         if not self.folder.is_dir():
             raise InputError(f"{self.folder} is not a folder; choose a folder for the checkpoint", field=self.field)
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         for _ in range(100):
             try:
                 fd = os.open(self.path, flags, 0o644)
             except OSError as exc:
                 raise InputError(f"cannot write to {self.folder} ({exc.strerror or exc}); choose a folder you can write to",
                                  field=self.field) from None
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise InputError(f"{self.path} is not a regular file; remove it to use this folder", field=self.field)
             if fcntl is None:  # pragma: no cover
                 self.fd = fd
                 break

@@ -41,6 +41,7 @@ from typing import Any
 
 import torch
 
+from engine.atomic_files import open_append
 from engine.checkpoint import BEST_DIR, CONFIG_FILE, METRICS_FILE, has_checkpoint, remove_orphans
 from engine.errors import InputError
 from engine.limits import MAX_CONFIG_BYTES, MAX_JSON_DEPTH
@@ -76,6 +77,7 @@ class RunFolder:
         self.lock = FolderLock(self.out, field="out")
         self.best_val = math.inf
         self.continuing = False
+        self._metrics = None
 
     @property
     def best_path(self) -> Path:
@@ -139,8 +141,14 @@ class RunFolder:
         return True
 
     def append(self, record: dict[str, Any]) -> None:
-        with open(self.out / METRICS_FILE, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record) + "\n")
+        """One line of ``metrics.jsonl`` (the file stays open for the run; each line is flushed)."""
+        if self._metrics is None:
+            self._metrics = open_append(self.out / METRICS_FILE)
+        self._metrics.write(json.dumps(record) + "\n")
+        self._metrics.flush()
 
     def close(self) -> None:
+        if self._metrics is not None:
+            self._metrics.close()
+            self._metrics = None
         self.lock.release()

@@ -213,9 +213,12 @@ def _rewrite_tensors(folder: Path, fn) -> None:
     data = tensors if isinstance(tensors, bytes) else st_save(tensors)
     sha = hashlib.sha256(data).hexdigest()
     name = f"model-{sha[:16]}.safetensors"
-    (folder / name).write_bytes(data)
+    target = folder / name
+    if target.exists() or target.is_symlink():
+        _regular(target)
+    target.write_bytes(data)
     meta["files"]["model"] = {"name": name, "sha256": sha, "bytes": len(data)}
-    (folder / "config.json").write_text(json.dumps(meta))
+    _regular(folder / "config.json").write_text(json.dumps(meta))
 
 
 def _huge_header(_tensors) -> bytes:
@@ -300,9 +303,9 @@ def _apply(kind, a, b, json_path, value, where, files, target, outside) -> None:
     elif kind == "json":
         meta = _manifest(where)
         _set(meta, json_path, value)
-        (where / "config.json").write_text(json.dumps(meta))
+        _regular(where / "config.json").write_text(json.dumps(meta))
     elif kind == "deep":
-        (where / "config.json").write_text("[" * (a % 200_000 + 1) + "]" * (a % 200_000 + 1))
+        _regular(where / "config.json").write_text("[" * (a % 200_000 + 1) + "]" * (a % 200_000 + 1))
     elif kind == "sparse-huge":
         if (where / "config.json") in files:
             os.truncate(where / "config.json", 1 << 34)  # a 16 GiB sparse file: refused by size, not read

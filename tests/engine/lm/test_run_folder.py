@@ -135,3 +135,27 @@ def test_orphan_token_files_of_dead_processes_are_removed_at_start(names_file, t
         fh.write(b"\0" * 16)
     run(tiny_config(names_file, out=str(tmp_path / "run"), steps=2))
     assert not os.path.exists(orphan)
+
+
+@pytest.mark.parametrize("name", ["metrics.jsonl", ".lock"])
+def test_a_fifo_in_the_run_folder_is_refused_not_blocked_on(names_file, tmp_path, name):
+    import signal
+
+    out = tmp_path / "run"
+    run(tiny_config(names_file, out=str(out)))
+    (out / name).unlink(missing_ok=True)
+    os.mkfifo(out / name)  # opening it to write would wait for a reader forever
+
+    def hung(signum, frame):
+        raise AssertionError("blocked on the FIFO")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
+    try:
+        with pytest.raises(InputError, match="is not a regular file") as exc:
+            run(tiny_config(names_file, out=str(out), steps=14), resume_from=out)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert "\n" not in str(exc.value)
+    assert load_language_model(out, which="last")
