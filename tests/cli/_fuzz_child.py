@@ -149,10 +149,10 @@ def command(draw, run: Path):
         return ["sample", str(run), *device, *which, *_argv(draw(flag_values(SAMPLE_FLAGS))),
                 *(["--json"] if draw(st.booleans()) else [])]
     text = draw(st.text(max_size=30))
-    if kind == "score":
-        return ["score", str(run), text, "--json", *which]
+    if kind == "score":  # after "--": a text such as "-:" is not an option
+        return ["score", str(run), "--json", *which, "--", text]
     layer = draw(st.one_of(st.none(), st.sampled_from([-1, 0, 1, 2, 10**9])))
-    return ["gates", str(run), "--text", text, "--json", *which, *(["--layer", str(layer)] if layer is not None else [])]
+    return ["gates", str(run), f"--text={text}", "--json", *which, *([f"--layer={layer}"] if layer is not None else [])]
 
 
 def fuzz_flags(n: int, seed_value: int, work: Path) -> None:
