@@ -268,7 +268,7 @@ def apply(folder: Path, m, outside: Path) -> None:
     target = files[a % len(files)]
     try:
         _apply(kind, a, b, json_path, value, where, files, target, outside)
-    except (ValueError, KeyError, TypeError, OSError, AttributeError, IndexError):
+    except (ValueError, KeyError, TypeError, OSError, AttributeError, IndexError, RecursionError):
         pass  # an earlier mutation broke what this one needs (the manifest, the tensors): skip it
 
 

@@ -40,9 +40,9 @@ def _fuzz(what: str, default_n: int) -> None:
 
 @pytest.mark.slow
 def test_fuzz_numeric_flags():
-    _fuzz("flags", 30)
+    _fuzz("flags", 25)
 
 
 @pytest.mark.slow
 def test_fuzz_mutated_checkpoint_folders():
-    _fuzz("checkpoints", 60)
+    _fuzz("checkpoints", 40)

@@ -102,17 +102,17 @@ print(corpus.n_tokens, len(corpus.train_spans))
 
 @pytest.mark.slow
 def test_reading_a_large_corpus_stays_in_bounded_memory(tmp_path):
-    """16 MB of text, and 16 MB without a line break, read and encoded as ``train lm`` does, in a child
-    under a 1 GB data limit (no torch, so the figure is the reader's own: ~40 MB of Python baseline).
-    The old reader held a whole line as a list of one-character strings (~18 bytes a character: ~300 MB
+    """8 MB of text, and 8 MB without a line break, read and encoded as ``train lm`` does, in a child
+    under a 1 GB data limit (no torch, so the figure is the reader's own: ~30 MB of Python and numpy).
+    The old reader held a whole line as a list of one-character strings (~18 bytes a character: ~150 MB
     for the flat file); now the flat file is refused after 1 MiB, and the token ids go to disk."""
     lines, flat = tmp_path / "lines.txt", tmp_path / "flat.txt"
-    _write_corpus(lines, 16)
-    flat.write_text("abcdefghij" * (16 << 17))
+    _write_corpus(lines, 8)
+    flat.write_text("abcdefghij" * (8 << 17))
     ok = run_bounded([sys.executable, "-c", _READ, str(lines), "stream"], timeout=300)
     assert ok.rc == 0, ok.err
-    assert int(ok.out.split()[0]) > 16_000_000
-    assert ok.peak_rss < 200 << 20, ok.peak_rss >> 20
+    assert int(ok.out.split()[0]) > 8_000_000
+    assert ok.peak_rss < 120 << 20, ok.peak_rss >> 20
     refused = run_bounded([sys.executable, "-c", _READ, str(flat), "line"], timeout=300)
     assert refused.rc == 1 and "longer than 1,048,576 characters" in refused.err
-    assert refused.peak_rss < 100 << 20, refused.peak_rss >> 20
+    assert refused.peak_rss < 80 << 20, refused.peak_rss >> 20
