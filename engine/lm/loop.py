@@ -182,10 +182,13 @@ class TrainingRun:
             raise CheckpointError(f"{self.resume_from} was trained with {tr.get('optimizer')!r}; resume with the same optimizer")
         try:
             self.opt.load_state_tensors(ckpt.training_tensors)
+            if "rng.torch" in ckpt.training_tensors:
+                torch.set_rng_state(ckpt.training_tensors["rng.torch"])
         except InputError as exc:
             raise CheckpointError(f"{self.resume_from}: {exc}") from None
-        if "rng.torch" in ckpt.training_tensors:
-            torch.set_rng_state(ckpt.training_tensors["rng.torch"])
+        except (RuntimeError, ValueError, TypeError) as exc:  # a training file of the wrong shapes or types
+            raise CheckpointError(f"{self.resume_from} has a malformed training state ({' '.join(str(exc).split())[:100]}); "
+                                  "it cannot be resumed") from None
         step, ema = tr.get("step"), tr.get("ema")
         if isinstance(step, bool) or not isinstance(step, int) or step < 0 or isinstance(ema, bool) \
                 or not isinstance(ema, (int, float)) or not math.isfinite(ema):

@@ -14,7 +14,7 @@ Used by :class:`engine.lm.loop.TrainingRun`; nothing here is public API::
 Layout: ``<out>`` holds the last checkpoint (resumable: weights, optimiser, RNG, step) and
 ``<out>/best`` the checkpoint with the lowest validation loss seen so far (weights only, with
 ``"best": {"step", "val_loss"}`` in its ``config.json``). A run that overfits — the README's own
-``--steps 2000`` run on the dinosaur names reaches its lowest validation loss near step 400 — keeps
+``--steps 2000`` run on the dinosaur names reaches its lowest validation loss at step 600 — keeps
 that model, and ``sample``/``score``/``gates`` and the app load it by default.
 
 Rules, checked by :meth:`RunFolder.open` before the corpus is read:

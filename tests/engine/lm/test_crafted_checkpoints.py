@@ -177,3 +177,32 @@ def test_a_huge_shape_in_the_tensor_header_is_refused_before_allocating(ckpt, ne
     header = json.dumps({"head.weight": {"dtype": "F32", "shape": [20000, 20000], "data_offsets": [0, 1_600_000_000]}}).encode()
     _retensor(ckpt, len(header).to_bytes(8, "little") + header + b"\0" * 64)
     refused(ckpt, "does not fit its byte range")
+
+
+@pytest.mark.parametrize("tensors", [{"adam.t": torch.ones(3)}, {"rng.torch": torch.ones(5)}, {"adam.t": torch.tensor(float("nan"))}])
+def test_a_crafted_training_state_is_refused_on_resume(tmp_path, tensors):
+    import threading
+
+    from engine.training import train
+
+    from .conftest import make_names, tiny_config
+
+    corpus = tmp_path / "names.txt"
+    corpus.write_text("\n".join(make_names()) + "\n")
+    out = tmp_path / "run"
+    list(train(tiny_config(corpus, out=str(out), steps=4), threading.Event()))
+    data = ck_read(out)
+    state = dict(data.training_tensors, **tensors)
+    from engine.checkpoint import write_checkpoint
+
+    write_checkpoint(out, model_kind="language-model", config=data.meta["config"], tensors=data.tensors,
+                     extra={"vocab": data.meta["vocab"]}, training=data.training, training_tensors=state)
+    with pytest.raises(CheckpointError, match="training state|optimizer state") as exc:
+        list(train(tiny_config(corpus, out=str(out), steps=6), threading.Event(), out))
+    assert "\n" not in str(exc.value)
+
+
+def ck_read(path):
+    from engine.checkpoint import read_checkpoint
+
+    return read_checkpoint(path, model_kind="language-model")
