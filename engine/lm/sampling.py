@@ -11,9 +11,9 @@ Sampling runs the model one step at a time: ``x⟨1⟩ = 0``, then the prefix to
 then ``x⟨t+1⟩ = y⟨t⟩`` with ``y⟨t⟩ ~ softmax(z⟨t⟩ / temperature)`` restricted to the ``top_k``
 likeliest tokens, until EOS or ``max_len`` new tokens. ``temperature = 0`` takes the argmax; any
 finite temperature works (a tiny one is the argmax in effect, a huge one the uniform choice); NaN,
-infinite or negative ones are refused. Samples are drawn in batches of at most 256 (fewer for very
+infinite or negative ones are refused. Samples are drawn in batches of at most 1024 (fewer for very
 long ``max_len``) from one random generator, so :func:`iter_samples` streams any number of them in
-bounded memory, and ``n`` ≤ 256 samples are one batch.
+bounded memory, and ``n`` ≤ 1024 samples are one batch (as before batches existed).
 UNK is never sampled (its probability is shared out among the other tokens).
 For a model trained on running text ("stream" sequences) EOS is a line break and does not stop.
 A sample's ``in_training_set`` is True/False for name-like corpora (line sequences whose lines the
@@ -32,7 +32,7 @@ from engine.events import Sample
 from engine.limits import MAX_BATCH_TOKENS, MAX_SAMPLE_LEN, MAX_SCORE_TOKENS, check_int, check_seed
 from engine.text import EOS_ID, UNK_ID
 
-SAMPLE_BATCH = 256
+SAMPLE_BATCH = 1024
 _PREFIX_CHUNK = 512
 
 
