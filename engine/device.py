@@ -32,7 +32,13 @@ def select_device(name: str = "auto") -> torch.device:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, numpy and torch (CPU and CUDA) for a reproducible run."""
+    """Seed Python, numpy and torch (CPU and CUDA) for a reproducible run.
+
+    ``seed`` must be an int in 0..2³²−1 (:func:`engine.limits.check_seed`): a one-line InputError
+    otherwise, instead of numpy's or torch's own errors for a negative or huge seed."""
+    from engine.limits import check_seed
+
+    check_seed(seed)
     random.seed(seed)
     np.random.seed(seed % (2**32))
     torch.manual_seed(seed)

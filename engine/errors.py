@@ -27,6 +27,11 @@ class CheckpointError(InputError):
     """A checkpoint that cannot be loaded: wrong format, other model kind, truncated."""
 
 
+class CheckpointWriteError(CheckpointError):
+    """A checkpoint that could not be written (a full disk, a folder that turned read-only).
+    The previous checkpoint in that folder is left as it was."""
+
+
 class UnknownWordError(InputError, KeyError):
     """A word that is not in the vocabulary; ``suggestions`` holds close spellings."""
 

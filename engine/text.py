@@ -6,6 +6,8 @@ Public API::
     Vocab.encode(tokens) / decode(ids) / tokenize(text) / join(tokens) / to_json() / from_json(d)
     tokenize(text, level) -> list[str]     # "char": one token per character; "word": words and punctuation
     read_lines(path, encoding="utf-8")     # streams a file line by line; one-line InputError on bad input
+    check_encoding(name) -> str            # a text encoding Python knows, else InputError(field="encoding")
+    remove_orphan_token_files() -> list[str]   # temporary token files whose process is gone
     build_vocab(lines, level, max_size=None, min_count=1) -> Vocab          # one streaming pass
     encode_corpus(path, vocab, ...) -> EncodedCorpus                         # a second streaming pass
 
@@ -14,9 +16,13 @@ sentence) or a fixed-length window over the whole token stream in which every li
 (``"stream"`` mode, char-rnn style, for running text such as Shakespeare). The model reads
 ``x⟨1⟩ = 0`` and ``x⟨t⟩ = y⟨t−1⟩``; that shift is done by the model, not here.
 
-Memory: a file is never read at once. The vocabulary is counted in one pass over the lines; the
+Memory: a file is never read at once, nor a line: lines are read with a bounded buffer and a line
+longer than :data:`engine.limits.MAX_LINE_CHARS` characters (a file without line breaks) is refused
+with one line. The vocabulary is counted in one pass over the lines; the
 encoded token ids are written in chunks, to a temporary memory-mapped file once the corpus has more
-than ``spill_tokens`` tokens. What does stay in memory is one (start, length) pair per sequence
+than ``spill_tokens`` tokens. That file (``seq-explorer-tokens-<pid>-*.i32`` in the temporary
+folder) is unlinked as soon as it is created: it lives on through its open descriptor and mapping
+only, so no crash can leave it behind. What does stay in memory is one (start, length) pair per sequence
 (16 bytes a line or window: about 160 MB for a 1 GB character file in windows of 100) and, for small line corpora (≤ ``max_known_lines``), the set of lines used to
 mark samples as new or seen.
 
@@ -39,6 +45,8 @@ from typing import Iterable, Iterator, Literal, Sequence
 import numpy as np
 
 from engine.errors import InputError
+from engine.limits import MAX_VOCAB_SIZE, is_int
+from engine.text_files import check_encoding, check_text_file, read_lines  # noqa: F401 - public API of this module
 
 Level = Literal["char", "word"]
 LEVELS: tuple[str, ...] = ("char", "word")
@@ -124,53 +132,24 @@ class Vocab:
 
     @classmethod
     def from_json(cls, data: dict) -> "Vocab":
-        try:
-            return cls(data["tokens"], data["level"], data.get("counts"))
-        except (KeyError, TypeError) as exc:
-            raise InputError(f"vocabulary JSON is malformed ({exc}); rebuild the checkpoint") from None
+        """The inverse of :meth:`to_json`; malformed data (a crafted checkpoint) is one InputError."""
+        if not isinstance(data, dict):
+            raise InputError("vocabulary JSON is malformed (not an object); rebuild the checkpoint")
+        tokens, level, counts = data.get("tokens"), data.get("level"), data.get("counts")
+        if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+            raise InputError("vocabulary JSON is malformed (tokens must be a list of strings); rebuild the checkpoint")
+        if len(tokens) > MAX_VOCAB_SIZE:
+            raise InputError(f"the vocabulary has {len(tokens):,} tokens, more than the {MAX_VOCAB_SIZE:,} allowed")
+        if counts is not None and (not isinstance(counts, list) or len(counts) != len(tokens)
+                                   or not all(is_int(c) and c >= 0 for c in counts)):
+            raise InputError("vocabulary JSON is malformed (counts must be one non-negative integer per token); rebuild the checkpoint")
+        if level not in LEVELS:
+            raise InputError(f"vocabulary JSON is malformed (level must be one of {', '.join(LEVELS)}, got {level!r})")
+        return cls(tokens, level, counts)
 
 
-# ----------------------------------------------------------------------------- reading files
-
-
-def check_text_file(path: str | os.PathLike) -> Path:
-    """Refuse a missing, empty, directory or binary file with a one-line InputError."""
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise InputError(f"file not found: {p}; give a corpus name (dinos, names, shakespeare) or an existing text file")
-    if p.is_dir():
-        raise InputError(f"{p} is a directory; give a text file")
-    if p.stat().st_size == 0:
-        raise InputError(f"{p} is empty; give a text file with one sequence (name, sentence) per line")
-    with open(p, "rb") as fh:
-        head = fh.read(8192)
-    if b"\x00" in head:
-        raise InputError(f"{p} looks binary (it holds NUL bytes); give a plain text file")
-    return p
-
-
-def read_lines(path: str | os.PathLike, encoding: str = "utf-8", case: str = "keep") -> Iterator[str]:
-    """Yield the lines of a text file without their line ends, streaming (never the whole file).
-
-    ``case="lower"`` lower-cases each line. A decoding failure becomes one InputError naming the
-    line and suggesting ``--encoding``.
-    """
-    p = check_text_file(path)
-    try:
-        fh = open(p, "r", encoding=encoding, errors="strict", newline=None)
-    except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}; try utf-8, latin-1 or cp1252") from None
-    lineno = 0
-    with fh:
-        try:
-            for lineno, line in enumerate(fh, start=1):
-                line = line.rstrip("\n")
-                yield line.lower() if case == "lower" else line
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{p} is not valid {encoding} (byte 0x{exc.object[exc.start]:02x} near line {lineno + 1}); "
-                "pass --encoding latin-1 (or the file's real encoding)"
-            ) from None
+# ----------------------------------------------------------------------------- vocabulary
+# (the file readers check_encoding, check_text_file and read_lines are in engine.text_files)
 
 
 def build_vocab(
@@ -192,7 +171,8 @@ def build_vocab(
     kept = [(t, c) for t, c in counts.items() if c >= min_count and t not in (EOS, UNK)]
     if not kept:
         top = max(counts.values())
-        raise InputError(f"min_count {min_count} leaves an empty vocabulary (the commonest token occurs {top} times); lower --min-count")
+        raise InputError(f"min_count {min_count} leaves an empty vocabulary (the commonest token occurs {top} times); "
+                         f"lower min_count to at most {top}", field="min_count")
     if level == "char":
         kept.sort(key=lambda tc: (-tc[1], tc[0]))
         kept = kept[:max_size] if max_size else kept
@@ -234,6 +214,9 @@ class EncodedCorpus:
         return out
 
     def close(self) -> None:
+        """Release the token ids; a spilled corpus's file (already unlinked) goes with its mapping."""
+        if isinstance(self.tokens, np.memmap):
+            self.tokens = np.zeros(0, dtype=np.int32)
         if self._tmpfile:
             self.tokens = np.zeros(0, dtype=np.int32)
             try:
@@ -243,8 +226,43 @@ class EncodedCorpus:
             self._tmpfile = None
 
 
+TOKEN_FILE_PREFIX = "seq-explorer-tokens-"
+_TOKEN_FILE = re.compile(r"^seq-explorer-tokens-(\d+)-.*\.i32$")
+
+
+def remove_orphan_token_files(folder: str | None = None) -> list[str]:
+    """Remove ``seq-explorer-tokens-<pid>-*.i32`` files of processes that are gone (from the temporary
+    folder, or ``folder``). Token files are unlinked as soon as they are made, so only a process
+    killed in that instant leaves one. Older files without a pid in their name are left alone: their
+    owner cannot be told. Returns the paths removed."""
+    folder = folder or tempfile.gettempdir()
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TOKEN_FILE.match(entry.name)
+        if m is None or int(m.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+            continue  # alive (or not ours to judge)
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_uid == os.getuid():
+                os.unlink(entry.path)
+                removed.append(entry.path)
+        except OSError:
+            pass
+    return removed
+
+
 class _TokenWriter:
-    """Collects token ids in memory, spilling to a temporary file past ``spill_tokens``."""
+    """Collects token ids in memory, spilling to an unlinked temporary file past ``spill_tokens``."""
 
     def __init__(self, spill_tokens: int) -> None:
         self.spill = spill_tokens
@@ -266,8 +284,9 @@ class _TokenWriter:
         chunk = np.frombuffer(self.buf, dtype=np.int32).copy()
         self.buf = array("i")
         if self.fh is None and self.n > self.spill:
-            fd, self.path = tempfile.mkstemp(prefix="seq-explorer-tokens-", suffix=".i32")
-            self.fh = os.fdopen(fd, "wb")
+            fd, path = tempfile.mkstemp(prefix=f"{TOKEN_FILE_PREFIX}{os.getpid()}-", suffix=".i32")
+            os.unlink(path)  # lives on through fd and, later, the memory map: nothing to clean up, ever
+            self.fh = os.fdopen(fd, "w+b")
             for c in self.chunks:
                 self.fh.write(c.tobytes())
             self.chunks = []
@@ -280,17 +299,15 @@ class _TokenWriter:
         if self.fh is not None:
             self.fh.close()
             self.fh = None
-        if self.path:
-            try:
-                os.unlink(self.path)
-            except OSError:
-                pass
 
     def finish(self) -> tuple[np.ndarray, str | None]:
         self._flush()
         if self.fh is not None:
+            self.fh.flush()
+            tokens = np.memmap(self.fh, dtype=np.int32, mode="r", shape=(self.n,))  # mmap keeps its own fd
             self.fh.close()
-            return np.memmap(self.path, dtype=np.int32, mode="r", shape=(self.n,)), self.path
+            self.fh = None
+            return tokens, None
         return (np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int32)), None
 
 

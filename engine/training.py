@@ -28,7 +28,6 @@ losses exactly on the CPU.
 
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -36,6 +35,23 @@ from typing import Iterator, Literal
 
 from engine.errors import InputError
 from engine.events import Event
+from engine.limits import (
+    MAX_BATCH_SIZE,
+    MAX_BATCH_TOKENS,
+    MAX_CLIP_THRESHOLD,
+    MAX_CPU_THREADS,
+    MAX_EMBEDDING_DIM,
+    MAX_HIDDEN,
+    MAX_LAYERS,
+    MAX_LR,
+    MAX_SAMPLE_LEN,
+    MAX_SAMPLES_PER_EVENT,
+    MAX_SEQ_LEN,
+    MAX_VOCAB_SIZE,
+    check_float,
+    check_int,
+    check_seed,
+)
 
 CLIP_MODES = ("value", "norm", "none")
 OPTIMIZERS = ("adam", "sgd")
@@ -111,7 +127,12 @@ class TrainConfig:
     checkpoint_every: int = 500
     """Save every this many steps when ``out`` is set (and always at the end)."""
     out: str | None = None
-    """Checkpoint directory (None: no checkpoint)."""
+    """Checkpoint directory (None: no checkpoint). The run locks it for its whole life; it keeps the
+    last checkpoint there and the one with the lowest validation loss in ``best/``."""
+    overwrite: bool = False
+    """Start afresh in an ``out`` that already holds a checkpoint (kept until this run's first save;
+    its ``best/`` and metrics go at once). Without it such a run is refused: resume it instead, or
+    choose another folder."""
     report_every_steps: int = 50
     """A ``Step`` event at least every this many steps..."""
     report_every_s: float = 0.05
@@ -120,36 +141,61 @@ class TrainConfig:
     """β of the smoothed loss."""
 
     def __post_init__(self) -> None:
+        """Every field is checked for type and range (caps in :mod:`engine.limits`), each refusal a
+        one-line InputError whose ``field`` names the setting."""
         from engine.recurrent.kinds import CELL_KINDS  # torch-free: a form builds this config before torch loads
+        from engine.text_files import check_encoding  # numpy-free, like the rest of this check
 
-        def need(cond: bool, msg: str) -> None:
-            if not cond:
-                raise InputError(msg)
-
-        need(self.level in ("char", "word"), f"level must be char or word, got {self.level!r}")
-        need(self.case in ("auto", "lower", "keep"), f"case must be auto, lower or keep, got {self.case!r}")
-        need(self.sequence in ("auto", "line", "stream"), f"sequence must be auto, line or stream, got {self.sequence!r}")
-        need(self.cell in CELL_KINDS, f"cell must be one of {', '.join(CELL_KINDS)}, got {self.cell!r}")
-        need(self.input in ("one-hot", "embedding"), f"input must be one-hot or embedding, got {self.input!r}")
-        need(self.clip in CLIP_MODES, f"clip must be one of {', '.join(CLIP_MODES)}, got {self.clip!r}")
-        need(self.optimizer in OPTIMIZERS, f"optimizer must be adam or sgd, got {self.optimizer!r}")
-        need(self.device in ("auto", "cpu", "cuda"), f"device must be auto, cpu or cuda, got {self.device!r}")
-        for name in ("seq_len", "layers", "hidden", "embedding_dim", "steps", "batch_size", "eval_every",
-                     "checkpoint_every", "report_every_steps", "n_samples", "sample_max_len", "max_eval_sequences"):
+        def choice(name: str, allowed: tuple[str, ...]) -> None:
             value = getattr(self, name)
-            need(isinstance(value, int) and value > 0, f"{name} must be a positive integer, got {value!r}")
-        need(self.seq_len >= 2, f"seq_len must be ≥ 2, got {self.seq_len}")
-        need(self.sample_every >= 0, f"sample_every must be ≥ 0, got {self.sample_every}")
-        need(self.min_count >= 1, f"min_count must be ≥ 1, got {self.min_count}")
-        need(self.max_vocab is None or self.max_vocab >= 1, f"max_vocab must be ≥ 1 or None, got {self.max_vocab}")
-        need(0.0 < self.val_fraction < 0.9, f"val_fraction must be in (0, 0.9), got {self.val_fraction}")
-        need(0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}")
-        need(self.lr > 0 and math.isfinite(self.lr), f"lr must be > 0, got {self.lr}")
-        need(self.clip_threshold > 0, f"clip threshold must be > 0, got {self.clip_threshold}")
-        need(0.0 <= self.smoothing < 1.0, f"smoothing must be in [0, 1), got {self.smoothing}")
-        need(self.report_every_s >= 0, f"report_every_s must be ≥ 0, got {self.report_every_s}")
-        need(self.cpu_threads is None or (isinstance(self.cpu_threads, int) and self.cpu_threads >= 1),
-             f"cpu_threads must be a positive integer or None, got {self.cpu_threads!r}")
+            if not isinstance(value, str) or value not in allowed:
+                raise InputError(f"{name} must be one of {', '.join(allowed)}, got {value!r}", field=name)
+
+        choice("level", ("char", "word"))
+        choice("case", ("auto", "lower", "keep"))
+        choice("sequence", ("auto", "line", "stream"))
+        choice("cell", tuple(CELL_KINDS))
+        choice("input", ("one-hot", "embedding"))
+        choice("clip", CLIP_MODES)
+        choice("optimizer", OPTIMIZERS)
+        choice("device", ("auto", "cpu", "cuda"))
+        if not isinstance(self.data, str) or not self.data:
+            raise InputError(f"data must be a corpus name or a file path, got {self.data!r}", field="data")
+        check_encoding(self.encoding)
+        check_int(self.seq_len, "seq_len", 2, MAX_SEQ_LEN)
+        check_int(self.layers, "layers", 1, MAX_LAYERS)
+        check_int(self.hidden, "hidden", 1, MAX_HIDDEN)
+        check_int(self.embedding_dim, "embedding_dim", 1, MAX_EMBEDDING_DIM)
+        check_int(self.batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+        if self.batch_size * self.seq_len > MAX_BATCH_TOKENS:
+            raise InputError(f"batch_size × seq_len = {self.batch_size * self.seq_len:,} tokens a step, more than the "
+                             f"{MAX_BATCH_TOKENS:,} allowed; lower batch_size or seq_len", field="batch_size")
+        for name in ("steps", "eval_every", "checkpoint_every", "report_every_steps", "max_eval_sequences"):
+            check_int(getattr(self, name), name, 1)
+        check_int(self.sample_every, "sample_every", 0)
+        check_int(self.n_samples, "n_samples", 1, MAX_SAMPLES_PER_EVENT)
+        check_int(self.sample_max_len, "sample_max_len", 1, MAX_SAMPLE_LEN)
+        if self.n_samples * self.sample_max_len > MAX_BATCH_TOKENS:
+            raise InputError(f"n_samples × sample_max_len must be ≤ {MAX_BATCH_TOKENS:,}, got "
+                             f"{self.n_samples * self.sample_max_len:,}", field="sample_max_len")
+        check_int(self.min_count, "min_count", 1)
+        if self.max_vocab is not None:
+            check_int(self.max_vocab, "max_vocab", 1, MAX_VOCAB_SIZE)
+        check_float(self.val_fraction, "val_fraction", 0.0, 0.9, lo_open=True, hi_open=True)
+        check_float(self.dropout, "dropout", 0.0, 1.0, hi_open=True)
+        check_float(self.lr, "lr", 0.0, MAX_LR, lo_open=True)
+        check_float(self.clip_threshold, "clip_threshold", 0.0, MAX_CLIP_THRESHOLD, lo_open=True)
+        check_float(self.smoothing, "smoothing", 0.0, 1.0, hi_open=True)
+        check_float(self.report_every_s, "report_every_s", 0.0)
+        if self.cpu_threads is not None:
+            check_int(self.cpu_threads, "cpu_threads", 1, MAX_CPU_THREADS,
+                      what=" (more threads than cores only slows a run down)")
+        check_seed(self.seed, "seed")
+        check_seed(self.split_seed, "split_seed")
+        if self.out is not None and (not isinstance(self.out, str) or not self.out):
+            raise InputError(f"out must be a folder path or None, got {self.out!r}", field="out")
+        if not isinstance(self.overwrite, bool):
+            raise InputError(f"overwrite must be true or false, got {self.overwrite!r}", field="overwrite")
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -166,8 +212,8 @@ def smoothed(ema: float, t: int, beta: float) -> float:
 
 
 ADVICE = (
-    "{what}: lower the learning rate (--lr, e.g. {lr:g}), clip the gradient "
-    "(--clip-norm 1 or --clip-value 5), or use a gated cell (lstm, gru); the last good checkpoint is kept"
+    "{what}: lower the learning rate (lr, e.g. {lr:g}), clip the gradient "
+    "(clip by norm with threshold 1, or by value with 5), or use a gated cell (lstm, gru); the last good checkpoint is kept"
 )
 
 

@@ -37,12 +37,23 @@ def in_own_words(error: BaseException, names: Mapping[str, str]) -> str:
     name = names.get(field) if field else None
     if not field or not name or name == field:
         return message
-    own = re.sub(rf"(?<![\w-]){re.escape(field)}(?![\w-])", name, message) if "_" in field else message
+    own = _other_identifiers(message, names, field)
+    if "_" in field:
+        own = re.sub(rf"(?<![\w-]){re.escape(field)}(?![\w-])", name, own)
     if own.startswith(field + " ") or own == field:
         return name + own[len(field):]
-    if own != message:
+    if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", own):
         return own
-    return f"{name}: {message}"
+    return f"{name}: {own}"
+
+
+def _other_identifiers(message: str, names: Mapping[str, str], field: str) -> str:
+    """``message`` with every other setting written as an identifier (``seq_len``) in ``names``' words
+    (a message may name a second setting: "lower batch_size or seq_len")."""
+    for other, word in names.items():
+        if other != field and "_" in other and word and word != other:
+            message = re.sub(rf"(?<![\w-]){re.escape(other)}(?![\w-])", word, message)
+    return message
 
 
 def flags_of(parser: argparse.ArgumentParser, **extra: str) -> dict[str, str]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.errors import InputError
+from engine.limits import check_seed
 
 DETERMINER = "the"
 RELATIVE = "which"
@@ -128,10 +129,10 @@ class AgreementTask:
 
     def fixed_set(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """A reproducible set of ``n`` examples (evaluation uses a seed the training stream never uses)."""
-        return self.batch(n, np.random.default_rng([seed, self.distance, 7919]))
+        return self.batch(n, np.random.default_rng([check_seed(seed), self.distance, 7919]))
 
     def examples(self, n: int, seed: int) -> list[AgreementExample]:
-        rng = np.random.default_rng([seed, self.distance, 7919])
+        rng = np.random.default_rng([check_seed(seed), self.distance, 7919])
         return [self.sample(rng) for _ in range(n)]
 
 

@@ -37,6 +37,7 @@ from engine.events import Event, Finished, Started
 from engine.gradients.agreement import AgreementTask
 from engine.gradients.configs import AGREEMENT_CELLS, DEFAULT_CELLS, AgreementTrainConfig  # noqa: F401 - re-exported
 from engine.gradients.events import AgreementEvaluated, AgreementModel
+from engine.limits import check_seed
 from engine.recurrent.kinds import KINDS
 
 
@@ -217,6 +218,7 @@ def example_profiles(
 
     if not isinstance(hidden_size, int) or isinstance(hidden_size, bool) or hidden_size <= 0:
         raise InputError(f"hidden size must be an integer > 0, got {hidden_size!r}")
+    check_seed(init_seed, "init_seed")
     task = AgreementTask(distance)
     for kind in cells:
         if kind not in AGREEMENT_CELLS:

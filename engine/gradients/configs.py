@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from engine.errors import InputError
 from engine.gradients.agreement import AgreementTask
 from engine.gradients.events import CLIP_MODES
+from engine.limits import check_seed
 from engine.recurrent.kinds import CELL_KINDS
 
 AGREEMENT_CELLS: tuple[str, ...] = CELL_KINDS
@@ -57,6 +58,7 @@ class AgreementTrainConfig:
     held-out sentence (the app's ribbons follow the race live)."""
 
     def __post_init__(self) -> None:
+        check_seed(self.seed)
         AgreementTask(self.distance, attractors=self.attractors)  # validates distance and attractors
         if not self.cells:
             raise InputError(f"cells must name at least one of {', '.join(AGREEMENT_CELLS)}", field="cells")
@@ -103,6 +105,7 @@ class ExplodingConfig:
     """Seeds the initial weights and the batches."""
 
     def __post_init__(self) -> None:
+        check_seed(self.seed)
         if not self.modes:
             raise InputError(f"modes must name at least one of {', '.join(CLIP_MODES)}", field="modes")
         for m in self.modes:

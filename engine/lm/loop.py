@@ -15,15 +15,17 @@ from typing import Generator, Iterator
 import numpy as np
 import torch
 
-from engine.checkpoint import append_metrics, event_record, read_checkpoint
+from engine.checkpoint import event_record, read_checkpoint
 from engine.clipping import clip_by_norm, clip_by_value
 from engine.corpora import resolve_corpus
 from engine.device import auto_cpu_threads, select_device, seed_everything
 from engine.errors import CheckpointError, InputError
 from engine.events import Diverged, Evaluated, Event, Finished, Sampled, Saved, Started, Step
-from engine.lm.io import MODEL_KIND, model_from_checkpoint, save_language_model
+from engine.limits import MAX_STEP_BYTES
+from engine.lm.io import MODEL_KIND, model_from_checkpoint
 from engine.lm.model import LanguageModel, ModelConfig
 from engine.lm.optim import make_optimizer
+from engine.lm.run_folder import RunFolder
 from engine.lm.sampling import sample
 from engine.text import EncodedCorpus, Vocab, build_vocab, encode_corpus, read_lines
 from engine.training import ADVICE, smoothed
@@ -77,8 +79,11 @@ class TrainingRun:
         self.resume_from = resume_from
         self.corpus: EncodedCorpus | None = None
         self.out = Path(config.out).expanduser() if config.out else (Path(resume_from) if resume_from else None)
+        self.folder = RunFolder(self.out, resume_from=resume_from, overwrite=config.overwrite) if self.out else None
 
     def close(self) -> None:
+        if self.folder is not None:
+            self.folder.close()
         if getattr(self, "_threads_before", None) is not None:
             torch.set_num_threads(self._threads_before)
             self._threads_before = None
@@ -98,13 +103,17 @@ class TrainingRun:
         ckpt = read_checkpoint(self.resume_from, model_kind=MODEL_KIND) if self.resume_from else None
         if ckpt is not None and not ckpt.training:
             raise CheckpointError(f"{self.resume_from} holds no training state (a bundled or exported model); it cannot be resumed")
+        if self.folder is not None:  # locked, writable, not someone else's checkpoint: before the corpus is read
+            self.folder.open()
         seed_everything(cfg.seed)
         spec = resolve_corpus(cfg.data)
         case = spec.case if cfg.case == "auto" else cfg.case
         mode = spec.sequence if cfg.sequence == "auto" else cfg.sequence
 
+        encoding = "utf-8" if spec.bundled else cfg.encoding  # the bundled corpora are UTF-8 whatever is asked
+
         def lines():
-            return read_lines(spec.path, cfg.encoding, case)
+            return read_lines(spec.path, encoding, case)
 
         if ckpt is not None:
             vocab = Vocab.from_json(ckpt.meta["vocab"])
@@ -117,7 +126,7 @@ class TrainingRun:
         if n_train < cfg.batch_size:
             raise InputError(
                 f"the corpus has only {n_train} training sequences, fewer than one batch of {cfg.batch_size}; "
-                "use a smaller --batch-size or a bigger file"
+                "lower batch_size or use a bigger file", field="batch_size"
             )
         stored = cfg.to_json()
         stored.update(data=spec.name if spec.bundled else str(spec.path.resolve()), case_mode=case, sequence_mode=mode)
@@ -127,17 +136,23 @@ class TrainingRun:
             if model.model_config != model_config:
                 raise CheckpointError(
                     f"{self.resume_from} holds a {model.model_config.cell} {model.model_config.layers}×{model.model_config.hidden} "
-                    f"model; resume with the same --cell/--layers/--hidden/--input"
+                    f"model; resume with the same cell, layers, hidden and input"
                 )
             model.config = stored
         else:
+            self._check_step_memory(model_config, corpus)
             model = LanguageModel(vocab, model_config, config=stored)
         model.known_lines = corpus.known_lines
         self.model = model.to(self.device)
         self.opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr)
+        if self.folder is not None:  # the last checkpoint with optimiser moments, and best/: before training starts
+            n = model_config.parameter_count() * 4
+            self.folder.check_space(n * (2 + (2 if cfg.optimizer == "adam" else 0)))
         self.start_step, self.ema = 0, 0.0
         if ckpt is not None:
             self._restore(ckpt)
+        if self.folder is not None:  # every check passed: a fresh run now drops the old run's best/ and metrics
+            self.folder.begin()
         self.batches_per_epoch = n_train // cfg.batch_size
         self._perm_epoch, self._perm = -1, np.zeros(0, dtype=np.int64)
         self.description = (
@@ -145,18 +160,41 @@ class TrainingRun:
             f"{len(corpus.val_spans)} validation sequences ({mode}), vocabulary {len(vocab)}"
         )
 
+    def _check_step_memory(self, model_config: ModelConfig, corpus: EncodedCorpus) -> None:
+        """Refuse a step whose activations alone would exceed :data:`~engine.limits.MAX_STEP_BYTES`
+        (rough: float32 inputs, gates and states per layer, logits and their gradients)."""
+        from engine.recurrent.kinds import KINDS
+
+        cfg = self.cfg
+        longest = int(corpus.train_spans[:, 1].max()) if len(corpus.train_spans) else 1
+        tokens = cfg.batch_size * min(cfg.seq_len, longest)
+        per_token = model_config.input_size + 3 * model_config.vocab_size + \
+            model_config.layers * model_config.hidden * (KINDS[model_config.cell].n_chunks + 2) * 2
+        need = 4 * tokens * per_token
+        if need > MAX_STEP_BYTES:
+            raise InputError(
+                f"one step would need about {need / 2**30:,.0f} GiB for activations ({tokens:,} tokens × vocabulary "
+                f"{model_config.vocab_size:,}); lower batch_size or seq_len, or use input = embedding", field="batch_size")
+
     def _restore(self, ckpt) -> None:
         tr = ckpt.training
         if tr.get("optimizer") != self.cfg.optimizer:
-            raise CheckpointError(f"{self.resume_from} was trained with {tr.get('optimizer')!r}; resume with the same --optimizer")
+            raise CheckpointError(f"{self.resume_from} was trained with {tr.get('optimizer')!r}; resume with the same optimizer")
         try:
             self.opt.load_state_tensors(ckpt.training_tensors)
+            if "rng.torch" in ckpt.training_tensors:
+                torch.set_rng_state(ckpt.training_tensors["rng.torch"])
         except InputError as exc:
             raise CheckpointError(f"{self.resume_from}: {exc}") from None
-        if "rng.torch" in ckpt.training_tensors:
-            torch.set_rng_state(ckpt.training_tensors["rng.torch"])
-        self.start_step = int(tr["step"])
-        self.ema = float(tr["ema"])
+        except (RuntimeError, ValueError, TypeError) as exc:  # a training file of the wrong shapes or types
+            raise CheckpointError(f"{self.resume_from} has a malformed training state ({' '.join(str(exc).split())[:100]}); "
+                                  "it cannot be resumed") from None
+        step, ema = tr.get("step"), tr.get("ema")
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0 or isinstance(ema, bool) \
+                or not isinstance(ema, (int, float)) or not math.isfinite(ema):
+            raise CheckpointError(f"{self.resume_from} has a malformed training state (step {step!r}, ema {ema!r}); it cannot be resumed")
+        self.start_step = step
+        self.ema = float(ema)
 
     def _spans(self, step: int) -> np.ndarray:
         """The batch of step ``step`` (1-based): a function of (seed, step) only."""
@@ -175,16 +213,23 @@ class TrainingRun:
         epoch, k = divmod(step, self.batches_per_epoch)
         training = {"step": step, "ema": self.ema, "epoch": epoch, "batch_in_epoch": k,
                     "optimizer": self.cfg.optimizer}
-        assert self.out is not None
-        path = save_language_model(self.model, self.out, training=training, training_tensors=tensors)
+        assert self.folder is not None
+        path = self.folder.save_last(self.model, training, tensors)
         return Saved(step=step, path=str(path))
+
+    def _evaluated(self, step: int) -> Evaluated:
+        """Validation loss now; ``best/`` is saved when it is the lowest so far."""
+        val = evaluate(self.model, self.corpus, self.device, self.cfg.max_eval_sequences)
+        if self.folder is not None:
+            self.folder.offer_best(self.model, step, val)
+        return Evaluated(step=step, val_loss=val)
 
     # ------------------------------------------------------------------ the loop
 
     def events(self) -> Iterator[Event]:
         for event in self._events():
-            if self.out is not None:
-                append_metrics(self.out, event_record(event))
+            if self.folder is not None:
+                self.folder.append(event_record(event))
             yield event
 
     def _events(self) -> Iterator[Event]:
@@ -244,8 +289,9 @@ class TrainingRun:
             else:
                 pending = (step, before, after, clipped)
             if step % cfg.eval_every == 0 and step != cfg.steps:
-                last_val = evaluate(model, corpus, device, cfg.max_eval_sequences)
-                yield Evaluated(step=step, val_loss=last_val)
+                evaluated = self._evaluated(step)
+                last_val = evaluated.val_loss
+                yield evaluated
             if cfg.sample_every and step % cfg.sample_every == 0:
                 yield Sampled(step=step, samples=tuple(self._samples(step)))
             asked = self.save_request is not None and self.save_request.is_set()
@@ -260,8 +306,9 @@ class TrainingRun:
         if pending is not None:  # a stop between reports: the last step done is reported all the same
             yield self._step_event(*pending, last_loss, window_tokens, last_report_t, t0, final=True)
         if reason == "completed" and step > self.start_step:
-            last_val = evaluate(model, corpus, device, cfg.max_eval_sequences)
-            yield Evaluated(step=step, val_loss=last_val)
+            evaluated = self._evaluated(step)
+            last_val = evaluated.val_loss
+            yield evaluated
         if self.out is not None and step > 0:
             if not self._finite_params():
                 yield from self._diverged(step, float("nan"), "the weights became NaN or infinite", last_val, last_saved, t0)

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.errors import InputError
+from engine.limits import MAX_EMBEDDING_DIM, MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS, MAX_VOCAB_SIZE, check_float, check_int
 from engine.text import Vocab
 
 PAD = -100
@@ -36,9 +37,9 @@ INPUT_KINDS: tuple[str, ...] = ("one-hot", "embedding")
 
 
 def _cell_kinds() -> tuple[str, ...]:
-    from engine.recurrent.cells import CELL_KINDS
+    from engine.recurrent.kinds import CELL_KINDS
 
-    return tuple(CELL_KINDS)
+    return CELL_KINDS
 
 
 @dataclass(frozen=True)
@@ -61,20 +62,39 @@ class ModelConfig:
     """Size of e_j when ``input`` is "embedding"."""
 
     def __post_init__(self) -> None:
-        if self.vocab_size < 3:
-            raise InputError(f"vocab_size must be ≥ 3 (EOS, UNK and one token), got {self.vocab_size}")
-        if self.cell not in _cell_kinds():
-            raise InputError(f"cell must be one of {', '.join(_cell_kinds())}, got {self.cell!r}")
-        if self.layers < 1:
-            raise InputError(f"layers must be ≥ 1, got {self.layers}")
-        if self.hidden < 1:
-            raise InputError(f"hidden must be > 0, got {self.hidden}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise InputError(f"dropout must be in [0, 1), got {self.dropout}")
-        if self.input not in INPUT_KINDS:
-            raise InputError(f"input must be one of {', '.join(INPUT_KINDS)}, got {self.input!r}")
-        if self.embedding_dim < 1:
-            raise InputError(f"embedding_dim must be > 0, got {self.embedding_dim}")
+        """Types and sizes are checked before anything is allocated (the caps are in :mod:`engine.limits`):
+        a crafted checkpoint or a setting such as ``hidden = 20000`` is refused here, by name."""
+        check_int(self.vocab_size, "vocab_size", 3, MAX_VOCAB_SIZE, what=" (EOS, UNK and at least one token)")
+        if not isinstance(self.cell, str) or self.cell not in _cell_kinds():
+            raise InputError(f"cell must be one of {', '.join(_cell_kinds())}, got {self.cell!r}", field="cell")
+        check_int(self.layers, "layers", 1, MAX_LAYERS)
+        check_int(self.hidden, "hidden", 1, MAX_HIDDEN)
+        check_float(self.dropout, "dropout", 0.0, 1.0, hi_open=True)
+        if not isinstance(self.input, str) or self.input not in INPUT_KINDS:
+            raise InputError(f"input must be one of {', '.join(INPUT_KINDS)}, got {self.input!r}", field="input")
+        check_int(self.embedding_dim, "embedding_dim", 1, MAX_EMBEDDING_DIM)
+        n = self.parameter_count()
+        if n > MAX_PARAMETERS:
+            raise InputError(
+                f"this model would have {n:,} parameters ({self.layers} × {self.cell} of {self.hidden} units, vocabulary "
+                f"{self.vocab_size:,}), more than the {MAX_PARAMETERS:,} seq-explorer allows; lower hidden or layers",
+                field="hidden",
+            )
+
+    def parameter_count(self) -> int:
+        """Number of weights, by arithmetic (nothing allocated): per layer ``k·H·(n_in + H) + 2·k·H``
+        (k gate chunks; + 3H peepholes), the head ``V·H + V``, the embedding ``V·E``."""
+        from engine.recurrent.kinds import KINDS
+
+        k, H, V = KINDS[self.cell].n_chunks, self.hidden, self.vocab_size
+        total = 0
+        for layer in range(self.layers):
+            n_in = self.input_size if layer == 0 else H
+            total += k * H * (n_in + H) + 2 * k * H + (3 * H if self.cell == "lstm-peephole" else 0)
+        total += V * H + V
+        if self.input == "embedding":
+            total += V * self.embedding_dim
+        return total
 
     @property
     def input_size(self) -> int:
@@ -85,8 +105,29 @@ class ModelConfig:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ModelConfig":
+        if not isinstance(data, dict):
+            raise InputError(f"the model configuration must be a JSON object, got {type(data).__name__}")
         names = {f.name for f in dataclasses.fields(cls)}
+        if "vocab_size" not in data:
+            raise InputError("the model configuration has no vocab_size")
         return cls(**{k: v for k, v in data.items() if k in names})
+
+    def expected_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Name → shape of every tensor of the state dict, from a model built on the ``meta`` device
+        (no memory is allocated), so that a checkpoint's tensors can be checked before building."""
+        with torch.device("meta"):
+            model = LanguageModel(_SizedVocab(self.vocab_size), self)  # type: ignore[arg-type]
+        return {name: tuple(t.shape) for name, t in model.state_dict().items()}
+
+
+class _SizedVocab:
+    """Stands in for a :class:`Vocab` where only its size matters (:meth:`ModelConfig.expected_shapes`)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
 
 
 def make_recurrent(cfg: ModelConfig) -> nn.Module:

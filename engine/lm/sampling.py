@@ -5,12 +5,17 @@ Public API::
     SampleConfig(n=10, temperature=1.0, top_k=None, prefix="", max_len=50, seed=None)   # validates itself
     sample(model, n=10, temperature=1.0, top_k=None, prefix="", max_len=50, seed=None) -> list[Sample]
     sample_with(model, config: SampleConfig) -> list[Sample]
+    iter_samples(model, n=10, ...same...) -> Iterator[Sample]   # streamed in batches: any n in bounded memory
     step_distribution(model, prefix_tokens, k=10) -> list[(token, probability)]
     prepare_text(model, text) -> str          # the letter case the model was trained on
 
 Sampling runs the model one step at a time: ``x⟨1⟩ = 0``, then the prefix tokens (teacher forced),
 then ``x⟨t+1⟩ = y⟨t⟩`` with ``y⟨t⟩ ~ softmax(z⟨t⟩ / temperature)`` restricted to the ``top_k``
-likeliest tokens, until EOS or ``max_len`` new tokens. ``temperature`` 0 (or below 1e-6) takes the argmax.
+likeliest tokens, until EOS or ``max_len`` new tokens. ``temperature = 0`` takes the argmax; any
+finite temperature works (a tiny one is the argmax in effect, a huge one the uniform choice); NaN,
+infinite or negative ones are refused. Samples are drawn in batches of at most 1024 (fewer for very
+long ``max_len``) from one random generator, so :func:`iter_samples` streams any number of them in
+bounded memory, and ``n`` ≤ 1024 samples are one batch (as before batches existed).
 UNK is never sampled (its probability is shared out among the other tokens).
 For a model trained on running text ("stream" sequences) EOS is a line break and does not stop.
 A sample's ``in_training_set`` is True/False for name-like corpora (line sequences whose lines the
@@ -21,13 +26,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import torch
 
 from engine.errors import InputError
 from engine.events import Sample
+from engine.limits import MAX_BATCH_TOKENS, MAX_SAMPLE_LEN, MAX_SCORE_TOKENS, check_int, check_seed
 from engine.text import EOS_ID, UNK_ID
+
+SAMPLE_BATCH = 1024
+_PREFIX_CHUNK = 512
 
 
 def prepare_text(model, text: str) -> str:
@@ -35,20 +44,15 @@ def prepare_text(model, text: str) -> str:
     return text.lower() if model.config.get("case_mode") == "lower" else text
 
 
-GREEDY_BELOW = 1e-6
-"""A temperature below this samples the likeliest token (the limit T → 0 of softmax(z / T)); dividing by
-a smaller one would only overflow."""
-
-
 def _pick(logits: torch.Tensor, temperature: float, top_k: int | None, gen: torch.Generator) -> torch.Tensor:
     """Next token ids (B,) from logits (B, V)."""
     logits = logits.clone()
     logits[:, UNK_ID] = float("-inf")  # never generate UNK: it is "some rare word", not text
-    if temperature < GREEDY_BELOW:
+    if temperature <= 0:
         return logits.argmax(dim=-1)
-    # Shifted so that the largest is 0 before dividing: a small temperature gives −inf, never inf − inf;
-    # a huge one is held at 1e30 (already uniform), so float32 never divides UNK's −inf by inf.
-    z = (logits - logits.max(dim=-1, keepdim=True).values) / min(temperature, 1e30)
+    z = logits / temperature
+    if bool(torch.isnan(z).any() | torch.isposinf(z).any()):  # a tiny temperature overflowed: shift first
+        z = (logits.double() - logits.max(dim=-1, keepdim=True).values.double()) / temperature
     if top_k is not None and top_k < z.shape[-1]:
         kth = torch.topk(z, top_k, dim=-1).values[:, -1:]  # (B, 1)
         z = z.masked_fill(z < kth, float("-inf"))
@@ -56,26 +60,28 @@ def _pick(logits: torch.Tensor, temperature: float, top_k: int | None, gen: torc
     return torch.multinomial(probs, 1, generator=gen).squeeze(1)
 
 
-MAX_SAMPLES = 10_000
-"""Most samples in one call (they run as one batch)."""
-
-
-def _whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _check(n: int, temperature: float, top_k: int | None, max_len: int, seed: int | None = None) -> None:
-    if not _whole(n) or not 1 <= n <= MAX_SAMPLES:
-        raise InputError(f"n must be between 1 and {MAX_SAMPLES:,}, got {n!r}", field="n")
-    if not isinstance(temperature, (int, float)) or not math.isfinite(temperature) or temperature < 0:
-        raise InputError(f"temperature must be a number ≥ 0 (0 = always the likeliest token), got {temperature!r}",
+    check_int(n, "n", 1)
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not math.isfinite(temperature) \
+            or temperature < 0:
+        raise InputError(f"temperature must be a finite number ≥ 0 (0 = always the likeliest token), got {temperature!r}",
                          field="temperature")
-    if top_k is not None and (not _whole(top_k) or top_k < 1):
-        raise InputError(f"top_k must be ≥ 1, got {top_k!r}", field="top_k")
-    if not _whole(max_len) or max_len < 1:
-        raise InputError(f"max_len must be ≥ 1, got {max_len!r}", field="max_len")
-    if seed is not None and (not _whole(seed) or not 0 <= seed < 2**63):
-        raise InputError(f"seed must be a whole number from 0 to 2^63 − 1, got {seed!r}", field="seed")
+    if top_k is not None:
+        check_int(top_k, "top_k", 1)
+    check_int(max_len, "max_len", 1, MAX_SAMPLE_LEN)
+    if seed is not None:
+        check_seed(seed)
+
+
+def _repeat_state(state, n: int):
+    """A batch-1 recurrent state (h, or (h, c); batch on dim 1) repeated for ``n`` rows."""
+    if isinstance(state, tuple):
+        return tuple(_repeat_state(s, n) for s in state)
+    return state.expand(state.shape[0], n, *state.shape[2:]).contiguous()
+
+
+MAX_SAMPLES = 10_000
+"""Most samples a :class:`SampleConfig` asks for (the app lists them all)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ class SampleConfig:
     """How to sample (see the module docstring); refuses a bad value with an InputError naming it."""
 
     n: int = 10
-    """Samples, drawn as one batch."""
+    """Samples (at most :data:`MAX_SAMPLES`: the app shows every one; the command line streams any number)."""
     temperature: float = 1.0
     """Divides the logits before the softmax; 0 always takes the likeliest token."""
     top_k: int | None = None
@@ -97,6 +103,7 @@ class SampleConfig:
 
     def __post_init__(self) -> None:
         _check(self.n, self.temperature, self.top_k, self.max_len, self.seed)
+        check_int(self.n, "n", 1, MAX_SAMPLES)
 
 
 def sample_with(model, config: SampleConfig) -> list[Sample]:
@@ -114,10 +121,21 @@ def sample(
     max_len: int = 50,
     seed: int | None = None,
 ) -> list[Sample]:
-    """``n`` samples (run as one batch); the same ``seed`` gives the same samples."""
+    """``n`` samples; the same ``seed`` gives the same samples. See :func:`iter_samples`."""
+    return list(iter_samples(model, n, temperature, top_k, prefix, max_len, seed))
+
+
+def iter_samples(
+    model,
+    n: int = 10,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    prefix: str = "",
+    max_len: int = 50,
+    seed: int | None = None,
+) -> Iterator[Sample]:
+    """Yield ``n`` samples, batch after batch (memory bounded whatever ``n``); see the module docstring."""
     _check(n, temperature, top_k, max_len, seed)
-    was_training = model.training
-    model.eval()
     gen = torch.Generator(device="cpu")
     if seed is None:
         gen.seed()
@@ -126,10 +144,32 @@ def sample(
     vocab = model.vocab
     prefix = prepare_text(model, prefix)
     prefix_ids = vocab.encode(vocab.tokenize(prefix))
+    if len(prefix_ids) > MAX_SCORE_TOKENS:
+        raise InputError(f"the prefix has {len(prefix_ids):,} tokens, more than the {MAX_SCORE_TOKENS:,} allowed", field="prefix")
+    batch = max(1, min(SAMPLE_BATCH, MAX_BATCH_TOKENS // max_len))
+    done = 0
+    while done < n:
+        rows = min(batch, n - done)
+        yield from _sample_batch(model, rows, temperature, top_k, prefix, prefix_ids, max_len, gen)  # no_grad inside only
+        done += rows
+
+
+@torch.no_grad()
+def _sample_batch(model, n, temperature, top_k, prefix, prefix_ids, max_len, gen) -> list[Sample]:
+    was_training = model.training
+    model.eval()
+    vocab = model.vocab
     stream = model.sequence == "stream"
     dev = model.device
-    first = torch.tensor([[-1] + prefix_ids], device=dev).expand(n, -1)  # (n, 1 + P); -1 = the zero input
-    logits, state, _ = model.run(model.embed(first))
+    ids = [-1] + prefix_ids  # -1 = the zero input
+    if len(ids) <= _PREFIX_CHUNK:
+        first = torch.tensor([ids], device=dev).expand(n, -1)  # (n, 1 + P)
+        logits, state, _ = model.run(model.embed(first))
+    else:  # a long prefix: read once, in chunks, then repeat its state for every row
+        state = None
+        for i in range(0, len(ids), _PREFIX_CHUNK):
+            logits, state, _ = model.run(model.embed(torch.tensor([ids[i : i + _PREFIX_CHUNK]], device=dev)), state)
+        logits, state = logits.expand(n, *logits.shape[1:]), _repeat_state(state, n)
     last = logits[:, -1].float().cpu()  # (n, V)
     out: list[list[int]] = [[] for _ in range(n)]
     done = torch.zeros(n, dtype=torch.bool)
@@ -149,8 +189,8 @@ def sample(
     model.train(was_training)
     known = model.known_lines if not stream else None
     samples = []
-    for ids in out:
-        toks = ["\n" if (t == EOS_ID and stream) else vocab.tokens[t] for t in ids]
+    for ids_ in out:
+        toks = ["\n" if (t == EOS_ID and stream) else vocab.tokens[t] for t in ids_]
         if prefix and vocab.level == "word" and toks:
             text = vocab.join(vocab.tokenize(prefix) + toks)
         else:

@@ -13,10 +13,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 
 from engine.recurrent import kinds  # the table of cell kinds, torch-free (no torch at --help)
+from explorer.commands._output import write_json
 from explorer.fields import flags_of
 
 
@@ -107,12 +107,12 @@ def run_gradients(args: argparse.Namespace) -> int:
 
 def _print_results(args: argparse.Namespace, text: str, label: str, results: list, what: str) -> int:
     if args.json:
-        print(json.dumps({
+        write_json({
             "sentence": text, "label": label, "distance": None if args.checkpoint else args.distance,
             "models": [{"cell": r.cell, "method": r.method, "loss": r.loss, "tokens": list(r.tokens),
                         "layers": [{"layer": l.layer, "a": list(l.a), "c": None if l.c is None else list(l.c)} for l in r.layers]}
                        for r in results],
-        }))
+        })
         return 0
     from rich.console import Console
 
@@ -147,7 +147,7 @@ def run_agreement(args: argparse.Namespace) -> int:
             if not args.json:
                 console.print(f"step {event.step:5d}  {event.cell:12} accuracy {event.accuracy:.3f}")
     if args.json:
-        print(json.dumps({"distance": args.distance, "steps": args.steps, "models": list(models.values())}))
+        write_json({"distance": args.distance, "steps": args.steps, "models": list(models.values())})
     else:
         for m in models.values():
             console.print(f"[b]{m['cell']:12}[/b] H={m['hidden_size']:3d} ({m['parameters']} params)  accuracy {m.get('accuracy', float('nan')):.3f}")
@@ -169,7 +169,7 @@ def run_exploding(args: argparse.Namespace) -> int:
         elif isinstance(event, ExplodingDiverged):
             curves[event.mode]["diverged_at"] = event.step
     if args.json:
-        print(json.dumps({"spectral_radius": args.spectral_radius, "modes": list(curves.values())}))
+        write_json({"spectral_radius": args.spectral_radius, "modes": list(curves.values())})
         return 0
     from rich.console import Console
 

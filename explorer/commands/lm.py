@@ -2,12 +2,16 @@
 
     seq-explorer train lm --data {dinos,names,shakespeare,PATH} --level {char,word} --cell KIND
         --layers N --hidden H --steps N --lr X (--clip-value N | --clip-norm N | --no-clip)
-        --seed S --device {auto,cpu,cuda} --out DIR [--resume DIR] [--json]
-    seq-explorer sample DIR --n 10 --temperature 0.8 --top-k K --prefix TEXT --seed S [--json]
-    seq-explorer score DIR TEXT [--json]
-    seq-explorer gates DIR --text TEXT [--layer L] [--parameters] [--json]
+        --seed S --device {auto,cpu,cuda} --out DIR [--resume DIR | --overwrite] [--json]
+    seq-explorer sample DIR --n 10 --temperature 0.8 --top-k K --prefix TEXT --seed S [--which best|last] [--json]
+    seq-explorer score DIR TEXT [--which best|last] [--json]
+    seq-explorer gates DIR --text TEXT [--layer L] [--parameters] [--which best|last] [--json]
 
 DIR is a checkpoint directory or the name of a bundled one (dinos-lstm, dinos-gru, shakespeare-lstm).
+A run folder keeps its last checkpoint and, in DIR/best, the one with the lowest validation loss;
+``--which best`` (the default) loads that one when it exists. ``train lm`` refuses an ``--out`` that
+holds a checkpoint unless it is the ``--resume`` folder or ``--overwrite`` is given. ``sample``
+prints each batch of samples as it is drawn, so ``--n`` may be any number.
 
 ``train`` is a group: this module creates it and adds the ``lm`` kind; another module adds its own
 kind with ``train_kinds(subparsers).add_parser("NAME", ...)`` (whichever module registers first
@@ -18,13 +22,12 @@ cleanly (status 130); a second Ctrl+C interrupts at once.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import threading
 from pathlib import Path
 
 from engine.assets import BUNDLED_CHECKPOINTS
 from engine.recurrent import kinds  # the table of cell kinds, torch-free (no torch at --help)
+from explorer.commands._output import write_json, write_json_array
 from explorer.commands._signals import StopOnSigint
 from explorer.fields import flags_of
 
@@ -83,6 +86,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     opt.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--out", metavar="DIR", help="checkpoint directory (default: runs/<data>-<cell>)")
     p.add_argument("--resume", metavar="DIR", help="continue the run saved in this checkpoint")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start afresh even though --out holds a checkpoint (replaced at the first save)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout (no progress bar)")
     # An engine error about a TrainConfig field names its flag (InputError.field → --flag).
     p.set_defaults(handler=_train, flags=flags_of(p, cpu_threads="--threads", clip="--clip-value/--clip-norm/--no-clip",
@@ -98,6 +103,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--max-len", type=int, default=50, help="most new tokens per sample")
     s.add_argument("--seed", type=int, default=None)
     s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
+    _which(s)
     s.add_argument("--json", action="store_true", help='print [{"text", "in_training_set"}, ...]')
     s.set_defaults(handler=_sample)
 
@@ -105,6 +111,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description="P(y⟨1⟩…y⟨T⟩) = Π_t P(y⟨t⟩ | y⟨1⟩…y⟨t−1⟩), EOS included.")
     c.add_argument("checkpoint", metavar="DIR")
     c.add_argument("text", metavar="TEXT")
+    _which(c)
     c.add_argument("--json", action="store_true", help='print {"tokens": [...], "log_probability", "perplexity"}')
     c.set_defaults(handler=_score)
 
@@ -114,6 +121,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--text", required=True)
     g.add_argument("--layer", type=int, default=None, help="only this layer (1-based)")
     g.add_argument("--parameters", action="store_true", help="include the cell's course-notation parameters")
+    _which(g)
     g.add_argument("--json", action="store_true", help="print the trace as JSON")
     g.set_defaults(handler=_gates)
 
@@ -121,17 +129,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _load(name_or_dir: str, device: str = "cpu"):
+def _which(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--which", choices=("best", "last"), default="best",
+                        help="a run folder's best checkpoint (lowest validation loss; the default, when it has one) or its last")
+
+
+def _load(name_or_dir: str, device: str = "cpu", which: str = "best"):
     from engine.lm import default_checkpoint, load_language_model
 
     path = Path(name_or_dir).expanduser()
     if not path.exists() and name_or_dir in BUNDLED:
         path = default_checkpoint(name_or_dir)
-    if device == "auto":
-        from engine.device import select_device
-
-        device = str(select_device("auto"))
-    return load_language_model(path, device=device)
+    return load_language_model(path, device=device, which=which)
 
 
 def _config_from_args(args: argparse.Namespace):
@@ -150,7 +159,7 @@ def _config_from_args(args: argparse.Namespace):
         hidden=args.hidden, dropout=args.dropout, input=args.input, embedding_dim=args.embedding_dim, steps=args.steps,
         batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer, clip=clip, clip_threshold=threshold,
         seed=args.seed, device=args.device, cpu_threads=args.threads, eval_every=args.eval_every, sample_every=args.sample_every,
-        checkpoint_every=args.checkpoint_every, out=out,
+        checkpoint_every=args.checkpoint_every, out=out, overwrite=args.overwrite,
     )
 
 
@@ -219,7 +228,7 @@ def _train(args: argparse.Namespace) -> int:
     result.update(step=finished.step, reason=finished.reason, val_loss=finished.val_loss,
                   elapsed_s=round(finished.elapsed_s, 3), checkpoint=finished.checkpoint)
     if args.json:
-        sys.stdout.write(json.dumps(result, default=str) + "\n")
+        write_json(result, default=str)
     else:
         val = f"{finished.val_loss:.4f}" if finished.val_loss is not None else "n/a"
         print(f"{finished.reason} at step {finished.step}; validation loss {val}; checkpoint {finished.checkpoint}")
@@ -236,13 +245,13 @@ def _hms(seconds: float) -> str:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from engine.lm import sample
+    from engine.lm import iter_samples
 
-    model = _load(args.checkpoint, args.device)
-    samples = sample(model, n=args.n, temperature=args.temperature, top_k=args.top_k, prefix=args.prefix,
-                     max_len=args.max_len, seed=args.seed)
+    model = _load(args.checkpoint, args.device, args.which)
+    samples = iter_samples(model, n=args.n, temperature=args.temperature, top_k=args.top_k, prefix=args.prefix,
+                           max_len=args.max_len, seed=args.seed)  # drawn batch by batch, printed as they come
     if args.json:
-        sys.stdout.write(json.dumps([{"text": s.text, "in_training_set": s.in_training_set} for s in samples]) + "\n")
+        write_json_array({"text": s.text, "in_training_set": s.in_training_set} for s in samples)
         return 0
     for s in samples:
         mark = "" if s.in_training_set is None else ("  (seen in training)" if s.in_training_set else "  (new)")
@@ -253,7 +262,7 @@ def _sample(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     from engine.lm import sentence_probability
 
-    model = _load(args.checkpoint)
+    model = _load(args.checkpoint, which=args.which)
     score = sentence_probability(model, args.text)
     if args.json:
         data = {
@@ -262,7 +271,7 @@ def _score(args: argparse.Namespace) -> int:
             "log_probability": score.log_probability,
             "perplexity": score.perplexity,
         }
-        sys.stdout.write(json.dumps(data) + "\n")
+        write_json(data)
         return 0
     from rich.console import Console
     from rich.table import Table
@@ -281,11 +290,11 @@ def _score(args: argparse.Namespace) -> int:
 def _gates(args: argparse.Namespace) -> int:
     from engine.lm import record_trace, trace_to_json
 
-    model = _load(args.checkpoint)
+    model = _load(args.checkpoint, which=args.which)
     tokens, trace = record_trace(model, args.text)
     data = trace_to_json(model, tokens, trace, parameters=args.parameters, layer=args.layer)
     if args.json:
-        sys.stdout.write(json.dumps(data) + "\n")
+        write_json(data)
         return 0
     print(f"{data['cell']}: {data['variant_note']}")
     for eq in data["equations"]:

@@ -54,7 +54,8 @@ def test_train_lm_json_and_checkpoint(tmp_path, corpus, capsys):
     assert result["reason"] == "completed" and result["step"] == 6
     assert result["checkpoint"] == str(out) and len(result["val_losses"]) == 2
     assert all(set(s) == {"text", "in_training_set"} for s in result["samples"])
-    assert {p.name for p in out.iterdir()} >= {"config.json", "model.safetensors", "metrics.jsonl"}
+    names = {p.name for p in out.iterdir()}
+    assert names >= {"config.json", "metrics.jsonl", "best"} and any(n.startswith("model-") for n in names)
     assert main(["train", "lm", "--data", str(corpus), "--resume", str(out), "--json", *TINY[:-6], "--steps", "8", "--device", "cpu"]) == 0
     assert json.loads(capsys.readouterr().out)["step"] == 8
 
@@ -135,7 +136,7 @@ def test_binary_file(tmp_path, capsys):
 
 def test_non_utf8_file_suggests_encoding(tmp_path, capsys):
     (tmp_path / "l.txt").write_bytes(b"caf\xe9\n" * 50)
-    assert "--encoding" in error_line(capsys, ["train", "lm", "--data", str(tmp_path / "l.txt"), *TINY])
+    assert "encoding" in error_line(capsys, ["train", "lm", "--data", str(tmp_path / "l.txt"), *TINY])
 
 
 def test_corpus_smaller_than_a_batch(tmp_path, capsys):
@@ -144,11 +145,13 @@ def test_corpus_smaller_than_a_batch(tmp_path, capsys):
 
 
 def test_min_count_empties_vocabulary(corpus, capsys):
-    assert "--min-count" in error_line(capsys, ["train", "lm", "--data", str(corpus), "--min-count", "100000", *TINY])
+    import re
+
+    assert re.search("min[_-]count", error_line(capsys, ["train", "lm", "--data", str(corpus), "--min-count", "100000", *TINY]))
 
 
 def test_bad_number(corpus, capsys):
-    assert "hidden must be a positive integer" in error_line(capsys, ["train", "lm", "--data", str(corpus), *TINY, "--hidden", "0"])
+    assert "hidden must be in 1..16,384, got 0" in error_line(capsys, ["train", "lm", "--data", str(corpus), *TINY, "--hidden", "0"])
 
 
 def test_cuda_not_available(corpus, capsys):
@@ -196,7 +199,7 @@ def test_gates_bad_layer(checkpoint, capsys):
 
 
 def test_truncated_checkpoint(checkpoint, capsys):
-    f = checkpoint / "model.safetensors"
+    f = checkpoint / json.loads((checkpoint / "config.json").read_text())["files"]["model"]["name"]
     f.write_bytes(f.read_bytes()[:40])
     assert "truncated" in error_line(capsys, ["score", str(checkpoint), "ka"])
 

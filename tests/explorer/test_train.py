@@ -144,7 +144,7 @@ async def test_a_refusal_of_the_config_is_shown_in_the_forms_words_then_focuses_
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.screen, ErrorDialog)
-        assert app.screen.message.startswith("learning rate must be > 0") and "lr" not in app.screen.message.split()
+        assert app.screen.message.startswith("learning rate must be a finite number in (0, 10000]") and "lr" not in app.screen.message.split()
         assert not screen.running
         await pilot.press("enter")
         await pilot.pause()
@@ -154,7 +154,7 @@ async def test_a_refusal_of_the_config_is_shown_in_the_forms_words_then_focuses_
         screen.set_focus(None)
         await pilot.press("s")
         await pilot.pause()
-        assert isinstance(app.screen, ErrorDialog) and app.screen.message.startswith("hidden must be a positive")
+        assert isinstance(app.screen, ErrorDialog) and app.screen.message.startswith("hidden must be in 1..16,384, got 0")
 
 
 async def test_engine_refusal_reaches_a_dialog(app_factory):

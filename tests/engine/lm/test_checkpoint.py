@@ -14,6 +14,11 @@ from engine.lm import default_checkpoint, load_language_model, save_language_mod
 from .test_model import tiny_model
 
 
+def model_file(path):
+    """The model tensor file a version-2 checkpoint's manifest names."""
+    return path / json.loads((path / "config.json").read_text())["files"]["model"]["name"]
+
+
 @pytest.fixture
 def saved(tmp_path):
     model = tiny_model("lstm-peephole", input="embedding", layers=2)
@@ -28,12 +33,13 @@ def test_round_trip_gives_the_same_model(saved):
     assert loaded.cell_kind == "lstm-peephole"
     y = torch.tensor([[3, 4, 5, 0]])
     assert torch.equal(model(y)[0], loaded(y)[0])
-    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.safetensors"]  # no temporary files left
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", model_file(path).name]  # no temporary files left
+    assert model_file(path).name.startswith("model-")
 
 
 def test_no_pickle_in_the_tensor_file(saved):
     _, path = saved
-    data = (path / "model.safetensors").read_bytes()
+    data = model_file(path).read_bytes()
     assert b"\x80\x02" not in data[:16] and data[8:9] == b"{"  # safetensors: u64 header length, then JSON
 
 
@@ -50,7 +56,7 @@ def edit_config(path, fn):
 def test_refuses_another_format_version(saved):
     _, path = saved
     edit_config(path, lambda m: m.update(format_version=FORMAT_VERSION + 1))
-    with pytest.raises(CheckpointError, match="format version 2") as exc:
+    with pytest.raises(CheckpointError, match=f"format version {FORMAT_VERSION + 1}") as exc:
         load_language_model(path)
     _one_line(exc)
 
@@ -64,7 +70,7 @@ def test_refuses_another_model_kind(tmp_path):
 
 def test_refuses_a_truncated_tensor_file(saved):
     _, path = saved
-    f = path / "model.safetensors"
+    f = model_file(path)
     f.write_bytes(f.read_bytes()[:-100])
     with pytest.raises(CheckpointError, match="truncated") as exc:
         load_language_model(path)
@@ -73,10 +79,10 @@ def test_refuses_a_truncated_tensor_file(saved):
 
 def test_refuses_a_truncated_file_even_without_checksum(saved):
     _, path = saved
-    edit_config(path, lambda m: m.pop("files"))
-    f = path / "model.safetensors"
+    f = model_file(path)
+    edit_config(path, lambda m: m["files"]["model"].update(sha256="0" * 64, bytes=f.stat().st_size - 100))
     f.write_bytes(f.read_bytes()[:-100])
-    with pytest.raises(CheckpointError, match="truncated or corrupt") as exc:
+    with pytest.raises(CheckpointError, match="checksum") as exc:
         load_language_model(path)
     _one_line(exc)
 
@@ -86,7 +92,6 @@ def test_refuses_shape_mismatch(saved):
 
     def grow(meta):
         meta["config"]["model"]["hidden"] = 7
-        meta.pop("files")
 
     edit_config(path, grow)
     with pytest.raises(CheckpointError, match="has shape") as exc:
@@ -135,23 +140,24 @@ def test_bundled_checkpoints_load_and_sample():
 
 
 def test_an_interrupted_save_leaves_the_previous_checkpoint(saved, monkeypatch):
-    import engine.checkpoint as ck
+    import engine.atomic_files as atomic
 
     model, path = saved
-    before = (path / "model.safetensors").read_bytes()
-    real = ck._write_tmp
+    before = model_file(path).read_bytes()
+    listing = sorted(p.name for p in path.iterdir())
+    real = atomic.write_tmp
 
     def crash_on_config(target, data):
         if target.name == "config.json":
             raise KeyboardInterrupt  # Ctrl+C while the new files are being written
         return real(target, data)
 
-    monkeypatch.setattr(ck, "_write_tmp", crash_on_config)
+    monkeypatch.setattr(atomic, "write_tmp", crash_on_config)
     with torch.no_grad():
         model.head.bias.add_(1.0)
     with pytest.raises(KeyboardInterrupt):
         save_language_model(model, path)
     monkeypatch.undo()
-    assert (path / "model.safetensors").read_bytes() == before
+    assert model_file(path).read_bytes() == before
     assert load_language_model(path)
-    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.safetensors"]  # temporary files removed
+    assert sorted(p.name for p in path.iterdir()) == listing  # temporary and new tensor files removed

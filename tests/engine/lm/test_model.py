@@ -136,5 +136,5 @@ def test_bad_sampling_settings_are_input_errors(kw, match):
 def test_model_config_validation():
     with pytest.raises(InputError, match="cell must be one of"):
         ModelConfig(30, cell="transformer")
-    with pytest.raises(InputError, match="hidden must be > 0, got -3"):
+    with pytest.raises(InputError, match="hidden must be in 1..16,384, got -3"):
         ModelConfig(30, hidden=-3)

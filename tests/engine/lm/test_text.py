@@ -44,7 +44,7 @@ def test_word_tokeniser_and_join():
 
 @pytest.mark.parametrize(
     "content, match",
-    [(None, "file not found"), (b"", "is empty"), (b"\x00\x01\x02binary", "looks binary"), (b"caf\xe9\nok\n", "--encoding")],
+    [(None, "file not found"), (b"", "is empty"), (b"\x00\x01\x02binary", "looks binary"), (b"caf\xe9\nok\n", "set encoding to latin-1")],
 )
 def test_bad_files_are_one_line_errors(tmp_path, content, match):
     path = tmp_path / "f.txt"

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+import torch
 
 from engine.errors import InputError
 from engine.events import Diverged, Evaluated, Finished, Sampled, Saved, Started, Step
@@ -111,9 +112,23 @@ def test_resume_refuses_another_shape(names_file, tmp_path):
         run(tiny_config(names_file, steps=4, hidden=9, out=str(out)), resume_from=out)
 
 
-def test_divergence_ends_with_advice_and_keeps_last_good_checkpoint(names_file, tmp_path):
+def test_divergence_ends_with_advice_and_keeps_last_good_checkpoint(names_file, tmp_path, monkeypatch):
+    # The learning rate is capped (engine.limits.MAX_LR), far below what overflows float32 in one
+    # step, so the blow-up is made by hand: the 8th update turns a weight infinite.
+    from engine.lm import optim
+
+    real, calls = optim.SGD.step, []
+
+    def exploding_step(self):
+        real(self)
+        calls.append(1)
+        if len(calls) == 8:
+            with torch.no_grad():
+                self.params[0].fill_(float("inf"))
+
+    monkeypatch.setattr(optim.SGD, "step", exploding_step)
     out = tmp_path / "div"
-    events = run(tiny_config(names_file, optimizer="sgd", lr=1e38, clip="none", checkpoint_every=1, out=str(out)))
+    events = run(tiny_config(names_file, optimizer="sgd", lr=0.1, clip="none", checkpoint_every=1, out=str(out)))
     div = [e for e in events if isinstance(e, Diverged)]
     assert len(div) == 1 and "lower the learning rate" in div[0].advice
     fin = events[-1]
@@ -142,8 +157,9 @@ def test_corpus_smaller_than_a_batch(tmp_path):
 
 
 def test_bad_config_values_name_the_value():
-    with pytest.raises(InputError, match="hidden must be a positive integer, got -3"):
+    with pytest.raises(InputError, match="hidden must be in 1..16,384, got -3") as exc:
         TrainConfig(hidden=-3)
+    assert exc.value.field == "hidden"
     with pytest.raises(InputError, match="cell must be one of"):
         TrainConfig(cell="lstmx")
 
