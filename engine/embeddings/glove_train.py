@@ -25,10 +25,10 @@ gradient accumulator at 1. Per entry, with ``f·diff = f(X_ij)(θ_iᵀe_j + b_i 
     b_i −= f·diff / sqrt(G_bi);  G_bi += (f·diff)²      (and b'_j alike; glove.c's bias step has no η)
 
 Here a batch of entries takes that step at once (vectorised torch, the same code on the CPU and
-on CUDA): updates of a row that occurs several times in a batch are summed, each computed from the
-row as it was at the start of the batch (as glove.c's lock-free threads do now and then); a row's
-summed step is capped at ``ROW_STEP_CAP`` single steps, as word2vec's batches are.
-bench/glove.py checks the result against a plain per-entry numpy loop.
+on CUDA), each entry from the parameters as they were at the start of the batch (as glove.c's
+lock-free threads do now and then); a row that occurs several times in one batch has its steps
+scaled as sequential AdaGrad steps would be (:func:`_adagrad_`). bench/glove.py checks the result
+against a plain per-entry numpy loop.
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ from engine.embeddings.train_events import EpochFinished, Finished, Progress, St
 from engine.errors import InputError
 from engine.events import Event
 
-ROW_STEP_CAP = 32.0
 LIMITS = {"dim": 10_000, "window": 100, "epochs": 10_000, "batch_size": 1 << 22}
 
 
@@ -148,10 +147,23 @@ class GloveParameters:
         return (self.theta + self.context).detach().cpu().numpy().copy()
 
 
-def _damp(rows: torch.Tensor, v: int) -> torch.Tensor:
-    """(B,) factor min(1, CAP / hits) of each entry's row, hits = the row's entries in the batch."""
-    hits = torch.bincount(rows, minlength=v).to(torch.float32)[rows]
-    return (ROW_STEP_CAP / hits.clamp(min=ROW_STEP_CAP))
+def _adagrad_(param: torch.Tensor, accum: torch.Tensor, rows: torch.Tensor, g: torch.Tensor) -> None:
+    """``param[rows] −= g / sqrt(G)`` and ``G[rows] += g²`` for a batch, rows possibly repeated.
+
+    Alone in its batch, an entry takes glove.c's step exactly: ``g / sqrt(G)``, then ``G += g²``.
+    When a row occurs k times, glove.c would take k steps one after another, each with ``G``
+    grown by the squares before it; summing k steps at the old ``G`` overshoots (k times the
+    first, largest step). Each entry's step divides instead by ``sqrt(G + ½ Σ_others g²)``: the
+    squares of the row's other entries of the batch that would come first in a random order, on
+    average. k equal gradients then move the row by about √(2k) steps, as k sequential steps do.
+    """
+    unique, inverse = torch.unique(rows, return_inverse=True)
+    sq = g * g
+    per_row = torch.zeros((unique.numel(),) + tuple(g.shape[1:]), dtype=g.dtype, device=g.device)
+    per_row.index_add_(0, inverse, sq)  # Σ g² of each distinct row
+    others = per_row[inverse] - sq
+    param.index_add_(0, rows, -g / (accum[rows] + 0.5 * others).sqrt())
+    accum.index_add_(0, unique, per_row)
 
 
 @torch.no_grad()
@@ -165,19 +177,12 @@ def adagrad_step(p: GloveParameters, i: torch.Tensor, j: torch.Tensor, x: torch.
     weight = torch.where(x < cfg.x_max, (x / cfg.x_max) ** cfg.alpha, torch.ones_like(x))
     fdiff = weight * diff  # (B,)
     cost = float(0.5 * (fdiff * diff).sum())
-    v = p.theta.shape[0]
-    di, dj = _damp(i, v)[:, None], _damp(j, v)[:, None]
-    g_w = (fdiff[:, None] * c).clamp(-cfg.grad_clip, cfg.grad_clip) * cfg.eta  # (B, D)
-    g_c = (fdiff[:, None] * w).clamp(-cfg.grad_clip, cfg.grad_clip) * cfg.eta
-    p.theta.index_add_(0, i, -di * g_w / p.g_theta[i].sqrt())
-    p.context.index_add_(0, j, -dj * g_c / p.g_context[j].sqrt())
-    p.g_theta.index_add_(0, i, g_w * g_w)
-    p.g_context.index_add_(0, j, g_c * g_c)
-    p.bias.index_add_(0, i, -di[:, 0] * fdiff / p.g_bias[i].sqrt())
-    p.context_bias.index_add_(0, j, -dj[:, 0] * fdiff / p.g_context_bias[j].sqrt())
-    sq = fdiff * fdiff
-    p.g_bias.index_add_(0, i, sq)
-    p.g_context_bias.index_add_(0, j, sq)
+    g_w = (fdiff[:, None] * c).clamp(-cfg.grad_clip, cfg.grad_clip) * cfg.eta  # (B, D) ∂J/∂θ_i · η
+    g_c = (fdiff[:, None] * w).clamp(-cfg.grad_clip, cfg.grad_clip) * cfg.eta  # (B, D) ∂J/∂e_j · η
+    _adagrad_(p.theta, p.g_theta, i, g_w)
+    _adagrad_(p.context, p.g_context, j, g_c)
+    _adagrad_(p.bias, p.g_bias, i, fdiff)  # glove.c: no η on the biases
+    _adagrad_(p.context_bias, p.g_context_bias, j, fdiff)
     return cost
 
 

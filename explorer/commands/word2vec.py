@@ -189,6 +189,7 @@ def run_training(args: argparse.Namespace, config, out: Path, events_of, source:
     """
     from engine.checkpoint import METRICS_FILE, append_metrics
     from engine.embeddings import train_events as te
+    from engine.embeddings.glove_events import Counting
     from engine.embeddings.io import save_vectors
 
     stop = threading.Event()
@@ -219,7 +220,11 @@ def run_training(args: argparse.Namespace, config, out: Path, events_of, source:
                 record = metrics_record(event, source) if main else None
                 if record is not None:
                     append_metrics(out, record)
-                if isinstance(event, te.Started):
+                if isinstance(event, Counting):
+                    if status is not None:
+                        status.update(f"counting co-occurrences: {event.words_read:,} of {event.total_words:,} "
+                                      f"words read ({event.shards} shards on disk)")
+                elif isinstance(event, te.Started):
                     started = event
                     if status is not None:
                         status.stop()
