@@ -128,7 +128,7 @@ def count_cooccurrences(
     Returns None when ``stop`` was set (nothing is left on disk then).
     """
     v = len(corpus.vocab)
-    budget = max(int(memory_mb * 2**20 / _BYTES_PER_PENDING), 1024)
+    budget = max(int(memory_mb * 2**20 / _BYTES_PER_PENDING), 64)
     tmp = Path(tempfile.mkdtemp(prefix="glove-cooccur-", dir=workdir))
     shards = _Shards(tmp)
     pending: list[tuple[np.ndarray, np.ndarray]] = []
