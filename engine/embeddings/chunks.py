@@ -51,7 +51,7 @@ class Chunk:
 
 
 def _reiterable(sentences: Iterable) -> bool:
-    return iter(sentences) is not sentences
+    return not isinstance(sentences, Iterator)  # an iterator is used up by one pass; a list, a file set are not
 
 
 class ChunkedCorpus:
