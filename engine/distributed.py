@@ -149,3 +149,64 @@ def cleanup() -> None:
     if _joined and dist is not None and dist.is_initialized():
         dist.destroy_process_group()
     _joined = False
+
+
+class DataParallelRun:
+    """What a language-model training run needs to be data-parallel: the hook of ``engine/lm/loop.py``.
+
+    Alone (no torchrun), every method is the identity and nothing is initialised. Under torchrun:
+    the model is wrapped in ``DistributedDataParallel`` (its gradients are averaged across ranks
+    during ``backward``), each rank trains its share ``spans[rank::world]`` of every batch (the
+    global batch size stays the configured one), stopping and divergence are agreed by all ranks,
+    and ranks other than 0 write nothing (their ``out`` is None).
+    """
+
+    def __init__(self, model: torch.nn.Module, group: Group | None, joined_here: bool) -> None:
+        self.model, self.group, self._joined_here = model, group, joined_here
+        self.ddp = None
+        if group is not None:
+            from torch.nn.parallel import DistributedDataParallel
+
+            device_ids = [group.local_rank] if group.backend == "nccl" else None
+            self.ddp = DistributedDataParallel(_LossOf(model), device_ids=device_ids)
+
+    @classmethod
+    def attach(cls, run) -> "DataParallelRun":
+        """Join torchrun's group (if any) for ``run`` (a ``TrainingRun`` after its set-up)."""
+        joined_here = current() is None
+        group = init_from_environment(run.device)
+        if group is not None and not group.is_main:
+            run.out = None  # rank 0 alone writes the checkpoint and the metrics
+        return cls(run.model, group, joined_here and group is not None)
+
+    def shard(self, spans):
+        return shard(spans)
+
+    def loss(self, y: torch.Tensor):
+        """(Σ loss, tokens) of this rank's batch; through DDP so that backward averages the gradients."""
+        return self.model.loss(y) if self.ddp is None else self.ddp(y)
+
+    def stop(self, asked: bool) -> bool:
+        return asked if self.group is None else any_rank(asked)
+
+    def all_finite(self, value: float) -> bool:
+        import math
+
+        finite = math.isfinite(value)
+        return finite if self.group is None else not any_rank(not finite)
+
+    def close(self) -> None:
+        if self._joined_here:
+            cleanup()
+            self._joined_here = False
+
+
+class _LossOf(torch.nn.Module):
+    """A module whose forward is ``model.loss`` (DDP hooks forward; the loop trains on the loss)."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, y: torch.Tensor):
+        return self.model.loss(y)

@@ -19,6 +19,7 @@ from engine.checkpoint import append_metrics, event_record, read_checkpoint
 from engine.clipping import clip_by_norm, clip_by_value
 from engine.corpora import resolve_corpus
 from engine.device import auto_cpu_threads, select_device, seed_everything
+from engine.distributed import DataParallelRun
 from engine.errors import CheckpointError, InputError
 from engine.events import Diverged, Evaluated, Event, Finished, Sampled, Saved, Started, Step
 from engine.lm.io import MODEL_KIND, model_from_checkpoint, save_language_model
@@ -79,6 +80,8 @@ class TrainingRun:
         self.out = Path(config.out).expanduser() if config.out else (Path(resume_from) if resume_from else None)
 
     def close(self) -> None:
+        if getattr(self, "parallel", None) is not None:  # data-parallel hook (engine/distributed.py)
+            self.parallel.close()
         if getattr(self, "_threads_before", None) is not None:
             torch.set_num_threads(self._threads_before)
             self._threads_before = None
@@ -134,6 +137,9 @@ class TrainingRun:
             model = LanguageModel(vocab, model_config, config=stored)
         model.known_lines = corpus.known_lines
         self.model = model.to(self.device)
+        # data-parallel hook (engine/distributed.py): under torchrun, DDP-wrap the model, shard each
+        # batch, agree on stop/divergence, and let rank 0 alone write (others get out=None)
+        self.parallel = DataParallelRun.attach(self)
         self.opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr)
         self.start_step, self.ema = 0, 0.0
         if ckpt is not None:
@@ -209,16 +215,16 @@ class TrainingRun:
                 waited, saved = yield from self._hold(step - 1)
                 last_saved = saved or last_saved
                 t0, last_report_t = t0 + waited, last_report_t + waited  # time paused is not training time
-            if self.stop.is_set():
+            if self.parallel.stop(self.stop.is_set()):
                 step -= 1
                 reason = "stopped"
                 break
-            y = torch.from_numpy(corpus.batch(self._spans(step))).to(device)  # (B, T)
+            y = torch.from_numpy(corpus.batch(self.parallel.shard(self._spans(step)))).to(device)  # (B, T)
             model.train()
-            loss_sum, n_tokens = model.loss(y)
+            loss_sum, n_tokens = self.parallel.loss(y)
             loss = loss_sum / n_tokens  # per-token mean of L = Σ_t L⟨t⟩
             last_loss = float(loss.detach())
-            if not math.isfinite(last_loss):
+            if not self.parallel.all_finite(last_loss):
                 yield from self._diverged(step, last_loss, "the loss became NaN" if math.isnan(last_loss) else "the loss became infinite", last_val, last_saved, t0)
                 return
             self.opt.zero_grad()
