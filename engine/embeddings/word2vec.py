@@ -44,11 +44,8 @@ from engine.embeddings import fast_sgd
 from engine.embeddings.chunks import ChunkedCorpus
 from engine.embeddings.corpus import CorpusOptions, Punctuation, SentenceFiles, corpus_files
 from engine.embeddings.fast_blas import single_threaded_blas
-from engine.embeddings.huffman import HuffmanTree
-from engine.embeddings.negatives import NegativeSampler
-from engine.embeddings.subsampling import keep_probabilities
 from engine.embeddings.train_events import EpochFinished, Finished, Progress, Started
-from engine.embeddings.vocab import WordCounts
+from engine.embeddings.w2v_plan import Plan
 from engine.embeddings.w2v_watch import QuickAnalogies, watch_neighbours
 from engine.errors import InputError
 from engine.events import Event
@@ -57,8 +54,6 @@ MODELS = ("skipgram", "cbow")
 LOSSES = ("negative", "hierarchical", "softmax")
 NEGATIVES = ("shared", "per-pair")
 SOFTMAX_MAX_VOCAB = 50_000
-CBOW_SHARE = 8
-"""CBOW + negative sampling: consecutive centres that share one set of K negatives."""
 
 
 LIMITS = {"dim": 10_000, "window": 100, "negative": 100, "epochs": 10_000, "batch_pairs": 1 << 20,
@@ -115,8 +110,12 @@ class Word2VecConfig:
     """A corpus file is counted in one pass and then re-read for every epoch, a chunk at a time.
     When the encoded corpus (4 bytes a word) fits in this many MiB it is kept after the first
     epoch instead; 0 always re-reads (memory then stays flat whatever the corpus size)."""
+    kernel: Literal["auto", "batched"] = "auto"
+    """``auto``: on the CPU, negative sampling and hierarchical softmax run compiled pair-by-pair
+    loops (numba; :mod:`engine.embeddings.fast_loops`), the C tool's way; ``batched``: vectorised
+    batches of examples (:mod:`engine.embeddings.fast_sgd`), what CUDA and the full softmax use."""
     batch_pairs: int = 4096
-    """(input, output-set) pairs per SGD batch: larger is faster, staler."""
+    """(input, output-set) pairs per SGD batch of the batched kernel: larger is faster, staler."""
     chunk_words: int = 10_000
     """Corpus words per work item (the learning rate is updated per chunk)."""
     sync_every_words: int = 200_000
@@ -142,6 +141,7 @@ class Word2VecConfig:
 
         need(self.model in MODELS, f"model must be one of {', '.join(MODELS)}, got {self.model!r}", "model")
         need(self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}", "loss")
+        need(self.kernel in ("auto", "batched"), f"kernel must be auto or batched, got {self.kernel!r}", "kernel")
         need(self.negatives in NEGATIVES, f"negatives must be one of {', '.join(NEGATIVES)}, got {self.negatives!r}",
              "negatives")
         need(self.device in ("auto", "cpu", "cuda"), f"device must be auto, cpu or cuda, got {self.device!r}", "device")
@@ -176,91 +176,6 @@ class Word2VecConfig:
         extra = f" K={self.negative} ({self.negatives})" if self.loss == "negative" else ""
         return (f"{self.model} + {self.loss}{extra}, D={self.dim}, window={self.window}, "
                 f"min_count={self.min_count}, sample={self.sample:g}, epochs={self.epochs}")
-
-
-# ----------------------------------------------------------------------------- batches
-
-
-class _Plan:
-    """What turns a chunk of word ids into SGD steps for one (model, loss)."""
-
-    def __init__(self, config: Word2VecConfig, vocab: WordCounts, ops: fast_sgd.Ops) -> None:
-        self.config = config
-        self.ops = ops
-        self.keep = keep_probabilities(vocab.counts, config.sample).astype(np.float32)
-        self.vocab_size = len(vocab)
-        if config.loss == "negative":
-            self.sampler = NegativeSampler(vocab.counts)
-            self.ns_labels = np.zeros(config.negative + 1, dtype=np.float32)
-            self.ns_labels[0] = 1.0
-        elif config.loss == "hierarchical":
-            tree = HuffmanTree.build(vocab.counts)
-            self.points, self.hs_labels, self.path_lengths = tree.padded(pad=ops.out_sink)
-
-    def examples(self, ids: np.ndarray, sent: np.ndarray, rng: np.random.Generator):
-        """Yield (centres (N,), contexts (N, 2e)) per reduced window e, after subsampling."""
-        keep = rng.random(ids.size, dtype=np.float32) < self.keep[ids]
-        ids, sent = ids[keep], sent[keep]
-        n = ids.size
-        if n < 2:
-            return
-        reach = self.config.window - rng.integers(0, self.config.window, n)  # dynamic window 1..window
-        for e in range(1, self.config.window + 1):
-            pos = np.flatnonzero(reach == e)
-            if pos.size == 0:
-                continue
-            offsets = np.r_[-e:0, 1 : e + 1]
-            cpos = pos[:, None] + offsets[None, :]  # (N, 2e)
-            inside = (cpos >= 0) & (cpos < n)
-            cpos = cpos.clip(0, n - 1)
-            valid = inside & (sent[cpos] == sent[pos][:, None])
-            ctx = np.where(valid, ids[cpos], self.ops.in_sink)
-            yield ids[pos], ctx
-
-    def train_chunk(self, ids: np.ndarray, sent: np.ndarray, alpha: float, seed: tuple[int, ...]) -> tuple[float, int]:
-        rng = np.random.default_rng(seed)
-        cfg = self.config
-        loss_sum, count = 0.0, 0
-        for centres, ctx in self.examples(ids, sent, rng):
-            width = ctx.shape[1]
-            if cfg.loss == "negative" and cfg.model == "skipgram" and not cfg.shared_negatives:
-                rows, cols = np.nonzero(ctx != self.ops.in_sink)  # one example per pair
-                centres, ctx = centres[rows], ctx[rows, cols][:, None]
-                width = 1
-            if cfg.loss == "hierarchical":  # batch centres with similar path lengths: less padding
-                order = np.argsort(self.path_lengths[centres], kind="stable")
-                centres, ctx = centres[order], ctx[order]
-            # CBOW's work per centre is ~C times smaller: bigger batches amortise the per-call cost
-            step = max(1, cfg.batch_pairs // width * (4 if cfg.model == "cbow" else 1))
-            for start in range(0, len(centres), step):
-                c, x = centres[start : start + step], ctx[start : start + step]
-                loss, n = self._step(c, x, alpha, rng)
-                loss_sum += loss
-                count += n
-        return loss_sum, count
-
-    def _step(self, centres, ctx, alpha, rng) -> tuple[float, int]:
-        cfg, ops = self.config, self.ops
-        if cfg.loss == "softmax":
-            return fast_sgd.softmax_step(ops, ctx, centres, alpha, mean=cfg.model == "cbow")
-        if cfg.loss == "negative" and cfg.model == "cbow" and cfg.shared_negatives:
-            n = len(centres)
-            groups = -(-n // CBOW_SHARE)
-            pad = groups * CBOW_SHARE - n  # padded centres have no context: masked out
-            centres = np.concatenate([centres, np.full(pad, ops.out_sink, dtype=centres.dtype)])
-            ctx = np.concatenate([ctx, np.full((pad, ctx.shape[1]), ops.in_sink, dtype=ctx.dtype)])
-            negs = self.sampler.sample(rng, (groups, cfg.negative))
-            return fast_sgd.mean_step_shared(ops, ctx, centres, negs, alpha)
-        if cfg.loss == "negative":
-            negs = self.sampler.sample(rng, (len(centres), cfg.negative))
-            negs[negs == centres[:, None]] = ops.out_sink  # the C tool skips a negative equal to the target
-            tgt = np.concatenate([centres[:, None], negs], axis=1)
-            labels = self.ns_labels
-        else:
-            longest = int(self.path_lengths[centres].max())
-            tgt, labels = self.points[centres, :longest], self.hs_labels[centres, :longest]
-        step = fast_sgd.mean_step if cfg.model == "cbow" else fast_sgd.window_step
-        return step(ops, ctx, tgt, labels, alpha)
 
 
 # ----------------------------------------------------------------------------- training
@@ -339,7 +254,7 @@ def _train(config: Word2VecConfig, stop: threading.Event, sentences, device: tor
     out_vectors = torch.zeros(n_out + 1, d)  # output vectors start at zero (C tool, gensim)
     in_vectors, out_vectors = in_vectors.to(device), out_vectors.to(device)
     ops = fast_sgd.Ops.for_device(in_vectors, out_vectors)
-    plan = _Plan(config, vocab, ops)
+    plan = Plan(config, vocab, ops)
     world, rank = (group.world_size, group.rank) if group is not None else (1, 0)
     per_epoch = corpus.totals.kept_words
     total = per_epoch * config.epochs
