@@ -55,13 +55,17 @@ CBOW_SHARE = 8
 """CBOW + shared negative sampling: consecutive centres that share one set of K negatives."""
 
 
-@njit(nogil=True, cache=True, fastmath=True)
+MAX_EXP = 6.0
+_TABLE_SIZE = 1000
+SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-((np.arange(_TABLE_SIZE, dtype=np.float64) + 0.5) / _TABLE_SIZE * 2 - 1)
+                                      * MAX_EXP))).astype(np.float32)
+"""σ on [−6, 6] in 1,000 steps, as the C tool's expTable: an exp per decision cost an eighth of the time."""
+
+
+@njit(nogil=True, cache=True, fastmath=True, inline="always")
 def _sigmoid(f):
-    if f > 20.0:
-        return 1.0
-    if f < -20.0:
-        return 0.0
-    return 1.0 / (1.0 + math.exp(-f))
+    """σ(f) for |f| < 6 by table lookup (error < 0.003, less than the C tool's, whose table is read at the left end)."""
+    return SIGMOID_TABLE[int((f + MAX_EXP) * (_TABLE_SIZE / (2 * MAX_EXP)))]
 
 
 @njit(nogil=True, cache=True, fastmath=True, inline="always")
@@ -77,15 +81,21 @@ def _decide(inp, x, out, t, work, y, alpha, measure, skip_saturated):
     for k in range(d):
         f += inp[x, k] * out[t, k]
     loss = 0.0
-    if measure:
-        p = _sigmoid(f) if y > 0.5 else 1.0 - _sigmoid(f)
-        loss = -math.log(max(p, 1e-7))
-    if f >= 6.0 or f <= -6.0:  # σ within 0.0025 of 0 or 1
-        if skip_saturated or (f >= 6.0) == (y > 0.5):  # HS: always (the C tool); NS: when already right
+    if f >= MAX_EXP or f <= -MAX_EXP:  # σ within 0.0025 of 0 or 1
+        right = (f >= MAX_EXP) == (y > 0.5)
+        if measure:
+            loss = -math.log(1.0 - 1.0 / (1.0 + math.exp(-abs(f)))) if not right else 0.0025
+        if skip_saturated or right:  # HS: always (the C tool); NS: when already right
             return loss
-    g = np.float32((y - _sigmoid(f)) * alpha)
-    for k in range(d):
+        s = np.float32(1.0) if f >= MAX_EXP else np.float32(0.0)
+    else:
+        s = _sigmoid(f)
+        if measure:
+            loss = -math.log(s if y > 0.5 else 1.0 - s)
+    g = np.float32((y - s) * alpha)
+    for k in range(d):  # two loops, each vectorised (one loop of both was left scalar)
         work[k] += g * out[t, k]
+    for k in range(d):
         out[t, k] += g * inp[x, k]
     return loss
 

@@ -15,14 +15,33 @@ from engine.embeddings.huffman import HuffmanTree
 pytestmark = pytest.mark.skipif(not fast_loops.AVAILABLE, reason="numba is not installed")
 
 
+def _sigmoid(f):
+    """The C tool's σ: a table of 1,000 values on [−6, 6] (here read at the middle of each step)."""
+    index = int((f + 6) * 1000 / 12)
+    return 1 / (1 + math.exp(-((index + 0.5) / 1000 * 2 - 1) * 6))
+
+
+def test_the_sigmoid_table_is_close_to_the_sigmoid():
+    f = np.linspace(-5.999, 5.999, 5001)
+    table = np.array([fast_loops._sigmoid(x) for x in f])
+    assert np.abs(table - 1 / (1 + np.exp(-f))).max() < 0.0016
+    assert all(math.isclose(fast_loops._sigmoid(x), _sigmoid(x), rel_tol=1e-6) for x in f[::50])
+
+
 def _decide(v, u, y, alpha, hs):
     f = float(v @ u)
-    s = 1 / (1 + math.exp(-f))
-    if abs(f) >= 6 and (hs or (f >= 6) == (y > 0.5)):
-        return np.zeros_like(v), math.log(s if y > 0.5 else 1 - s)
+    if abs(f) >= 6:
+        s = 1.0 if f >= 6 else 0.0
+        if hs or (f >= 6) == (y > 0.5):
+            return np.zeros_like(v), (math.log(1 - 0.0025) if (f >= 6) == (y > 0.5)
+                                      else math.log(1 / (1 + math.exp(abs(f)))))
+    else:
+        s = _sigmoid(f)
     g = (y - s) * alpha
     e = g * u
     u += g * v
+    if abs(f) >= 6:  # wrong beyond the table (negative sampling only)
+        return e, math.log(1 / (1 + math.exp(abs(f))))
     return e, math.log(s if y > 0.5 else 1 - s)
 
 
