@@ -147,7 +147,8 @@ class GloveParameters:
         return (self.theta + self.context).detach().cpu().numpy().copy()
 
 
-def _adagrad_(param: torch.Tensor, accum: torch.Tensor, rows: torch.Tensor, g: torch.Tensor) -> None:
+def _adagrad_(param: torch.Tensor, accum: torch.Tensor, rows: torch.Tensor, g: torch.Tensor,
+              groups: tuple[torch.Tensor, torch.Tensor]) -> None:
     """``param[rows] −= g / sqrt(G)`` and ``G[rows] += g²`` for a batch, rows possibly repeated.
 
     Alone in its batch, an entry takes glove.c's step exactly: ``g / sqrt(G)``, then ``G += g²``.
@@ -156,8 +157,9 @@ def _adagrad_(param: torch.Tensor, accum: torch.Tensor, rows: torch.Tensor, g: t
     first, largest step). Each entry's step divides instead by ``sqrt(G + ½ Σ_others g²)``: the
     squares of the row's other entries of the batch that would come first in a random order, on
     average. k equal gradients then move the row by about √(2k) steps, as k sequential steps do.
+    ``groups`` is ``torch.unique(rows, return_inverse=True)``.
     """
-    unique, inverse = torch.unique(rows, return_inverse=True)
+    unique, inverse = groups
     sq = g * g
     per_row = torch.zeros((unique.numel(),) + tuple(g.shape[1:]), dtype=g.dtype, device=g.device)
     per_row.index_add_(0, inverse, sq)  # Σ g² of each distinct row
@@ -179,10 +181,11 @@ def adagrad_step(p: GloveParameters, i: torch.Tensor, j: torch.Tensor, x: torch.
     cost = float(0.5 * (fdiff * diff).sum())
     g_w = (fdiff[:, None] * c).clamp(-cfg.grad_clip, cfg.grad_clip) * cfg.eta  # (B, D) ∂J/∂θ_i · η
     g_c = (fdiff[:, None] * w).clamp(-cfg.grad_clip, cfg.grad_clip) * cfg.eta  # (B, D) ∂J/∂e_j · η
-    _adagrad_(p.theta, p.g_theta, i, g_w)
-    _adagrad_(p.context, p.g_context, j, g_c)
-    _adagrad_(p.bias, p.g_bias, i, fdiff)  # glove.c: no η on the biases
-    _adagrad_(p.context_bias, p.g_context_bias, j, fdiff)
+    gi, gj = torch.unique(i, return_inverse=True), torch.unique(j, return_inverse=True)
+    _adagrad_(p.theta, p.g_theta, i, g_w, gi)
+    _adagrad_(p.context, p.g_context, j, g_c, gj)
+    _adagrad_(p.bias, p.g_bias, i, fdiff, gi)  # glove.c: no η on the biases
+    _adagrad_(p.context_bias, p.g_context_bias, j, fdiff, gj)
     return cost
 
 

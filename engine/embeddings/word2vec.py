@@ -21,9 +21,15 @@ As in the C tool and gensim, skip-gram uses the *context* word's input vector to
 centre word (same pairs, the roles swapped, which lets a window share work). Frequent words
 are subsampled (:mod:`engine.embeddings.subsampling`), the window is dynamic (a centre's
 reach is drawn uniformly from 1..window), and the learning rate decays linearly from
-``alpha`` to ``min_alpha`` over all words of all epochs. The SGD arithmetic is in
-:mod:`engine.embeddings.fast_sgd`; batches are cut from chunks of sentences by vectorised
-numpy and trained by ``workers`` threads without locks (Hogwild).
+``alpha`` to ``min_alpha`` over all words of all epochs.
+
+The corpus is streamed (:mod:`engine.embeddings.chunks`): one pass counts the words (so the
+progress knows the total), then every epoch reads it again in chunks of ``chunk_words`` (kept
+encoded in memory when it fits in ``cache_mb``). ``workers`` threads train the chunks without
+locks (Hogwild), each chunk through :class:`engine.embeddings.w2v_plan.Plan`: compiled
+pair-by-pair loops on the CPU (:mod:`engine.embeddings.fast_loops`), vectorised batches on CUDA
+(:mod:`engine.embeddings.fast_sgd`). Under torchrun the chunks are shared among the processes
+(:mod:`engine.distributed`).
 """
 
 from __future__ import annotations

@@ -184,3 +184,17 @@ def test_bad_settings_and_corpora_are_one_line_errors():
         list(train_glove(GloveConfig(min_count=1), sentences=[["solo", "solo"]] * 3))
     with pytest.raises(InputError, match="removes every word"):
         list(train_glove(GloveConfig(min_count=50), sentences=planted(5)))
+
+
+@pytest.mark.gpu
+def test_cuda_runs_the_same_step_as_the_cpu():
+    """The same torch code on both devices: one batched step agrees to float tolerance."""
+    cfg = GloveConfig(dim=6)
+    results = []
+    for device in ("cpu", "cuda"):
+        params = GloveParameters.initial(10, 6, seed=3, device=torch.device(device))
+        i, j = torch.tensor([0, 2, 2, 6], device=device), torch.tensor([1, 3, 5, 1], device=device)
+        cost = adagrad_step(params, i, j, torch.tensor([3.0, 150.0, 0.5, 42.0], device=device), cfg)
+        results.append((cost, params.vectors()))
+    assert results[0][0] == pytest.approx(results[1][0], rel=1e-5)
+    assert np.allclose(results[0][1], results[1][1], atol=1e-5)
