@@ -62,13 +62,13 @@ SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-((np.arange(_TABLE_SIZE, dtype=np.float64)
 """σ on [−6, 6] in 1,000 steps, as the C tool's expTable: an exp per decision cost an eighth of the time."""
 
 
-@njit(nogil=True, cache=True, fastmath=True, inline="always")
+@njit(nogil=True, cache=True, error_model="numpy", fastmath=True, inline="always")
 def _sigmoid(f):
     """σ(f) for |f| < 6 by table lookup (error < 0.003, less than the C tool's, whose table is read at the left end)."""
     return SIGMOID_TABLE[int((f + MAX_EXP) * (_TABLE_SIZE / (2 * MAX_EXP)))]
 
 
-@njit(nogil=True, cache=True, fastmath=True, inline="always")
+@njit(nogil=True, cache=True, error_model="numpy", fastmath=True, inline="always")
 def _decide(inp, x, out, t, work, y, alpha, measure, skip_saturated):
     """One binary decision of input row ``inp[x]`` against output row ``out[t]`` (label y).
 
@@ -81,7 +81,7 @@ def _decide(inp, x, out, t, work, y, alpha, measure, skip_saturated):
     for k in range(d):
         f += inp[x, k] * out[t, k]
     loss = 0.0
-    if f >= MAX_EXP or f <= -MAX_EXP:  # σ within 0.0025 of 0 or 1
+    if not (-MAX_EXP < f < MAX_EXP):  # σ within 0.0025 of 0 or 1 (NaN too: never a table index)
         right = (f >= MAX_EXP) == (y > 0.5)
         if measure:
             loss = -math.log(1.0 - 1.0 / (1.0 + math.exp(-abs(f)))) if not right else 0.0025
@@ -100,30 +100,30 @@ def _decide(inp, x, out, t, work, y, alpha, measure, skip_saturated):
     return loss
 
 
-@njit(nogil=True, cache=True, inline="always")
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
 def _next(rs):
     """The C tool's linear congruential generator (state ``rs[0]``), high bits only."""
     rs[0] = rs[0] * np.uint64(25214903917) + np.uint64(11)
     return rs[0] >> np.uint64(16)
 
 
-@njit(nogil=True, cache=True, inline="always")
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
 def _uniform(rs):
     return (_next(rs) & np.uint64(0xFFFFFFFF)) * (1.0 / 4294967296.0)
 
 
-@njit(nogil=True, cache=True, inline="always")
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
 def _below(rs, n):
     return np.int64(_next(rs) % np.uint64(n))
 
 
-@njit(nogil=True, cache=True, inline="always")
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
 def _draw(rs, accept, alias):
     column = _below(rs, accept.shape[0])
     return column if _uniform(rs) < accept[column] else alias[column]
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def _subsample(rs, ids, sent, keep):
     n = ids.shape[0]
     kid = np.empty(n, np.int64)
@@ -137,7 +137,7 @@ def _subsample(rs, ids, sent, keep):
     return kid[:m], ksent[:m]
 
 
-@njit(nogil=True, cache=True, fastmath=True)
+@njit(nogil=True, cache=True, error_model="numpy", fastmath=True)
 def _targets(inp, x, out_vec, work, w, hs, points, labels, lengths, negs, alpha, measure):
     """All decisions of one prediction of word w from input row ``inp[x]``; returns their loss."""
     loss = 0.0
@@ -152,7 +152,7 @@ def _targets(inp, x, out_vec, work, w, hs, points, labels, lengths, negs, alpha,
     return loss
 
 
-@njit(nogil=True, cache=True, fastmath=True)
+@njit(nogil=True, cache=True, error_model="numpy", fastmath=True)
 def skipgram_chunk(ids, sent, keep, window, seed, alpha, in_vec, out_vec, hs, points, labels, lengths,
                    negative, shared, accept, alias, loss_every):
     rs = np.full(1, np.uint64(seed))
@@ -185,7 +185,7 @@ def skipgram_chunk(ids, sent, keep, window, seed, alpha, in_vec, out_vec, hs, po
     return loss * loss_every, pairs
 
 
-@njit(nogil=True, cache=True, fastmath=True)
+@njit(nogil=True, cache=True, error_model="numpy", fastmath=True)
 def cbow_chunk(ids, sent, keep, window, seed, alpha, in_vec, out_vec, hs, points, labels, lengths,
                negative, shared, accept, alias, loss_every):
     rs = np.full(1, np.uint64(seed))
