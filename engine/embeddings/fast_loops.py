@@ -137,7 +137,7 @@ def _subsample(rs, ids, sent, keep):
     return kid[:m], ksent[:m]
 
 
-@njit(nogil=True, cache=True, error_model="numpy", fastmath=True)
+@njit(nogil=True, cache=True, error_model="numpy", fastmath=True, inline="always")
 def _targets(inp, x, out_vec, work, w, hs, points, labels, lengths, negs, alpha, measure):
     """All decisions of one prediction of word w from input row ``inp[x]``; returns their loss."""
     loss = 0.0
