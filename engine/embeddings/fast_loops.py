@@ -23,7 +23,7 @@ GIL, so ``workers`` threads really run at once. Each call trains one chunk of th
    y = 1 and K noise words with y = 0, a noise word equal to p skipped, and a decision already
    right beyond |u·v| ≥ 6 left alone).
 
-Negatives: ``shared`` draws K per centre for all its contexts (skip-gram) or per 8 consecutive
+Negatives: ``shared`` draws K per centre for all its contexts (skip-gram) or per 2 consecutive
 centres (CBOW); otherwise K fresh ones per (context, target) pair. The loss ``−log σ(±u·v)`` is
 measured on one pair in ``loss_every`` and scaled up (a log per decision would cost a fifth of
 the time); it is an estimate of the mean. The random numbers come from the C tool's linear
@@ -51,7 +51,7 @@ except ImportError:  # pragma: no cover
         return wrap if not args or not callable(args[0]) else args[0]
 
 
-CBOW_SHARE = 8
+CBOW_SHARE = 2
 """CBOW + shared negative sampling: consecutive centres that share one set of K negatives."""
 
 
@@ -213,7 +213,7 @@ def cbow_chunk(ids, sent, keep, window, seed, alpha, in_vec, out_vec, hs, points
                 h[0, k] += in_vec[ctx[j], k]
         for k in range(d):
             h[0, k] /= count
-        if not hs and (not shared or centres % 8 == 0):
+        if not hs and (not shared or centres % CBOW_SHARE == 0):
             for k in range(negative):
                 negs[k] = _draw(rs, accept, alias)
         work[:] = 0.0

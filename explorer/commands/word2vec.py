@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--negative", default="5", metavar="K", help="negative samples per positive (default 5)")
     p.add_argument("--negatives", default="shared", metavar="{shared,per-pair}",
                    help="per-pair: K fresh negatives for every (context, target) pair, as the course; "
-                        "shared (default, faster): a window's (CBOW: 8 centres') predictions share K negatives")
+                        "shared (default, faster): a window's (CBOW: 2 centres') predictions share K negatives")
     p.add_argument("--window", default="5", metavar="N", help="maximum context distance (default 5)")
     p.add_argument("--dim", default="100", metavar="D", help="vector size (default 100)")
     p.add_argument("--min-count", default="5", metavar="N", help="drop rarer words (default 5)")
