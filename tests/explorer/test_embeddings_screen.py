@@ -136,7 +136,7 @@ async def test_stop_ends_a_run_early_and_keeps_the_vectors(tmp_path):
     tiny_corpus(corpus, sentences=3000)
     app = make_test_app(tiny_vectors(), screen="embeddings")
     async with app.run_test(size=(120, 40)) as pilot:
-        await set_form(app, pilot, corpus=str(corpus), dim="8", window="2", epochs="200", min_count="1")
+        await set_form(app, pilot, corpus=str(corpus), dim="8", window="2", epochs="5000", min_count="1")
         await pilot.press("ctrl+r")
         assert await wait_for(app, pilot, lambda: "words/s" in line(app, "embeddings-progress-line"), rounds=600)
         await pilot.press("escape")
