@@ -1,6 +1,7 @@
-"""Peak memory (and time) of loading GloVe 6B 50d and answering a query: seq-explorer against gensim.
+"""Peak memory (and time) of loading GloVe 6B 50d and answering a query: seq-explorer against gensim;
+and of training word2vec on a corpus file far bigger than the bundled one (streamed).
 
-    python -m bench.embeddings_memory [--quick]
+    python -m bench.embeddings_memory [--quick] [--corpus-mb 1024] [--train-words 20000000] [--only glove|word2vec]
 
 Every scenario runs in a fresh Python process, which reports from ``/proc/self/status`` its peak
 resident set (VmHWM) and its resident set split into private memory (RssAnon) and pages of
@@ -17,6 +18,15 @@ tracing slows allocations and holds memory of its own, so RSS and times come fro
 
 The ratios printed are gensim / ours (above 1: ours uses less). ``--quick`` runs the same
 scenarios (each takes seconds); the flag exists so that ``python -m bench`` can run everything.
+
+**word2vec on a big corpus** (``--corpus-mb``, default 1 GiB; 64 MiB with ``--quick``): the bundled
+corpus's text written out again and again into one plain file, then, each in a fresh process:
+
+- ``word2vec streamed``: ``train_word2vec`` on the file as the CLI runs it (counting pass, then the
+  first epoch re-reading it chunk by chunk), stopped after ``--train-words`` trained words; peak RSS
+  and the time of the counting pass;
+- ``word2vec held``: the previous design, :func:`scan_corpus` encoding the whole file into memory
+  (counting and encoding only, no training), for comparison.
 """
 
 from __future__ import annotations
@@ -77,6 +87,80 @@ print(json.dumps(out))
 
 SCENARIOS = ("baseline", "ours load", "ours query", "gensim imports", "gensim load", "gensim query")
 
+W2V_CHILD = r"""
+import json, sys, threading, time
+which, path, train_words = sys.argv[1], sys.argv[2], int(sys.argv[3])
+from engine.embeddings import train_events as te
+def status():
+    fields = {}
+    with open("/proc/self/status") as fin:
+        for line in fin:
+            key, _, value = line.partition(":")
+            if key in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
+                fields[key] = int(value.split()[0]) / 1024
+    return fields
+out = {}
+t = time.perf_counter()
+if which == "word2vec held":
+    from engine.embeddings.corpus import iter_sentences
+    from engine.embeddings.vocab import scan_corpus
+    vocab, corpus = scan_corpus(iter_sentences(path), 5)
+    out.update(words=int(corpus.raw_words), vocab=len(vocab), count_s=time.perf_counter() - t)
+else:
+    from engine.embeddings.word2vec import Word2VecConfig, train_word2vec
+    stop = threading.Event()
+    for event in train_word2vec(Word2VecConfig(corpus=path, epochs=1, device="cpu"), stop):
+        if isinstance(event, te.Started):
+            out.update(words=event.corpus_words, vocab=event.vocab_size, count_s=time.perf_counter() - t)
+            t = time.perf_counter()
+        elif isinstance(event, te.Progress) and event.words_done >= train_words:
+            stop.set()
+        elif isinstance(event, te.Finished):
+            out.update(trained_words=event.words_done, train_s=time.perf_counter() - t)
+out.update(status())
+print(json.dumps(out))
+"""
+
+
+def make_corpus(path: str, megabytes: int) -> int:
+    """Write the bundled corpus's text again and again into ``path`` until it holds ``megabytes`` MiB."""
+    import gzip
+
+    from engine.embeddings.corpus import default_corpus_paths
+
+    text = b"".join(gzip.open(p, "rb").read() + b"\n\n" for p in default_corpus_paths())
+    target = megabytes * 2**20
+    if os.path.exists(path) and os.path.getsize(path) >= target:
+        return os.path.getsize(path)
+    with open(path, "wb") as out:
+        written = 0
+        while written < target:
+            piece = text[: target - written]
+            out.write(piece)
+            written += len(piece)
+    return written
+
+
+def run_word2vec(args) -> None:
+    import tempfile
+
+    path = os.path.join(tempfile.gettempdir(), f"seq-explorer-bench-corpus-{args.corpus_mb}mb.txt")
+    size = make_corpus(path, args.corpus_mb)
+    print(f"\nword2vec on a {size / 2**20:,.0f} MiB corpus file ({path}), first {args.train_words:,} words trained")
+    print("| scenario | corpus words | vocabulary | peak RSS (MiB) | counting pass | trained |")
+    print("|---|---:|---:|---:|---:|---|")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    for which in ("word2vec streamed", "word2vec held"):
+        proc = subprocess.run([sys.executable, "-c", W2V_CHILD, which, path, str(args.train_words)],
+                              capture_output=True, text=True, env=env, timeout=3600)
+        if proc.returncode != 0:
+            print(f"| {which} | failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode} |")
+            continue
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        trained = (f"{r['trained_words']:,} words in {r['train_s']:.0f} s" if "trained_words" in r else "—")
+        print(f"| {which} | {r['words']:,} | {r['vocab']:,} | {r['VmHWM']:,.0f} | {r['count_s']:.0f} s | {trained} |",
+              flush=True)
+
 
 def run(which: str) -> dict:
     """RSS and times from a plain run; the tracemalloc peak from a second, traced run (tracing
@@ -98,11 +182,20 @@ def run(which: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.embeddings_memory", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="same scenarios (they take seconds)")
-    parser.parse_args(argv)
+    parser.add_argument("--quick", action="store_true", help="same GloVe scenarios; a 64 MiB word2vec corpus")
+    parser.add_argument("--corpus-mb", type=int, default=1024, help="size of the word2vec corpus file (MiB)")
+    parser.add_argument("--train-words", type=int, default=20_000_000, help="stop word2vec after this many words")
+    parser.add_argument("--only", choices=("glove", "word2vec"), default=None)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.corpus_mb, args.train_words = min(args.corpus_mb, 64), min(args.train_words, 2_000_000)
     from bench.analogy import _machine
 
     print(f"machine: {_machine()}")
+    if args.only != "glove":
+        run_word2vec(args)
+    if args.only == "word2vec":
+        return 0
     res = {name: run(name) for name in SCENARIOS}
     print("\n| scenario | peak RSS (MiB) | private RssAnon | mapped RssFile | tracemalloc peak | time |")
     print("|---|---:|---:|---:|---:|---|")

@@ -5,7 +5,11 @@ Public API::
     CorpusOptions(lowercase=True, punctuation="strip", max_sentence_length=10_000)
     iter_sentences(source, options) -> Iterator[list[str]]
     default_corpus_paths() -> tuple[Path, ...]      # the bundled assets/word2vec corpus
-    resolve_corpus(spec) -> tuple[Path, ...]         # "default" or a path, checked
+    corpus_files(spec) -> tuple[Path, ...]           # "default" or a path, checked
+    SentenceFiles(paths, options)                    # re-iterable: every iteration re-reads the files
+
+(``resolve_corpus`` is a deprecated alias of ``corpus_files``; the language model's
+:func:`engine.corpora.resolve_corpus` is a different function.)
 
 A *sentence* is a paragraph: the lines between two blank lines (the Gutenberg books wrap
 their lines at ~70 characters, so one line per sentence would cut most context windows in
@@ -146,19 +150,43 @@ def default_corpus_paths() -> tuple[Path, ...]:
     return tuple(asset_path("word2vec", name) for name in DEFAULT_CORPUS_FILES)
 
 
-def resolve_corpus(spec: str | Path) -> tuple[Path, ...]:
+def corpus_files(spec: str | Path) -> tuple[Path, ...]:
     """``"default"`` → the bundled files; otherwise a path that must be a readable file."""
     if str(spec) == "default":
         paths = default_corpus_paths()
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
-            raise InputError(f"the bundled corpus is missing ({', '.join(missing)}); reinstall or give --corpus PATH")
+            raise InputError(f"the bundled corpus is missing ({', '.join(missing)}); reinstall seq-explorer "
+                             "or set corpus to a text file", field="corpus")
         return paths
     path = Path(spec).expanduser()
     if not path.exists():
-        raise InputError(f"corpus file {str(path)!r} does not exist; give a text file (or .gz) or 'default'")
+        raise InputError(f"corpus file {str(path)!r} does not exist; give a text file (or .gz) or 'default'",
+                         field="corpus")
     if not path.is_file():
-        raise InputError(f"corpus {str(path)!r} is not a file; give a text file (or .gz) or 'default'")
+        raise InputError(f"corpus {str(path)!r} is not a file; give a text file (or .gz) or 'default'", field="corpus")
     if path.stat().st_size == 0:
-        raise InputError(f"corpus file {str(path)!r} is empty; give a text file with some words")
+        raise InputError(f"corpus file {str(path)!r} is empty; give a text file with some words", field="corpus")
     return (path,)
+
+
+resolve_corpus = corpus_files
+"""Deprecated alias of :func:`corpus_files` (the LM's is :func:`engine.corpora.resolve_corpus`)."""
+
+
+class SentenceFiles:
+    """The sentences of corpus files, re-read from disk on every iteration (nothing is kept).
+
+    word2vec and GloVe iterate it once to count words and once per training pass, so a corpus of
+    any size needs only one paragraph in memory at a time.
+    """
+
+    def __init__(self, paths: Sequence[Path], options: CorpusOptions = CorpusOptions()) -> None:
+        self.paths = tuple(Path(p) for p in paths)
+        self.options = options
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return iter_sentences(self.paths, self.options)
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.paths)

@@ -40,6 +40,11 @@ class NegativeSampler:
     def __len__(self) -> int:
         return len(self.probabilities)
 
+    @property
+    def tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """(accept (V,) float32, alias (V,) int64): draw column c uniformly, keep it with probability accept[c], else alias[c]."""
+        return self._accept, self._alias
+
     def sample(self, rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:
         """An array of ``shape`` word ids (int64) drawn independently from ``P_n``."""
         column = rng.integers(0, len(self._accept), shape)

@@ -21,9 +21,15 @@ As in the C tool and gensim, skip-gram uses the *context* word's input vector to
 centre word (same pairs, the roles swapped, which lets a window share work). Frequent words
 are subsampled (:mod:`engine.embeddings.subsampling`), the window is dynamic (a centre's
 reach is drawn uniformly from 1..window), and the learning rate decays linearly from
-``alpha`` to ``min_alpha`` over all words of all epochs. The SGD arithmetic is in
-:mod:`engine.embeddings.fast_sgd`; batches are cut from chunks of sentences by vectorised
-numpy and trained by ``workers`` threads without locks (Hogwild).
+``alpha`` to ``min_alpha`` over all words of all epochs.
+
+The corpus is streamed (:mod:`engine.embeddings.chunks`): one pass counts the words (so the
+progress knows the total), then every epoch reads it again in chunks of ``chunk_words`` (kept
+encoded in memory when it fits in ``cache_mb``). ``workers`` threads train the chunks without
+locks (Hogwild), each chunk through :class:`engine.embeddings.w2v_plan.Plan`: compiled
+pair-by-pair loops on the CPU (:mod:`engine.embeddings.fast_loops`), vectorised batches on CUDA
+(:mod:`engine.embeddings.fast_sgd`). Under torchrun the chunks are shared among the processes
+(:mod:`engine.distributed`).
 """
 
 from __future__ import annotations
@@ -34,28 +40,32 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Iterator, Literal
 
 import numpy as np
 import torch
 
+from engine import distributed
 from engine.embeddings import fast_sgd
+from engine.embeddings.chunks import ChunkedCorpus
+from engine.embeddings.corpus import CorpusOptions, Punctuation, SentenceFiles, corpus_files
 from engine.embeddings.fast_blas import single_threaded_blas
-from engine.embeddings.corpus import CorpusOptions, Punctuation, iter_sentences, resolve_corpus
-from engine.embeddings.huffman import HuffmanTree
-from engine.embeddings.negatives import NegativeSampler
-from engine.embeddings.subsampling import keep_probabilities
-from engine.embeddings.train_events import EpochFinished, Finished, Progress, QuickAnalogy, Started, WatchNeighbours
-from engine.embeddings.vocab import EncodedCorpus, Vocab, scan_corpus
+from engine.embeddings.train_events import EpochFinished, Finished, Progress, Started
+from engine.embeddings.w2v_plan import Plan
+from engine.embeddings.w2v_watch import QuickAnalogies, watch_neighbours
 from engine.errors import InputError
 from engine.events import Event
 
 MODELS = ("skipgram", "cbow")
 LOSSES = ("negative", "hierarchical", "softmax")
+NEGATIVES = ("shared", "per-pair")
 SOFTMAX_MAX_VOCAB = 50_000
-CBOW_SHARE = 8
-"""CBOW + negative sampling: consecutive centres that share one set of K negatives."""
+
+
+LIMITS = {"dim": 10_000, "window": 100, "negative": 100, "epochs": 10_000, "batch_pairs": 1 << 20,
+          "chunk_words": 10_000_000}
+"""Largest accepted values: beyond them a run would not finish (a window of 10⁹ words loops 10⁹
+times per chunk) or would not fit in memory."""
 
 
 @dataclass(frozen=True)
@@ -69,11 +79,18 @@ class Word2VecConfig:
     loss: Literal["negative", "hierarchical", "softmax"] = "negative"
     """Negative sampling, hierarchical softmax (Huffman tree) or the full V-way softmax."""
     dim: int = 100
-    """Embedding size D."""
+    """Embedding size D (at most 10,000)."""
     window: int = 5
-    """Maximum distance between the centre and a context word (dynamic: drawn in 1..window)."""
+    """Maximum distance between the centre and a context word (dynamic: drawn in 1..window; at most 100)."""
     negative: int = 5
-    """K, negative samples per positive (``loss="negative"`` only)."""
+    """K, negative samples per positive (``loss="negative"`` only; at most 100)."""
+    negatives: Literal["shared", "per-pair"] = "shared"
+    """How the K negatives are drawn (``loss="negative"``). ``per-pair``: K fresh negatives for
+    every (context, target) pair, as the course describes it and as gensim and the C tool do.
+    ``shared`` (the fast default): skip-gram shares a window's K negatives among its context words
+    (Ji et al. 2016), CBOW between 2 consecutive centres; each prediction still meets K negatives,
+    and fewer random draws (and, batched, fewer rows) are needed: faster. Sharing among more CBOW
+    centres (8 were tried) cost 1.6 analogy points; bench/README.md measures both settings."""
     min_count: int = 5
     """Words seen fewer times are dropped before windows are taken."""
     max_vocab: int | None = None
@@ -81,7 +98,7 @@ class Word2VecConfig:
     sample: float = 1e-3
     """Subsampling threshold t (0 disables it); see :mod:`engine.embeddings.subsampling`."""
     epochs: int = 5
-    """Passes over the corpus."""
+    """Passes over the corpus (at most 10,000)."""
     alpha: float = 0.025
     """Initial learning rate."""
     min_alpha: float = 0.0001
@@ -96,14 +113,20 @@ class Word2VecConfig:
     """Fold case when reading the corpus."""
     punctuation: Punctuation = "strip"
     """Punctuation handling of the corpus reader (``strip``, ``split`` or ``keep``)."""
-    shared_negatives: bool = True
-    """Negative sampling: skip-gram shares a window's K negatives among its context words
-    (Ji et al. 2016), CBOW among 8 consecutive centres; each prediction still meets K
-    negatives, but far fewer rows are read and written. False draws K per prediction, as gensim."""
+    cache_mb: float = 256.0
+    """A corpus file is counted in one pass and then re-read for every epoch, a chunk at a time.
+    When the encoded corpus (4 bytes a word) fits in this many MiB it is kept after the first
+    epoch instead; 0 always re-reads (memory then stays flat whatever the corpus size)."""
+    kernel: Literal["auto", "batched"] = "auto"
+    """``auto``: on the CPU, negative sampling and hierarchical softmax run compiled pair-by-pair
+    loops (numba; :mod:`engine.embeddings.fast_loops`), the C tool's way; ``batched``: vectorised
+    batches of examples (:mod:`engine.embeddings.fast_sgd`), what CUDA and the full softmax use."""
     batch_pairs: int = 4096
-    """(input, output-set) pairs per SGD batch: larger is faster, staler."""
+    """(input, output-set) pairs per SGD batch of the batched kernel: larger is faster, staler."""
     chunk_words: int = 10_000
     """Corpus words per work item (the learning rate is updated per chunk)."""
+    sync_every_words: int = 200_000
+    """Data-parallel runs (torchrun): the ranks average their matrices every this many corpus words."""
     progress_every_words: int = 200_000
     """Yield ``Progress`` at least this often (in words) ..."""
     progress_interval_s: float = 0.1
@@ -119,134 +142,50 @@ class Word2VecConfig:
     """Size of the fixed random subset of in-vocabulary questions."""
 
     def __post_init__(self) -> None:
-        def need(ok: bool, message: str) -> None:
+        def need(ok: bool, message: str, name: str) -> None:
             if not ok:
-                raise InputError(message)
+                raise InputError(message, field=name)
 
-        need(self.model in MODELS, f"model must be one of {', '.join(MODELS)}, got {self.model!r}")
-        need(self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
-        need(self.device in ("auto", "cpu", "cuda"), f"device must be auto, cpu or cuda, got {self.device!r}")
-        for name in ("dim", "window", "epochs", "min_count", "batch_pairs", "chunk_words",
+        need(self.model in MODELS, f"model must be one of {', '.join(MODELS)}, got {self.model!r}", "model")
+        need(self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}", "loss")
+        need(self.kernel in ("auto", "batched"), f"kernel must be auto or batched, got {self.kernel!r}", "kernel")
+        need(self.negatives in NEGATIVES, f"negatives must be one of {', '.join(NEGATIVES)}, got {self.negatives!r}",
+             "negatives")
+        need(self.device in ("auto", "cpu", "cuda"), f"device must be auto, cpu or cuda, got {self.device!r}", "device")
+        for name in ("dim", "window", "epochs", "min_count", "batch_pairs", "chunk_words", "sync_every_words",
                      "progress_every_words", "watch_every_words", "watch_topn", "analogy_every_words",
                      "analogy_questions"):
             value = getattr(self, name)
-            need(isinstance(value, int) and value >= 1, f"{name} must be an integer >= 1, got {value!r}")
-        need(self.negative >= 1 or self.loss != "negative",
-             f"negative must be >= 1 with loss='negative', got {self.negative}")
-        need(self.max_vocab is None or self.max_vocab >= 1, f"max_vocab must be >= 1 or None, got {self.max_vocab}")
-        need(0 <= self.sample < 1, f"sample must be in [0, 1), got {self.sample}")
-        need(self.alpha > 0, f"alpha must be > 0, got {self.alpha}")
-        need(0 <= self.min_alpha <= self.alpha, f"min_alpha must be in [0, alpha={self.alpha}], got {self.min_alpha}")
-        need(self.workers >= 0, f"workers must be >= 0 (0: one per core), got {self.workers}")
-        need(self.progress_interval_s >= 0, f"progress_interval_s must be >= 0, got {self.progress_interval_s}")
+            need(isinstance(value, int) and value >= 1, f"{name} must be an integer >= 1, got {value!r}", name)
+            if name in LIMITS:
+                need(value <= LIMITS[name], f"{name} must be at most {LIMITS[name]:,}, got {value:,}", name)
+        need(isinstance(self.negative, int) and (self.negative >= 1 or self.loss != "negative"),
+             f"negative must be >= 1 with loss='negative', got {self.negative}", "negative")
+        need(self.negative <= LIMITS["negative"], f"negative must be at most {LIMITS['negative']}, got {self.negative:,}",
+             "negative")
+        need(self.max_vocab is None or self.max_vocab >= 1, f"max_vocab must be >= 1 or None, got {self.max_vocab}",
+             "max_vocab")
+        need(0 <= self.sample < 1, f"sample must be in [0, 1), got {self.sample}", "sample")
+        need(0 < self.alpha < math.inf, f"alpha must be > 0, got {self.alpha}", "alpha")
+        need(0 <= self.min_alpha <= self.alpha, f"min_alpha must be in [0, alpha={self.alpha}], got {self.min_alpha}",
+             "min_alpha")
+        need(self.workers >= 0, f"workers must be >= 0 (0: one per core), got {self.workers}", "workers")
+        need(self.cache_mb >= 0, f"cache_mb must be >= 0, got {self.cache_mb}", "cache_mb")
+        need(self.progress_interval_s >= 0, f"progress_interval_s must be >= 0, got {self.progress_interval_s}",
+             "progress_interval_s")
         CorpusOptions(lowercase=self.lowercase, punctuation=self.punctuation)  # validates punctuation
 
+    @property
+    def shared_negatives(self) -> bool:
+        return self.negatives == "shared"
+
     def describe(self) -> str:
-        extra = f" K={self.negative}" if self.loss == "negative" else ""
+        extra = f" K={self.negative} ({self.negatives})" if self.loss == "negative" else ""
         return (f"{self.model} + {self.loss}{extra}, D={self.dim}, window={self.window}, "
                 f"min_count={self.min_count}, sample={self.sample:g}, epochs={self.epochs}")
 
 
-# ----------------------------------------------------------------------------- batches
-
-
-class _Plan:
-    """What turns a chunk of word ids into SGD steps for one (model, loss)."""
-
-    def __init__(self, config: Word2VecConfig, vocab: Vocab, ops: fast_sgd.Ops) -> None:
-        self.config = config
-        self.ops = ops
-        self.keep = keep_probabilities(vocab.counts, config.sample).astype(np.float32)
-        self.vocab_size = len(vocab)
-        if config.loss == "negative":
-            self.sampler = NegativeSampler(vocab.counts)
-            self.ns_labels = np.zeros(config.negative + 1, dtype=np.float32)
-            self.ns_labels[0] = 1.0
-        elif config.loss == "hierarchical":
-            tree = HuffmanTree.build(vocab.counts)
-            self.points, self.hs_labels, self.path_lengths = tree.padded(pad=ops.out_sink)
-
-    def examples(self, ids: np.ndarray, sent: np.ndarray, rng: np.random.Generator):
-        """Yield (centres (N,), contexts (N, 2e)) per reduced window e, after subsampling."""
-        keep = rng.random(ids.size, dtype=np.float32) < self.keep[ids]
-        ids, sent = ids[keep], sent[keep]
-        n = ids.size
-        if n < 2:
-            return
-        reach = self.config.window - rng.integers(0, self.config.window, n)  # dynamic window 1..window
-        for e in range(1, self.config.window + 1):
-            pos = np.flatnonzero(reach == e)
-            if pos.size == 0:
-                continue
-            offsets = np.r_[-e:0, 1 : e + 1]
-            cpos = pos[:, None] + offsets[None, :]  # (N, 2e)
-            inside = (cpos >= 0) & (cpos < n)
-            cpos = cpos.clip(0, n - 1)
-            valid = inside & (sent[cpos] == sent[pos][:, None])
-            ctx = np.where(valid, ids[cpos], self.ops.in_sink)
-            yield ids[pos], ctx
-
-    def train_chunk(self, ids: np.ndarray, sent: np.ndarray, alpha: float, seed: tuple[int, ...]) -> tuple[float, int]:
-        rng = np.random.default_rng(seed)
-        cfg = self.config
-        loss_sum, count = 0.0, 0
-        for centres, ctx in self.examples(ids, sent, rng):
-            width = ctx.shape[1]
-            if cfg.loss == "negative" and cfg.model == "skipgram" and not cfg.shared_negatives:
-                rows, cols = np.nonzero(ctx != self.ops.in_sink)  # one example per pair
-                centres, ctx = centres[rows], ctx[rows, cols][:, None]
-                width = 1
-            if cfg.loss == "hierarchical":  # batch centres with similar path lengths: less padding
-                order = np.argsort(self.path_lengths[centres], kind="stable")
-                centres, ctx = centres[order], ctx[order]
-            # CBOW's work per centre is ~C times smaller: bigger batches amortise the per-call cost
-            step = max(1, cfg.batch_pairs // width * (4 if cfg.model == "cbow" else 1))
-            for start in range(0, len(centres), step):
-                c, x = centres[start : start + step], ctx[start : start + step]
-                loss, n = self._step(c, x, alpha, rng)
-                loss_sum += loss
-                count += n
-        return loss_sum, count
-
-    def _step(self, centres, ctx, alpha, rng) -> tuple[float, int]:
-        cfg, ops = self.config, self.ops
-        if cfg.loss == "softmax":
-            return fast_sgd.softmax_step(ops, ctx, centres, alpha, mean=cfg.model == "cbow")
-        if cfg.loss == "negative" and cfg.model == "cbow" and cfg.shared_negatives:
-            n = len(centres)
-            groups = -(-n // CBOW_SHARE)
-            pad = groups * CBOW_SHARE - n  # padded centres have no context: masked out
-            centres = np.concatenate([centres, np.full(pad, ops.out_sink, dtype=centres.dtype)])
-            ctx = np.concatenate([ctx, np.full((pad, ctx.shape[1]), ops.in_sink, dtype=ctx.dtype)])
-            negs = self.sampler.sample(rng, (groups, cfg.negative))
-            return fast_sgd.mean_step_shared(ops, ctx, centres, negs, alpha)
-        if cfg.loss == "negative":
-            negs = self.sampler.sample(rng, (len(centres), cfg.negative))
-            negs[negs == centres[:, None]] = ops.out_sink  # the C tool skips a negative equal to the target
-            tgt = np.concatenate([centres[:, None], negs], axis=1)
-            labels = self.ns_labels
-        else:
-            longest = int(self.path_lengths[centres].max())
-            tgt, labels = self.points[centres, :longest], self.hs_labels[centres, :longest]
-        step = fast_sgd.mean_step if cfg.model == "cbow" else fast_sgd.window_step
-        return step(ops, ctx, tgt, labels, alpha)
-
-
 # ----------------------------------------------------------------------------- training
-
-
-def _chunks(corpus: EncodedCorpus, chunk_words: int) -> list[tuple[int, int, int]]:
-    """(start, end, first sentence) spans of whole sentences, each about ``chunk_words`` long."""
-    starts = corpus.sentence_starts
-    spans, s = [], 0
-    n_sent = corpus.n_sentences
-    while s < n_sent:
-        end_sent = int(np.searchsorted(starts, starts[s] + chunk_words, side="left"))
-        end_sent = min(max(end_sent, s + 1), n_sent)
-        if starts[end_sent] > starts[s]:
-            spans.append((int(starts[s]), int(starts[end_sent]), s))
-        s = end_sent
-    return spans
 
 
 # Hogwild assumes that concurrent sparse updates rarely touch the same rows. With a tiny
@@ -272,25 +211,49 @@ def train_word2vec(
 ) -> Iterator[Event]:
     """Train word2vec; yields the events of :mod:`engine.embeddings.train_events`.
 
-    ``sentences`` (lists of tokens) replaces reading ``config.corpus``. Setting ``stop`` ends
+    ``sentences`` (lists of tokens) replaces reading ``config.corpus``: a list (or any iterable
+    that can be iterated again) is re-read every epoch, a one-shot iterator is held encoded.
+    A corpus file is streamed (see :mod:`engine.embeddings.chunks`). Setting ``stop`` ends
     training at the next chunk; ``Finished(reason="stopped")`` then carries the vectors so far.
     On the CPU, torch's intra-op threads and numpy's OpenBLAS are set to 1 thread while the
     generator runs (the ``workers`` threads give the parallelism); both are restored after.
+
+    Under torchrun (see :mod:`engine.distributed`) every rank counts the whole corpus, trains
+    the chunks ``k`` with ``k % world == rank`` and the ranks average their matrices every
+    ``sync_every_words`` corpus words and at the end of every epoch: every rank finishes with
+    the same vectors (the caller writes them on rank 0 only).
     """
     from engine.device import select_device
+
+    device = select_device(config.device)
+    joined_here = distributed.current() is None
+    group = distributed.init_from_environment(device)
+    try:
+        yield from _train(config, stop or threading.Event(), sentences, device, group)
+    finally:
+        if joined_here and group is not None:
+            distributed.cleanup()
+
+
+def _train(config: Word2VecConfig, stop: threading.Event, sentences, device: torch.device,
+           group: distributed.Group | None) -> Iterator[Event]:
     from engine.embeddings.vectors import WordVectors
 
-    stop = stop or threading.Event()
-    device = select_device(config.device)
     t0 = time.perf_counter()
     if sentences is None:
         options = CorpusOptions(lowercase=config.lowercase, punctuation=config.punctuation)
-        sentences = iter_sentences(resolve_corpus(config.corpus), options)
-    vocab, corpus = scan_corpus(sentences, config.min_count, config.max_vocab)
+        sentences = SentenceFiles(corpus_files(config.corpus), options)
+    corpus = ChunkedCorpus.prepare(sentences, config.min_count, config.max_vocab, config.chunk_words, config.cache_mb)
+    vocab = corpus.vocab
     v, d = len(vocab), config.dim
+    if v < 2:
+        raise InputError(f"the vocabulary has a single word ({vocab.words[0]!r}): word2vec needs at least two "
+                         f"words seen min_count={config.min_count} times or more; lower min_count or give a "
+                         "bigger corpus", field="min_count")
     if config.loss == "softmax" and v > SOFTMAX_MAX_VOCAB:
         raise InputError(f"the full softmax costs O(V) per word and the vocabulary has {v:,} words "
-                         f"(limit {SOFTMAX_MAX_VOCAB:,}); use --loss negative or hierarchical, or raise --min-count")
+                         f"(limit {SOFTMAX_MAX_VOCAB:,}); use loss negative or hierarchical, or raise min_count",
+                         field="loss")
     gen = torch.Generator().manual_seed(config.seed)
     in_vectors = torch.zeros(v + 1, d)  # + 1 sink row for padding, always zero
     in_vectors[:v] = (torch.rand(v, d, generator=gen) - 0.5) / d  # gensim: uniform(−0.5/D, 0.5/D)
@@ -298,85 +261,112 @@ def train_word2vec(
     out_vectors = torch.zeros(n_out + 1, d)  # output vectors start at zero (C tool, gensim)
     in_vectors, out_vectors = in_vectors.to(device), out_vectors.to(device)
     ops = fast_sgd.Ops.for_device(in_vectors, out_vectors)
-    plan = _Plan(config, vocab, ops)
-    sent_of = np.repeat(np.arange(corpus.n_sentences, dtype=np.int64), np.diff(corpus.sentence_starts))
-    spans = _chunks(corpus, config.chunk_words)
-    per_epoch = int(corpus.ids.size)
+    plan = Plan(config, vocab, ops)
+    world, rank = (group.world_size, group.rank) if group is not None else (1, 0)
+    per_epoch = corpus.totals.kept_words
     total = per_epoch * config.epochs
+    span_total = corpus.pass_span * config.epochs
+    sync_chunks = max(1, config.sync_every_words // config.chunk_words)
     workers = _workers(config, device, v)
-    quick = _QuickAnalogies(config, vocab) if config.analogy_file else None
+    quick = QuickAnalogies(config.analogy_file, vocab, config.analogy_questions, config.seed) \
+        if config.analogy_file else None
 
     def vectors(reason: str) -> WordVectors:
         return WordVectors(vocab.words, in_vectors[:v].detach().cpu().numpy().copy(), counts=vocab.counts,
                            name=f"word2vec {config.model}+{config.loss} ({reason})")
 
-    yield Started(total_words=total, vocab_size=v, corpus_words=corpus.raw_words, device=str(device),
-                  workers=workers, description=config.describe())
+    description = config.describe() + (f", {world} processes" if world > 1 else "")
+    yield Started(total_words=total, vocab_size=v, corpus_words=corpus.totals.raw_words, device=str(device),
+                  workers=workers, description=description)
     threads_before = torch.get_num_threads()
     blas = single_threaded_blas()
     if device.type == "cpu":
         torch.set_num_threads(1)  # parallelism comes from the worker threads (Hogwild)
         blas.__enter__()
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="word2vec")
-    done = submitted = 0
+    done = position = 0  # words trained here; span of the corpus passed (all ranks)
     last_progress_t, last_progress_words = time.perf_counter(), 0
     next_watch, next_quick = config.watch_every_words, config.analogy_every_words
     window_loss = [0.0, 0]
     reason, final_loss, alpha = "completed", None, config.alpha
+    inflight: dict[Future, int] = {}
+    epoch_loss = [0.0, 0]
     t_train = time.perf_counter()
-    try:
-        for epoch in range(1, config.epochs + 1):
-            epoch_loss = [0.0, 0]
-            inflight: dict[Future, int] = {}
-            for k, (a, b, s0) in enumerate(spans):
-                if stop.is_set():
-                    break
-                alpha = config.alpha - (config.alpha - config.min_alpha) * submitted / total
-                fut = pool.submit(plan.train_chunk, corpus.ids[a:b], sent_of[a:b], alpha, (config.seed, epoch, k))
-                inflight[fut] = b - a
-                submitted += b - a
-                while len(inflight) >= 2 * workers or (k == len(spans) - 1 and inflight):
-                    finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        loss, n = fut.result()
-                        _check_finite(loss, alpha, v)
-                        done += inflight.pop(fut)
-                        epoch_loss[0] += loss
-                        epoch_loss[1] += n
-                        window_loss[0] += loss
-                        window_loss[1] += n
-                    now = time.perf_counter()
-                    if now - last_progress_t >= config.progress_interval_s or done - last_progress_words >= config.progress_every_words:
-                        elapsed = now - t_train
-                        rate = done / elapsed if elapsed > 0 else 0.0
-                        yield Progress(words_done=done, total_words=total, epoch=epoch,
-                                       loss=_mean(window_loss), epoch_loss=_mean(epoch_loss), words_per_s=rate,
-                                       lr=alpha, elapsed_s=elapsed, eta_s=(total - done) / rate if rate > 0 else float("inf"))
-                        window_loss = [0.0, 0]
-                        last_progress_t, last_progress_words = now, done
-                    if config.watch and done >= next_watch:
-                        next_watch += config.watch_every_words
-                        yield _watch(vectors("snapshot"), config, done)
-                    if quick is not None and done >= next_quick:
-                        next_quick += config.analogy_every_words
-                        yield quick.run(in_vectors[:v].detach().cpu().numpy(), done)
-            for fut in list(inflight):  # stopped mid-epoch: let the running chunks finish
+
+    def settle(block_until: int) -> None:
+        """Collect finished chunks until at most ``block_until`` are still running."""
+        nonlocal done
+        while len(inflight) > block_until:
+            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            for fut in finished:
                 loss, n = fut.result()
                 _check_finite(loss, alpha, v)
                 done += inflight.pop(fut)
-                epoch_loss[0] += loss
-                epoch_loss[1] += n
+                for acc in (epoch_loss, window_loss):
+                    acc[0] += loss
+                    acc[1] += n
+
+    def synchronise() -> bool:
+        """Data-parallel: average the matrices across ranks; True when any rank was asked to stop."""
+        settle(0)
+        distributed.average_(in_vectors, out_vectors)
+        return distributed.any_rank(stop.is_set())
+
+    try:
+        for epoch in range(1, config.epochs + 1):
+            epoch_loss[:] = [0.0, 0]
+            stopping = False
+            for chunk in corpus.chunks(lambda k: k % world == rank):
+                if group is None and stop.is_set():
+                    stopping = True
+                    break
+                alpha = config.alpha - (config.alpha - config.min_alpha) * position / span_total
+                position += chunk.span
+                if chunk.encoded is not None and chunk.words:
+                    enc = chunk.encoded
+                    fut = pool.submit(plan.train_chunk, enc.ids, enc.sentence_of_word(), alpha,
+                                      (config.seed, epoch, chunk.index))
+                    inflight[fut] = chunk.words
+                settle(2 * workers - 1)
+                if group is not None and (chunk.index + 1) % sync_chunks == 0 and synchronise():
+                    stopping = True
+                    break
+                now = time.perf_counter()
+                shown = done * world
+                if shown > last_progress_words and (now - last_progress_t >= config.progress_interval_s
+                                                    or shown - last_progress_words >= config.progress_every_words):
+                    elapsed = now - t_train
+                    rate = shown / elapsed if elapsed > 0 else 0.0
+                    yield Progress(words_done=shown, total_words=total, epoch=epoch,
+                                   loss=_mean(window_loss), epoch_loss=_mean(epoch_loss), words_per_s=rate,
+                                   lr=alpha, elapsed_s=elapsed,
+                                   eta_s=(total - shown) / rate if rate > 0 else float("inf"))
+                    window_loss[:] = [0.0, 0]
+                    last_progress_t, last_progress_words = now, shown
+                if config.watch and shown >= next_watch:
+                    next_watch += config.watch_every_words
+                    yield watch_neighbours(vectors("snapshot"), config.watch, config.watch_topn, shown)
+                if quick is not None and shown >= next_quick:
+                    next_quick += config.analogy_every_words
+                    yield quick.run(in_vectors[:v].detach().cpu().numpy(), shown)
+            settle(0)  # stopped mid-epoch too: let the running chunks finish
+            if group is not None and not stopping:
+                stopping = synchronise()
             final_loss = _mean(epoch_loss)
-            if stop.is_set():
+            if stopping or (group is None and stop.is_set()):
                 reason = "stopped"
                 break
-            yield EpochFinished(epoch=epoch, epochs=config.epochs, loss=final_loss, words_done=done,
+            yield EpochFinished(epoch=epoch, epochs=config.epochs, loss=final_loss, words_done=done * world,
                                 elapsed_s=time.perf_counter() - t_train)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if device.type == "cpu":
             torch.set_num_threads(threads_before)
             blas.__exit__(None, None, None)
+    if group is not None:
+        done = int(distributed.total(done))
+    if not bool(torch.isfinite(in_vectors).all()):
+        _check_finite(float("nan"), alpha, v)
     yield Finished(vectors=vectors(reason), reason=reason, words_done=done,
                    elapsed_s=time.perf_counter() - t0, final_loss=final_loss)
 
@@ -386,53 +376,9 @@ def _check_finite(loss: float, alpha: float, vocab_size: int) -> None:
     if not math.isfinite(loss):
         raise InputError(
             f"word2vec diverged (the loss became {loss}) at learning rate {alpha:.4g} with {vocab_size} words; "
-            "lower --alpha, use --workers 1, or train on a larger corpus"
+            "lower alpha, use workers=1, or train on a larger corpus", field="alpha"
         )
 
 
 def _mean(acc: list) -> float:
     return acc[0] / acc[1] if acc[1] else float("nan")
-
-
-def _watch(wv, config: Word2VecConfig, done: int) -> WatchNeighbours:
-    out = []
-    for word in config.watch:
-        if word in wv:
-            out.append((word, tuple(wv.neighbours(word, config.watch_topn))))
-        else:
-            out.append((word, ()))
-    return WatchNeighbours(words_done=done, neighbours=tuple(out))
-
-
-class _QuickAnalogies:
-    """A fixed, seeded subset of in-vocabulary analogy questions answered by 3CosAdd."""
-
-    def __init__(self, config: Word2VecConfig, vocab: Vocab) -> None:
-        path = Path(config.analogy_file or "")
-        if not path.is_file():
-            raise InputError(f"analogy file {str(path)!r} does not exist; give a questions-words file")
-        quads = []
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith(":"):
-                    continue
-                idx = [vocab.index(w.lower()) for w in line.split()]
-                if len(idx) == 4 and min(idx) >= 0:
-                    quads.append(idx)
-        rng = np.random.default_rng(config.seed)
-        quads_a = np.array(quads, dtype=np.int64).reshape(-1, 4)
-        if len(quads_a) > config.analogy_questions:
-            quads_a = quads_a[rng.choice(len(quads_a), config.analogy_questions, replace=False)]
-        self.quads = quads_a
-
-    def run(self, matrix: np.ndarray, done: int) -> QuickAnalogy:
-        if len(self.quads) == 0:
-            return QuickAnalogy(words_done=done, correct=0, total=0)
-        unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-        a, b, c, expected = self.quads.T
-        q = unit[b] - unit[a] + unit[c]  # (Q, D)
-        scores = q @ unit.T  # (Q, V)
-        rows = np.arange(len(q))
-        for col in (a, b, c):  # the query words are excluded
-            scores[rows, col] = -np.inf
-        return QuickAnalogy(words_done=done, correct=int((scores.argmax(1) == expected).sum()), total=len(q))

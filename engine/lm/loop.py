@@ -19,6 +19,7 @@ from engine.checkpoint import event_record, read_checkpoint
 from engine.clipping import clip_by_norm, clip_by_value
 from engine.corpora import resolve_corpus
 from engine.device import auto_cpu_threads, select_device, seed_everything
+from engine.distributed import DataParallelRun, writes_here
 from engine.errors import CheckpointError, InputError
 from engine.events import Diverged, Evaluated, Event, Finished, Sampled, Saved, Started, Step
 from engine.limits import MAX_STEP_BYTES
@@ -79,9 +80,13 @@ class TrainingRun:
         self.resume_from = resume_from
         self.corpus: EncodedCorpus | None = None
         self.out = Path(config.out).expanduser() if config.out else (Path(resume_from) if resume_from else None)
+        if not writes_here():  # torchrun's other ranks: rank 0 alone locks and writes the run folder
+            self.out = None
         self.folder = RunFolder(self.out, resume_from=resume_from, overwrite=config.overwrite) if self.out else None
 
     def close(self) -> None:
+        if getattr(self, "parallel", None) is not None:  # data-parallel hook (engine/distributed.py)
+            self.parallel.close()
         if self.folder is not None:
             self.folder.close()
         if getattr(self, "_threads_before", None) is not None:
@@ -144,6 +149,9 @@ class TrainingRun:
             model = LanguageModel(vocab, model_config, config=stored)
         model.known_lines = corpus.known_lines
         self.model = model.to(self.device)
+        # data-parallel hook (engine/distributed.py): under torchrun, DDP-wrap the model, shard each
+        # batch, agree on stop/divergence, and let rank 0 alone write (others get out=None)
+        self.parallel = DataParallelRun.attach(self)
         self.opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr)
         if self.folder is not None:  # the last checkpoint with optimiser moments, and best/: before training starts
             n = model_config.parameter_count() * 4
@@ -254,16 +262,16 @@ class TrainingRun:
                 waited, saved = yield from self._hold(step - 1)
                 last_saved = saved or last_saved
                 t0, last_report_t = t0 + waited, last_report_t + waited  # time paused is not training time
-            if self.stop.is_set():
+            if self.parallel.stop(self.stop.is_set()):
                 step -= 1
                 reason = "stopped"
                 break
-            y = torch.from_numpy(corpus.batch(self._spans(step))).to(device)  # (B, T)
+            y = torch.from_numpy(corpus.batch(self.parallel.shard(self._spans(step)))).to(device)  # (B, T)
             model.train()
-            loss_sum, n_tokens = model.loss(y)
+            loss_sum, n_tokens = self.parallel.loss(y)
             loss = loss_sum / n_tokens  # per-token mean of L = Σ_t L⟨t⟩
             last_loss = float(loss.detach())
-            if not math.isfinite(last_loss):
+            if not self.parallel.all_finite(last_loss):
                 yield from self._diverged(step, last_loss, "the loss became NaN" if math.isnan(last_loss) else "the loss became infinite", last_val, last_saved, t0)
                 return
             self.opt.zero_grad()

@@ -100,6 +100,28 @@ def _load(args: argparse.Namespace):
     return load_vectors(getattr(args, "embeddings", None) or "glove")
 
 
+def _warn_if_undertrained(args: argparse.Namespace, wv, words) -> None:
+    """One line on stderr per query word whose vector saw too little training (counts and epochs from
+    the folder that ``word2vec train`` / ``glove train`` wrote); never an error."""
+    from engine.embeddings.vectors import undertrained_warning
+
+    if wv.counts is None:
+        return
+    epochs = None
+    where = Path(str(getattr(args, "embeddings", None) or "glove")).expanduser()
+    folder = where if where.is_dir() else where.parent
+    try:
+        info = json.loads((folder / "training.json").read_text(encoding="utf-8"))
+        epochs = float(info.get("epochs_done", info.get("settings", {}).get("epochs")))
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+    for word in words:
+        if word in wv:
+            note = undertrained_warning(word, int(wv.counts[wv.index(word)]), epochs)
+            if note:
+                print(f"seq-explorer: warning: {note}", file=sys.stderr)
+
+
 def _positive(name: str, value: int) -> None:
     if value < 1:
         from engine.errors import InputError
@@ -147,6 +169,7 @@ def run_analogy(args: argparse.Namespace) -> int:
     wv = _load(args)
     answers = wv.analogy(args.a, args.b, args.c, topn=args.topn, method=args.method,
                          exclude_query=not args.include_query_words)
+    _warn_if_undertrained(args, wv, [args.a, args.b, args.c])
     if args.json:
         _dump([{"word": w, "score": s} for w, s in answers])
     else:
@@ -159,6 +182,7 @@ def run_neighbors(args: argparse.Namespace) -> int:
     _positive("--topn", args.topn)
     wv = _load(args)
     answers = wv.neighbours(args.word, topn=args.topn)
+    _warn_if_undertrained(args, wv, [args.word])
     if args.json:
         _dump([{"word": w, "score": s} for w, s in answers])
     else:
@@ -169,6 +193,7 @@ def run_neighbors(args: argparse.Namespace) -> int:
 def run_similarity(args: argparse.Namespace) -> int:
     wv = _load(args)
     value = wv.similarity(args.word1, args.word2)
+    _warn_if_undertrained(args, wv, [args.word1, args.word2])
     if args.json:
         _dump({"word1": args.word1, "word2": args.word2, "similarity": value})
     else:

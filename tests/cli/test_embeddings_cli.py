@@ -179,3 +179,28 @@ def test_subprocess_glove_default():
                          timeout=120)
     assert out.returncode == 1 and out.stdout == ""
     assert out.stderr.strip() == "seq-explorer: error: 'qeeen' is not in the vocabulary; did you mean queen, beeen, been?"
+
+
+def test_a_rare_or_briefly_trained_word_gets_a_one_line_warning_not_an_error(tmp_path, capsys):
+    """Issue 13: after a 1-epoch run, a rare word's neighbours were noise at cosine 0.99, silently."""
+    from engine.embeddings.vectors import MIN_EXPOSURES
+
+    rng = np.random.default_rng(0)
+    counts = np.array([5000, 3000, 900, 60, 50, 40, 30, 20, 10, 5])
+    wv = WordVectors(WORDS, rng.normal(size=(10, 8)).astype(np.float32), counts=counts, name="counted")
+    out = tmp_path / "counted"
+    save_vectors(wv, str(out))
+    (out / "training.json").write_text(json.dumps({"settings": {"epochs": 5}, "epochs_done": 1.0}))
+    for word, warned in (("man", False), ("boy", True)):  # 5000 × 1 vs 30 × 1
+        assert main(["neighbors", word, "--embeddings", str(out), "--json"]) == 0
+        captured = capsys.readouterr()
+        assert json.loads(captured.out)  # the answer is still given
+        lines = captured.err.strip().splitlines()
+        assert (len(lines) == 1 and lines[0].startswith("seq-explorer: warning: 'boy' occurs only 30 times")
+                and "over 1 epoch" in lines[0]) if warned else lines == []
+    (out / "training.json").write_text(json.dumps({"settings": {"epochs": 10}, "epochs_done": 10.0}))
+    assert main(["similarity", "boy", "man", "--embeddings", str(out)]) == 0
+    assert "warning" not in capsys.readouterr().err  # 30 × 10 epochs ≥ MIN_EXPOSURES
+    assert 30 * 10 >= MIN_EXPOSURES > 30
+    assert main(["analogy", "man", "woman", "boy", "--embeddings", str(out), "--json"]) == 0
+    assert capsys.readouterr().err == ""

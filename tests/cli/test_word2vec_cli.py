@@ -130,3 +130,52 @@ def test_ctrl_c_saves_what_exists_and_exits_130(corpus, tmp_path):
     summary = json.loads((out / "training.json").read_text())
     assert summary["reason"] == "stopped" and 0 < summary["words_done"] < 500 * 24000
     assert (out / "vectors.safetensors").is_file()
+
+
+def test_an_output_folder_that_cannot_be_made_fails_before_training(corpus, tmp_path, capsys):
+    """Issue 12: an unwritable --out used to train fully, then die with a library error."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(_train(corpus, blocker / "run", "--epochs", "10000")) == 1  # would train for minutes
+    err = capsys.readouterr().err
+    assert "cannot write to --out" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--window", "1000000000"], "window must be at most 100, got 1,000,000,000"),  # issue 12: it hung
+    (["--negatives", "some"], "negatives must be one of shared, per-pair, got 'some'"),
+    (["--dim", "100000"], "dim must be at most 10,000"),
+])
+def test_sizes_are_capped(corpus, tmp_path, capsys, flags, message):
+    assert main(_train(corpus, tmp_path / "x", *flags)) == 1
+    err = capsys.readouterr().err.strip()
+    assert message in err and not (tmp_path / "x").exists()
+
+
+def test_a_one_word_vocabulary_and_a_diverging_run_write_nothing(tmp_path, capsys):
+    one = tmp_path / "one.txt"
+    one.write_text("solo solo solo\n\nsolo solo other\n")
+    out = tmp_path / "one"
+    assert main(["word2vec", "train", "--corpus", str(one), "--out", str(out), "--min-count", "3"]) == 1
+    err = capsys.readouterr().err
+    assert "the vocabulary has a single word ('solo')" in err and "lower min_count" in err
+    assert not out.exists()
+    tiny = tmp_path / "tiny.txt"
+    tiny.write_text("\n".join("king queen prince crown paris rome street tram" for _ in range(300)) + "\n")
+    out = tmp_path / "nan"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert main(["word2vec", "train", "--corpus", str(tiny), "--out", str(out), "--min-count", "1",
+                     "--alpha", "1e8", "--dim", "8", "--workers", "1", "--json"]) == 1
+    err = capsys.readouterr().err
+    assert "word2vec diverged" in err and "lower alpha" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_per_pair_negatives_from_the_command_line(corpus, tmp_path, capsys):
+    out = tmp_path / "pp"
+    assert main(_train(corpus, out, "--negatives", "per-pair", "--json")) == 0
+    assert "K=5 (per-pair)" in json.loads(capsys.readouterr().out)["description"]
+    assert json.loads((out / "training.json").read_text())["settings"]["negatives"] == "per-pair"

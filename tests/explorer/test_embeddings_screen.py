@@ -143,9 +143,9 @@ async def test_stop_ends_a_run_early_and_keeps_the_vectors(tmp_path):
     tiny_corpus(corpus, sentences=3000)
     app = make_test_app(tiny_vectors(), screen="embeddings")
     async with app.run_test(size=(120, 40)) as pilot:
-        # 24 million words: tens of seconds even on an idle machine, so the stop always comes mid-run
+        # 120 million words: tens of seconds even on an idle machine, so the stop always comes mid-run
         # (with 200 epochs the run could end, on an idle machine, before the test saw it running).
-        await set_form(app, pilot, corpus=str(corpus), dim="8", window="2", epochs="1000", min_count="1")
+        await set_form(app, pilot, corpus=str(corpus), dim="8", window="2", epochs="5000", min_count="1")
         await pilot.press("ctrl+r")
         bar = app.screen.query_one("#embeddings-progress", ProgressBar)
         assert await wait_for(app, pilot, lambda: (bar.progress or 0) > 0)  # a Progress event was shown
