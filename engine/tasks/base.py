@@ -9,6 +9,7 @@ Public API (the subclasses live in :mod:`engine.tasks.sentiment`, :mod:`~engine.
     task.batches(split, rng=None) -> Iterator[Batch]  # shuffled when rng is given
     task.loss(batch) -> (mean loss tensor, items)     # cross-entropy, nats
     task.evaluate(split) -> Evaluation                # loss and metrics on a split
+    task.trace(text) -> (tokens, Trace)               # every gate of the recurrent encoder, both directions
     task.save(path, *, scores=None) -> Path           # a checkpoint (engine.checkpoint), model_kind "task.<name>"
     TaskModel.from_checkpoint(data) -> TaskModel      # the inverse (engine.tasks.io.load_task picks the class)
 
@@ -29,6 +30,7 @@ from torch import Tensor
 
 from engine.checkpoint import CheckpointData, write_checkpoint
 from engine.errors import CheckpointError, InputError
+from engine.recurrent.trace import Trace
 from engine.tasks.config import MODEL_KINDS, TaskConfig
 
 
@@ -101,6 +103,35 @@ class TaskModel:
     @classmethod
     def _vocabs_from_json(cls, data: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @property
+    def encoder(self):
+        """The model's :class:`~engine.tasks.encoder.SequenceEncoder` (None for the averaging model)."""
+        return getattr(self.model, "encoder", None)
+
+    def _trace_inputs(self, text: str) -> tuple[tuple[str, ...], Tensor]:  # pragma: no cover - abstract
+        """The tokens of ``text`` and the encoder's input ``x`` ``(1, T, n_x)``."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def trace(self, text: str) -> tuple[tuple[str, ...], Trace]:
+        """Every gate and state of the recurrent encoder reading ``text``, every layer, both directions.
+
+        The :class:`~engine.recurrent.trace.Trace` is the one the Gates screen reads for language
+        models; ``trace.layer(1, "backward")`` is ←a in the original word order.
+        """
+        encoder = self.encoder
+        if encoder is None:
+            raise InputError("the averaging model has no recurrent layer to trace; train model 'rnn'")
+        was = self.model.training
+        self.model.eval()
+        try:
+            tokens, x = self._trace_inputs(text)
+            trace = encoder(x, torch.tensor([x.shape[1]], device=x.device), record=True).trace
+        finally:
+            self.model.train(was)
+        assert trace is not None
+        return tokens, trace
 
     def describe(self) -> str:
         """One line for a progress display."""

@@ -193,6 +193,10 @@ class DatesTask(TaskModel):
             raise InputError(f"none of the characters of {text!r} was seen in training; give a date written in letters and digits")
         return ids
 
+    def _trace_inputs(self, text: str) -> tuple[tuple[str, ...], torch.Tensor]:
+        ids = self._source(text)
+        return tuple(text.strip()), self.model.src_embedding(torch.tensor([ids], device=self.device))
+
     def step_fn(self, memory):
         """The model's :meth:`~engine.tasks.seq2seq.Translator.step_fn` with ``<s>`` never chosen."""
         inner = self.model.step_fn(memory)

@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from engine.errors import InputError
-from engine.recurrent.cells import check_positive_int
+from engine.recurrent.cells import RecurrentCell, check_positive_int
 from engine.recurrent.layers import DIRECTIONS, Recurrent
 from engine.recurrent.trace import LayerTrace, Trace
 
@@ -118,6 +118,10 @@ class SequenceEncoder(torch.nn.Module):
             raise InputError(f"no layer {layer!r} direction {direction!r}; this encoder has {self.num_layers} "
                              f"layer(s), directions {', '.join(DIRECTIONS[: self.num_directions])}")
         return self.layers[layer - 1][DIRECTIONS.index(direction)]  # type: ignore[index]
+
+    def cell(self, layer: int = 1, direction: str = "forward") -> RecurrentCell:
+        """The cell view of ``layer`` in ``direction`` (``course_parameters()``, ``equations``)."""
+        return self.recurrent(layer, direction).cell(1, "forward")
 
     def forward(self, x: Tensor, lengths: Tensor, *, record: bool = False) -> Encoded:
         if x.dim() != 3 or x.shape[2] != self.input_size:

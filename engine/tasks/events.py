@@ -105,7 +105,7 @@ class CurvePoint(Event):
 
     size: int
     init: str
-    """"glove" (or the vectors' name) or "random"."""
+    """"glove" (or the vectors' folder or file name) or "random"."""
     metric: str
     value: float
     """Test-set value of ``metric``."""

@@ -244,6 +244,11 @@ class NERTask(TaskModel):
         return TagPrediction(tuple(toks), tuple(known), tags, tuple(float(dist[t, i]) for t, i in enumerate(best)),
                              dist, self.tag_names, tuple(entity_spans(tags)))
 
+    def _trace_inputs(self, text: str) -> tuple[tuple[str, ...], torch.Tensor]:
+        toks, ids, cases, _ = self._sentence(text)
+        dev = self.device
+        return tuple(toks), self.model.inputs(torch.tensor([ids], device=dev), torch.tensor([cases], device=dev))
+
     def by_direction(self, text: str) -> DirectionParts:
         """Each direction's contribution to every token's logits (bidirectional taggers)."""
         toks, ids, cases, _ = self._sentence(text)

@@ -220,6 +220,10 @@ class SentimentTask(TaskModel):
             self.model.train(was)
         return probs[:, 1]
 
+    def _trace_inputs(self, text: str) -> tuple[tuple[str, ...], torch.Tensor]:
+        toks, ids, _ = encode_words(self.vocab, text)
+        return tuple(toks), self.model.embedding(torch.tensor([ids], device=self.device))
+
     @torch.no_grad()
     def prefix_probabilities(self, text: str) -> PrefixReading:
         """P(positive) after each word: what the model would answer if the sentence stopped there.
