@@ -19,7 +19,6 @@ import json
 import math
 import os
 import platform
-import threading
 import time
 from dataclasses import replace
 
@@ -127,8 +126,16 @@ def sentiment(quick: bool) -> dict:
                            ("LSTM many-to-one", cmp.accuracy_rnn, cmp.negation_accuracy_rnn)):
         print(f"[sentiment] {name} (GloVe, fine-tuned): test accuracy {acc:.4f}; negations {round(neg * k)}/{k}")
     print(f"[sentiment] averaging and LSTM disagree on {cmp.n_disagreements} of {cmp.test_size} test sentences")
+    order = {"averaging": 0, "lstm": 0}
+    for pair in cmp.order_pairs:
+        for i, gold in enumerate((pair.gold_first, pair.gold_second)):
+            order["averaging"] += (pair.p_average[i] >= 0.5) == (gold == "positive")
+            order["lstm"] += (pair.p_rnn[i] >= 0.5) == (gold == "positive")
+    n = 2 * len(cmp.order_pairs)
+    print(f"[sentiment] same words in another order ({len(cmp.order_pairs)} pairs): averaging {order['averaging']}/{n} "
+          f"(it answers both of a pair alike), LSTM {order['lstm']}/{n}")
     out.update(average=cmp.accuracy_average, lstm=cmp.accuracy_rnn, negations_average=cmp.negation_accuracy_average,
-               negations_lstm=cmp.negation_accuracy_rnn, disagreements=cmp.n_disagreements,
+               negations_lstm=cmp.negation_accuracy_rnn, disagreements=cmp.n_disagreements, order_pairs=order,
                negation_probabilities=[(n.text, n.gold, n.p_average, n.p_rnn) for n in cmp.negations])
     return out
 

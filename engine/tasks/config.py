@@ -4,7 +4,7 @@ Public API::
 
     TASKS                                   # ("sentiment", "ner", "dates")
     TaskConfig(task="sentiment", ...)       # frozen, validated; to_json() / from_json(d)
-    config.for_task(task) -> TaskConfig     # the task's own defaults where a field is left as None
+    config.for_task() -> TaskConfig         # the task's own defaults where a field is left as None
 
 Fields left ``None`` take the task's default (:data:`TASK_DEFAULTS`): e.g. ``embeddings`` is
 GloVe for the word tasks and "none" for the character-level dates.
@@ -25,7 +25,7 @@ MODEL_KINDS: dict[str, str] = {t: f"task.{t}" for t in TASKS}
 
 TASK_DEFAULTS: dict[str, dict[str, object]] = {
     "sentiment": {"data": "rt-polarity", "embeddings": "glove", "embedding_dim": 50, "epochs": 8, "lr": 2e-3},
-    "ner": {"data": "wnut17", "embeddings": "glove", "embedding_dim": 50, "epochs": 10, "lr": 2e-3},
+    "ner": {"data": "wnut17", "embeddings": "glove", "embedding_dim": 50, "epochs": 15, "lr": 2e-3},
     "dates": {"data": "synthetic", "embeddings": "none", "embedding_dim": 32, "epochs": 6, "lr": 3e-3},
 }
 

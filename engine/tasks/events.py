@@ -84,6 +84,19 @@ class NegationResult:
 
 
 @dataclass(frozen=True)
+class OrderPair:
+    """Two sentences made of the same words in another order, with opposite meanings."""
+
+    first: str
+    second: str
+    gold_first: str
+    gold_second: str
+    p_average: tuple[float, float]
+    """P(positive) of each under the averaging model: equal, since it reads a bag of words."""
+    p_rnn: tuple[float, float]
+
+
+@dataclass(frozen=True)
 class Compared(Event):
     """Averaging vs the RNN on the same split: accuracy each, disagreements, the negation set."""
 
@@ -96,6 +109,8 @@ class Compared(Event):
     negations: tuple[NegationResult, ...]
     negation_accuracy_average: float
     negation_accuracy_rnn: float
+    order_pairs: tuple[OrderPair, ...] = ()
+    """Same words, other order, other meaning: averaging must answer both alike."""
     checkpoints: tuple[str, ...] = field(default_factory=tuple)
 
 

@@ -395,8 +395,14 @@ def run_compare(args: argparse.Namespace) -> int:
         print(f"  [{d.gold[:3]}] avg {d.average[:3]} {d.p_average:.2f} | rnn {d.rnn[:3]} {d.p_rnn:.2f}  {d.text[:90]}")
     print("negations (P(positive); ✓ = the label a person gives):")
     for n in result.negations:
-        ok = lambda p: "✓" if (p >= 0.5) == (n.gold == "positive") else "✗"  # noqa: E731
-        print(f"  [{n.gold[:3]}] avg {n.p_average:.2f} {ok(n.p_average)}  rnn {n.p_rnn:.2f} {ok(n.p_rnn)}  {n.text}")
+        ok_a, ok_r = (("✓" if (p >= 0.5) == (n.gold == "positive") else "✗") for p in (n.p_average, n.p_rnn))
+        print(f"  [{n.gold[:3]}] avg {n.p_average:.2f} {ok_a}  rnn {n.p_rnn:.2f} {ok_r}  {n.text}")
+    print("same words, other order (averaging reads a bag of words, so it must answer both alike):")
+    for pair in result.order_pairs:
+        for text, gold, pa, pr in ((pair.first, pair.gold_first, pair.p_average[0], pair.p_rnn[0]),
+                                   (pair.second, pair.gold_second, pair.p_average[1], pair.p_rnn[1])):
+            ok_a, ok_r = (("✓" if (p >= 0.5) == (gold == "positive") else "✗") for p in (pa, pr))
+            print(f"  [{gold[:3]}] avg {pa:.2f} {ok_a}  rnn {pr:.2f} {ok_r}  {text}")
     k = len(result.negations)
     a, r = round(result.negation_accuracy_average * k), round(result.negation_accuracy_rnn * k)
     verdict = "the RNN gets more of them right" if r > a else "the RNN does not beat averaging on them in this run" \

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 
 from engine.tasks.compare import NEGATIONS, compare_sentiment
 from engine.tasks.curve import curve_epochs, learning_curve
@@ -26,6 +27,9 @@ def test_compare_trains_both_models_on_one_split(sentiment_file, tmp_path):
     assert len(result.negations) == len(NEGATIONS)
     assert all(0.0 <= n.p_average <= 1.0 and 0.0 <= n.p_rnn <= 1.0 for n in result.negations)
     assert result.checkpoints == (str(tmp_path / "average"), str(tmp_path / "rnn"))
+    for pair in result.order_pairs:  # the same bag of words: the averaging model cannot tell them apart
+        assert pair.p_average[0] == pytest.approx(pair.p_average[1], abs=1e-6)
+    assert any(abs(p.p_rnn[0] - p.p_rnn[1]) > 1e-4 for p in result.order_pairs)  # the RNN reads the order
 
 
 def test_compare_stops_without_a_comparison(sentiment_file):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -125,3 +126,18 @@ def test_config_validation_names_the_field():
     with pytest.raises(InputError, match="freeze_embeddings needs pretrained"):
         TaskConfig(embeddings="none", freeze_embeddings=True)
     assert TaskConfig(task="ner").for_task().embeddings == "glove"
+
+
+def test_pause_holds_the_run_and_a_save_request_writes_at_once(sentiment_file, tmp_path):
+    pause, save = threading.Event(), threading.Event()
+    pause.set()
+    save.set()
+    threading.Timer(0.3, pause.clear).start()
+    out = tmp_path / "p"
+    t0 = time.perf_counter()
+    events = list(train_task(tiny("sentiment", sentiment_file, out=str(out), epochs=1), pause=pause, save_request=save))
+    assert time.perf_counter() - t0 >= 0.3
+    first_saved = next(i for i, e in enumerate(events) if isinstance(e, Saved))
+    first_eval = next(i for i, e in enumerate(events) if isinstance(e, TaskEvaluated))
+    assert first_saved < first_eval and not save.is_set()  # written at the first step, before any evaluation
+    assert events[-1].reason == "completed"
