@@ -26,7 +26,7 @@ MODEL_KINDS: dict[str, str] = {t: f"task.{t}" for t in TASKS}
 TASK_DEFAULTS: dict[str, dict[str, object]] = {
     "sentiment": {"data": "rt-polarity", "embeddings": "glove", "embedding_dim": 50, "epochs": 8, "lr": 2e-3},
     "ner": {"data": "wnut17", "embeddings": "glove", "embedding_dim": 50, "epochs": 15, "lr": 2e-3},
-    "dates": {"data": "synthetic", "embeddings": "none", "embedding_dim": 32, "epochs": 6, "lr": 3e-3},
+    "dates": {"data": "synthetic", "embeddings": "none", "embedding_dim": 32, "epochs": 4, "lr": 3e-3},
 }
 
 

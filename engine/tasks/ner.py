@@ -34,8 +34,8 @@ from engine.tasks.transfer import embedding_matrix, load_pretrained, pretrained_
 from engine.tasks.vocab import TokenVocab, pad_batch
 
 IGNORE = -100
-TEDDY: tuple[str, str] = ("He said , Teddy Roosevelt was a great President", "Teddy bears are on sale")
-"""The course's two sentences: "Teddy" is a person in the first and part of a toy in the second."""
+TEDDY: tuple[str, str] = ("He said , Teddy Roosevelt was a great President", "He said , Teddy bears are on sale")
+"""The course's two sentences: the same words up to "Teddy", a person in the first and part of a toy in the second."""
 
 _TOKEN_RE = re.compile(r"[@#]?[^\W_]+(?:['’\-][^\W_]+)*|[^\w\s]")
 
@@ -262,8 +262,9 @@ class NERTask(TaskModel):
         """Tag sentences that share a word (``Teddy``) and compare that word's tag distributions.
 
         A forward-only tagger's distribution at "Teddy" depends only on the words up to it, so
-        when "Teddy" starts both sentences the two must be identical (``max_difference`` 0); a
-        bidirectional one reads what follows and may tell the president from the bear.
+        when those are the same in both sentences ("He said , Teddy") the two distributions must be
+        identical (``max_difference`` 0); a bidirectional one reads what follows and may tell the
+        president from the bear.
         """
         preds = tuple(self.predict(s) for s in sentences)
         positions = []

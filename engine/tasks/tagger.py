@@ -14,9 +14,10 @@ Per token::
     ←a⟨t⟩ = cell(x⟨t⟩, ←a⟨t+1⟩)            (bidirectional) reads x⟨T_x⟩ … x⟨t⟩: what follows
     ŷ⟨t⟩ = softmax(W_y [→a⟨t⟩ ; ←a⟨t⟩] + b_y)
 
-The course's "He said, Teddy Roosevelt was a great President" vs "Teddy bears are on sale": a
-forward-only tagger's ŷ⟨1⟩ for "Teddy" depends on x⟨1⟩ only, so it must be the same in both
-sentences; the bidirectional one also reads "Roosevelt" or "bears" through ←a⟨1⟩.
+The course's "He said, Teddy Roosevelt was a great President" vs "He said, Teddy bears are on
+sale": a forward-only tagger's ŷ⟨t⟩ for "Teddy" depends on x⟨1⟩ … x⟨t⟩ only, the same words in
+both sentences, so it must be the same; the bidirectional one also reads "Roosevelt" or "bears"
+through ←a⟨t⟩.
 """
 
 from __future__ import annotations

@@ -72,7 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("teddy", help='"Teddy Roosevelt" vs "Teddy bears": what a forward-only tagger cannot see')
     p.add_argument("checkpoint", metavar="DIR", help="a checkpoint of 'task train ner'")
     p.add_argument("--sentences", nargs=2, metavar=("S1", "S2"), default=None,
-                   help='two sentences starting with the same word (default: the course\'s "Teddy" pair)')
+                   help='two sentences that share WORD (default: the course\'s "Teddy Roosevelt" / "Teddy bears")')
+    p.add_argument("--word", default="Teddy", help="the shared word whose tags are compared (default Teddy)")
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
     p.set_defaults(handler=run_teddy)
 
@@ -335,7 +336,7 @@ def run_teddy(args: argparse.Namespace) -> int:
 
     task = _load(args.checkpoint, task="ner")
     sentences = tuple(args.sentences) if args.sentences else TEDDY
-    word = sentences[0].split()[0]
+    word = args.word
     report = task.teddy(sentences, word=word)
     rows = []
     for s, pred, i in zip(report.sentences, report.predictions, report.positions):
@@ -354,10 +355,11 @@ def run_teddy(args: argparse.Namespace) -> int:
         print(f"  {word!r}: " + ", ".join(f"{t} {p:.3f}" for t, p in row["word_distribution"].items()))
     if report.bidirectional:
         print(f"{kind} tagger: P(tag of {word!r}) differs by up to {report.max_difference:.3f} between the sentences: "
-              "←a⟨1⟩ has read the words that follow")
+              f"←a at {word!r} has read the words that follow it")
     else:
-        print(f"{kind} tagger: P(tag of {word!r}) is identical in both sentences (difference "
-              f"{report.max_difference:.1f}): →a⟨1⟩ has read {word!r} only, never what follows")
+        same = "is identical in both sentences" if report.max_difference == 0 else "differs"
+        print(f"{kind} tagger: P(tag of {word!r}) {same} (largest difference {report.max_difference:.3g}): "
+              f"→a has read the words up to {word!r} only, never what follows")
     return 0
 
 

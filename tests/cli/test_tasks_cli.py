@@ -106,11 +106,11 @@ def test_predict_and_eval_dates(trained, capsys):
 
 def test_teddy(trained, capsys):
     sentences = ["Anna Smith met Boris in Paris", "Anna in Lima today"]
-    assert main(["task", "teddy", str(trained["forward"]), "--sentences", *sentences, "--json"]) == 0
+    assert main(["task", "teddy", str(trained["forward"]), "--sentences", *sentences, "--word", "Anna", "--json"]) == 0
     fwd = json.loads(capsys.readouterr().out)
     assert fwd["bidirectional"] is False and fwd["max_difference"] == 0.0 and fwd["word"] == "Anna"
     assert fwd["sentences"][0]["word_distribution"] == fwd["sentences"][1]["word_distribution"]
-    assert main(["task", "teddy", str(trained["ner"]), "--sentences", *sentences]) == 0
+    assert main(["task", "teddy", str(trained["ner"]), "--sentences", *sentences, "--word", "Anna"]) == 0
     assert "bidirectional tagger" in capsys.readouterr().out
 
 
