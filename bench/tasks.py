@@ -161,7 +161,7 @@ def curve(quick: bool) -> dict:
 
     sizes = (50, 500) if quick else (50, 200, 1000, None)
     cfg = _config(task="sentiment", model="rnn", epochs=2 if quick else None)
-    done = [e for e in learning_curve(cfg, sizes=sizes, min_steps=60 if quick else 150) if isinstance(e, CurveFinished)][-1]
+    done = [e for e in learning_curve(cfg, sizes=sizes, min_steps=60 if quick else 400) if isinstance(e, CurveFinished)][-1]
     table: dict = {}
     for p in done.points:
         table.setdefault(p.size, {})[p.init] = p.value

@@ -229,7 +229,7 @@ def save_nplm(model: NeuralLM, vocab: Vocab, path: str | os.PathLike, config: NP
     path = write_checkpoint(path, model_kind=MODEL_KIND, config=cfg, tensors=model.state_dict(),
                             extra={"vocab": {"words": list(vocab.words), "counts": [int(c) for c in vocab.counts]}})
     matrix = model.embedding.weight.detach().cpu().numpy()[1:].copy()  # drop the <s> row
-    save_vectors(WordVectors(vocab.words, matrix, counts=vocab.counts, name=f"nplm {path.name}"), str(path))
+    save_vectors(WordVectors(vocab.words, matrix, counts=vocab.counts, name=f"NPLM {path}"), str(path))
     return path
 
 

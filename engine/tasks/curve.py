@@ -3,9 +3,9 @@
 Public API::
 
     CURVE_SIZES                                   # (50, 200, 1000, None): None = the whole training set
-    curve_epochs(size, batch_size, base_epochs, min_steps=150, max_epochs=60) -> int
-    learning_curve(config, stop=None, *, sizes=CURVE_SIZES, pretrained=None, min_steps=150,
-                   max_epochs=60) -> Iterator[Event]
+    curve_epochs(size, batch_size, base_epochs, min_steps=400, max_epochs=200) -> int
+    learning_curve(config, stop=None, *, sizes=CURVE_SIZES, pretrained=None, min_steps=400,
+                   max_epochs=200) -> Iterator[Event]
 
 For each training-set size (a nested seeded subset: the 50 sentences are inside the 200) the
 task is trained twice with everything else equal: embeddings initialised from ``pretrained``
@@ -34,7 +34,7 @@ from engine.tasks.training import build_task, train_task
 CURVE_SIZES: tuple[int | None, ...] = (50, 200, 1000, None)
 
 
-def curve_epochs(size: int, batch_size: int, base_epochs: int, min_steps: int = 150, max_epochs: int = 60) -> int:
+def curve_epochs(size: int, batch_size: int, base_epochs: int, min_steps: int = 400, max_epochs: int = 200) -> int:
     """Epochs for ``size`` examples: ``base_epochs``, or enough for ``min_steps`` steps (≤ ``max_epochs``)."""
     per_epoch = max(1, math.ceil(size / batch_size))
     return max(base_epochs, min(max_epochs, math.ceil(min_steps / per_epoch)))
@@ -46,8 +46,8 @@ def learning_curve(
     *,
     sizes: Sequence[int | None] = CURVE_SIZES,
     pretrained: str | None = None,
-    min_steps: int = 150,
-    max_epochs: int = 60,
+    min_steps: int = 400,
+    max_epochs: int = 200,
 ) -> Iterator[Event]:
     """Train ``config``'s task at each size with pretrained and with random embeddings.
 

@@ -145,7 +145,7 @@ def run_train(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(summary) + "\n")
     else:
         verb = "stopped early; saved what was learned" if finished.reason == "stopped" else "done"
-        print(f"{verb}: {out} (try: seq-explorer nplm predict {out} \"i want a glass of\")")
+        print(f"{verb}: {out} (try: seq-explorer nplm predict {out} \"i do not\")")
     return EXIT_INTERRUPTED if finished.reason == "stopped" else 0
 
 

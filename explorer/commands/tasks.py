@@ -9,7 +9,7 @@
         dates     → {"output", "log_probability", "candidates": [{"text", "score", "log_probability", "finished"}]}
     seq-explorer task eval DIR [--split test|val] [--json]   → {"accuracy"} | {"f1", "precision", "recall"} | {"exact_match"}
     seq-explorer task compare sentiment [train flags] [--json]      averaging vs RNN, disagreements, negations
-    seq-explorer task curve {sentiment,ner} [--sizes 50,200,1000,all] [--min-steps 150] [train flags] [--json]
+    seq-explorer task curve {sentiment,ner} [--sizes 50,200,1000,all] [--min-steps 400] [train flags] [--json]
     seq-explorer task teddy DIR [--json]                   the course's "Teddy Roosevelt" / "Teddy bears"
 
 Every bad value is one line on stderr (exit 1); JSON never holds NaN (null instead). Ctrl+C during
@@ -65,8 +65,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("task", metavar="{sentiment,ner}")
     _train_flags(p)
     p.add_argument("--sizes", default="50,200,1000,all", help="training-set sizes (default 50,200,1000,all)")
-    p.add_argument("--min-steps", default="150", metavar="N",
-                   help="small sets train for more epochs: at least N steps, at most 60 epochs (default 150)")
+    p.add_argument("--min-steps", default="400", metavar="N",
+                   help="small sets train for more epochs: at least N steps, at most 200 epochs (default 400)")
     p.set_defaults(handler=run_curve)
 
     p = sub.add_parser("teddy", help='"Teddy Roosevelt" vs "Teddy bears": what a forward-only tagger cannot see')

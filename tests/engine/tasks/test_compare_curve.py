@@ -40,7 +40,8 @@ def test_compare_stops_without_a_comparison(sentiment_file):
 
 
 def test_curve_epochs():
-    assert curve_epochs(50, 32, 5, min_steps=150) == 60  # 2 steps an epoch → capped at 60 epochs
+    assert curve_epochs(50, 32, 5, min_steps=150) == 75  # 2 steps an epoch
+    assert curve_epochs(50, 32, 5) == 200  # capped at 200 epochs
     assert curve_epochs(10_000, 32, 5) == 5
 
 
