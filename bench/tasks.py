@@ -144,14 +144,22 @@ def sentiment(quick: bool) -> dict:
 
 
 def ner(quick: bool) -> dict:
-    out = {}
+    from engine.tasks.events import TaskEvaluated, TaskFinished
+    from engine.tasks.training import build_task, train_task
+
+    out: dict = {}
     for bi in (False, True):
-        _, fin = _train(_config(task="ner", bidirectional=bi, epochs=3 if quick else None))
-        m = dict(fin.test_metrics)
         name = "bidirectional" if bi else "forward-only"
-        out[name] = m
-        print(f"[ner] {name} LSTM tagger (GloVe): test entity F1 {m['f1']:.4f} (P {m['precision']:.4f}, "
-              f"R {m['recall']:.4f}), best epoch {fin.best_epoch}")
+        out[name] = []
+        for seed in (0,) if quick else (0, 1):
+            cfg = _config(task="ner", bidirectional=bi, epochs=3 if quick else None, seed=seed)
+            events = list(train_task(cfg, task=build_task(cfg)))
+            fin = [e for e in events if isinstance(e, TaskFinished)][-1]
+            dev = max(e.value for e in events if isinstance(e, TaskEvaluated))
+            m = dict(fin.test_metrics)
+            out[name].append({"seed": seed, "dev_f1": dev, **m, "best_epoch": fin.best_epoch})
+            print(f"[ner] {name} LSTM tagger (GloVe), seed {seed}: dev F1 {dev:.4f}; test entity F1 {m['f1']:.4f} "
+                  f"(P {m['precision']:.4f}, R {m['recall']:.4f}), best epoch {fin.best_epoch}")
     return out
 
 
