@@ -18,7 +18,7 @@ import sys
 from typing import Callable, Sequence
 
 # Modules under explorer.commands that add subcommands; each has register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("lm", "word2vec", "glove", "embeddings", "gradients")
+COMMAND_MODULES: tuple[str, ...] = ("lm", "word2vec", "glove", "embeddings", "gradients", "tasks", "nplm")
 SCREENS: tuple[str, ...] = ("train", "gates", "generate", "embeddings", "analogies", "gradients")
 
 EXIT_USAGE = 2

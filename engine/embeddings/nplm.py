@@ -7,6 +7,9 @@ Public API::
     NeuralLM.forward(context_ids (B, n)) -> logits (B, V)
     train_nplm(config, stop=None, sentences=None) -> Iterator[Event]   # train_events; Finished.vectors = E
     predict_next(model, vocab, words, topn=5) -> list[(word, probability)]
+    MODEL_KIND = "nplm"
+    save_nplm(model, vocab, path, config=None) -> Path   # a checkpoint directory that is also a vectors directory
+    load_nplm(path, device="cpu") -> (NeuralLM, Vocab, config dict)
 
 "I want a glass of orange ___": the previous n words w⟨t−n⟩ … w⟨t−1⟩ are looked up in the
 embedding matrix E (``e_j = E·O_j``), their embeddings are concatenated, a hidden layer reads
@@ -22,13 +25,20 @@ make the same predictions from them. word2vec (:mod:`engine.embeddings.word2vec`
 idea and drops the hidden layer and the full softmax to become fast enough for large corpora.
 Windows do not cross sentence boundaries; a sentence's first words are padded with a
 ``<s>`` token (row 0 of E).
+
+A saved model is a checkpoint directory (:mod:`engine.checkpoint`, ``model_kind`` "nplm":
+``config.json`` + ``model.safetensors``) that also holds E in the project's vectors format
+(``vectors.safetensors`` + ``vocab.json``), so ``--embeddings DIR`` of the query commands and of
+the tasks (transfer learning) reads the learned embeddings from it directly.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Iterator, Literal
 
 import numpy as np
@@ -44,6 +54,9 @@ from engine.events import Event
 PAD = "<s>"
 
 
+MODEL_KIND = "nplm"
+
+
 @dataclass(frozen=True)
 class NPLMConfig:
     corpus: str = "default"
@@ -55,25 +68,35 @@ class NPLMConfig:
     hidden: int = 100
     """H, the hidden layer size."""
     epochs: int = 1
+    """Passes over the corpus."""
     batch_size: int = 256
+    """Windows per optimiser step."""
     lr: float = 1e-3
     """Adam learning rate."""
     min_count: int = 5
+    """Words seen fewer times are dropped from the corpus."""
     max_vocab: int | None = 20_000
     """The softmax costs O(V) per word: keep the vocabulary modest."""
+    max_words: int | None = None
+    """Read at most this many corpus words (whole sentences; None: the whole corpus)."""
     seed: int = 1
+    """Seed of the weights and the window order."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    """Where to train."""
     progress_interval_s: float = 0.1
+    """Seconds between ``Progress`` events."""
 
     def __post_init__(self) -> None:
         for name in ("context", "dim", "hidden", "epochs", "batch_size", "min_count"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise InputError(f"{name} must be an integer >= 1, got {value!r}")
+                raise InputError(f"{name} must be an integer >= 1, got {value!r}", field=name)
         if self.lr <= 0:
-            raise InputError(f"lr must be > 0, got {self.lr}")
+            raise InputError(f"lr must be > 0, got {self.lr}", field="lr")
         if self.max_vocab is not None and self.max_vocab < 1:
-            raise InputError(f"max_vocab must be >= 1 or None, got {self.max_vocab}")
+            raise InputError(f"max_vocab must be >= 1 or None, got {self.max_vocab}", field="max_vocab")
+        if self.max_words is not None and (not isinstance(self.max_words, int) or self.max_words < 1):
+            raise InputError(f"max_words must be an integer >= 1 or None, got {self.max_words!r}", field="max_words")
 
 
 class NeuralLM(nn.Module):
@@ -103,6 +126,16 @@ def _windows(ids: np.ndarray, starts: np.ndarray, n: int) -> tuple[np.ndarray, n
     return ctx.astype(np.int64), shifted.astype(np.int64)
 
 
+def _first_words(sentences: Iterable[list[str]], limit: int) -> Iterator[list[str]]:
+    """Whole sentences until ``limit`` words were read (the last one may pass the limit)."""
+    seen = 0
+    for sentence in sentences:
+        if seen >= limit:
+            return
+        seen += len(sentence)
+        yield sentence
+
+
 def train_nplm(
     config: NPLMConfig, stop: threading.Event | None = None, sentences: Iterable[list[str]] | None = None
 ) -> Iterator[Event]:
@@ -115,6 +148,8 @@ def train_nplm(
     torch.manual_seed(config.seed)
     if sentences is None:
         sentences = iter_sentences(resolve_corpus(config.corpus), CorpusOptions())
+    if config.max_words is not None:
+        sentences = _first_words(sentences, config.max_words)
     vocab, corpus = scan_corpus(sentences, config.min_count, config.max_vocab)
     ctx_all, tgt_all = _windows(corpus.ids, corpus.sentence_starts, config.context)
     model = NeuralLM(len(vocab) + 1, config.context, config.dim, config.hidden).to(device)
@@ -179,3 +214,36 @@ def predict_next(model: NeuralLM, vocab: Vocab, words: list[str], topn: int = 5)
         p = torch.softmax(model(torch.tensor([ids], device=device)), dim=1)[0, 1:].cpu().numpy()
     top = np.argsort(-p)[:topn]
     return [(vocab.words[i], float(p[i])) for i in top]
+
+
+def save_nplm(model: NeuralLM, vocab: Vocab, path: str | os.PathLike, config: NPLMConfig | dict | None = None) -> Path:
+    """Write the model as a checkpoint (kind "nplm") and E as a vectors directory, both in ``path``."""
+    from dataclasses import asdict
+
+    from engine.checkpoint import write_checkpoint
+    from engine.embeddings.io import save_vectors
+    from engine.embeddings.vectors import WordVectors
+
+    cfg = asdict(config) if isinstance(config, NPLMConfig) else dict(config or {})
+    cfg.update(context=model.context, dim=model.embedding.embedding_dim, hidden=model.hidden.out_features)
+    path = write_checkpoint(path, model_kind=MODEL_KIND, config=cfg, tensors=model.state_dict(),
+                            extra={"vocab": {"words": list(vocab.words), "counts": [int(c) for c in vocab.counts]}})
+    matrix = model.embedding.weight.detach().cpu().numpy()[1:].copy()  # drop the <s> row
+    save_vectors(WordVectors(vocab.words, matrix, counts=vocab.counts, name=f"NPLM {path}"), str(path))
+    return path
+
+
+def load_nplm(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[NeuralLM, Vocab, dict]:
+    """A model saved by :func:`save_nplm`: ``(model in eval mode, vocabulary, its configuration)``."""
+    from engine.checkpoint import read_checkpoint
+    from engine.errors import CheckpointError
+
+    data = read_checkpoint(path, model_kind=MODEL_KIND)
+    try:
+        cfg = data.config
+        vocab = Vocab(words=tuple(data.meta["vocab"]["words"]), counts=np.asarray(data.meta["vocab"]["counts"], dtype=np.int64))
+        model = NeuralLM(len(vocab) + 1, int(cfg["context"]), int(cfg["dim"]), int(cfg["hidden"]))
+        model.load_state_dict(data.tensors)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{data.path} does not hold a complete NPLM ({' '.join(str(exc).split())[:100]}); retrain it") from None
+    return model.to(device).eval(), vocab, cfg

@@ -3,6 +3,7 @@
 - many-to-many (``T_x = T_y``): ``ŷ⟨t⟩ = W_y a⟨t⟩ + b_y`` on every step (:class:`ManyToManyHead`).
 - many-to-one: one ``ŷ`` from the last step, ``W_y a⟨T_x⟩ + b_y``; when bidirectional from
   ``[→a⟨T_x⟩, ←a⟨1⟩]``, the two states that have read the whole sequence (:class:`ManyToOneHead`).
+  In a padded batch ``T_x`` is each sequence's own length (``lengths``).
 - one-to-many: generation, feeding each sampled ``ŷ⟨t⟩`` back as ``x⟨t+1⟩`` (:func:`generate`).
 
 The heads return logits (scores before the softmax); the loss applies the softmax.
@@ -34,11 +35,32 @@ class ManyToManyHead(torch.nn.Module):
             raise InputError(f"head input must have shape (batch, time, {self.in_features}), got {tuple(a.shape)}")
         return self.linear(a)  # (B, T, n_y), or (B, n_y) for one step
 
+    def by_direction(self, a: Tensor, hidden_size: int) -> tuple[Tensor, Tensor, Tensor]:
+        """Each direction's share of the logits of a bidirectional layer's output ``a = [→a ; ←a]``.
+
+        The head is linear, so with ``W_y = [W_→ ⋮ W_←]`` the logits split exactly::
+
+            ŷ⟨t⟩ = W_→ →a⟨t⟩  +  W_← ←a⟨t⟩  +  b_y
+
+        Returns ``(W_→ →a, W_← ←a, b_y)``, the first two shaped like the logits; their sum with
+        ``b_y`` is ``forward(a)`` (up to rounding).
+        """
+        H = check_positive_int("hidden_size", hidden_size)
+        if 2 * H != self.in_features or a.shape[-1] != self.in_features:
+            raise InputError(f"by_direction needs a bidirectional output of size 2·{H} = {self.in_features}, "
+                             f"got {tuple(a.shape)}")
+        W, b = self.linear.weight, self.linear.bias
+        return a[..., :H] @ W[:, :H].t(), a[..., H:] @ W[:, H:].t(), b
+
 
 class ManyToOneHead(torch.nn.Module):
     """``ŷ = W_y a⟨T_x⟩ + b_y``, or ``W_y [→a⟨T_x⟩, ←a⟨1⟩] + b_y`` when bidirectional.
 
-    Takes the recurrent output ``(B, T, D·H)`` and returns ``(B, n_y)``.
+    Takes the recurrent output ``(B, T, D·H)`` and returns ``(B, n_y)``. With ``lengths`` ``(B,)``
+    (a padded batch) ``T_x`` is each sequence's true length: →a is read at ``lengths − 1``; ←a is
+    read at step 1, which is right only when the backward direction read each sequence from its
+    own end (:class:`engine.tasks.encoder.SequenceEncoder` does; ``Recurrent(bidirectional=True)``
+    on a padded batch does not: its backward pass starts on the padding).
     """
 
     def __init__(self, hidden_size: int, out_features: int, *, bidirectional: bool = False) -> None:
@@ -49,18 +71,25 @@ class ManyToOneHead(torch.nn.Module):
         D = 2 if bidirectional else 1
         self.linear = torch.nn.Linear(D * hidden_size, out_features)
 
-    def summary(self, a: Tensor) -> Tensor:
+    def summary(self, a: Tensor, lengths: Tensor | None = None) -> Tensor:
         """The vector the head reads: ``a⟨T_x⟩`` or ``[→a⟨T_x⟩, ←a⟨1⟩]`` ``(B, D·H)``."""
         H = self.hidden_size
         D = 2 if self.bidirectional else 1
         if a.dim() != 3 or a.shape[2] != D * H:
             raise InputError(f"head input must have shape (batch, time, {D * H}), got {tuple(a.shape)}")
+        if lengths is None:
+            last = a[:, -1, :H]
+        else:
+            lengths = lengths.to(device=a.device, dtype=torch.long)
+            if lengths.shape != a.shape[:1] or int(lengths.min()) < 1 or int(lengths.max()) > a.shape[1]:
+                raise InputError(f"lengths must be {a.shape[0]} values in 1..{a.shape[1]}, got {lengths.tolist()}")
+            last = a[torch.arange(a.shape[0], device=a.device), lengths - 1, :H]  # →a⟨T_x⟩ per sequence
         if not self.bidirectional:
-            return a[:, -1]
-        return torch.cat([a[:, -1, :H], a[:, 0, H:]], dim=1)
+            return last
+        return torch.cat([last, a[:, 0, H:]], dim=1)
 
-    def forward(self, a: Tensor) -> Tensor:
-        return self.linear(self.summary(a))  # (B, n_y)
+    def forward(self, a: Tensor, lengths: Tensor | None = None) -> Tensor:
+        return self.linear(self.summary(a, lengths))  # (B, n_y)
 
 
 def generate(
