@@ -90,7 +90,7 @@ SCENARIOS = ("baseline", "ours load", "ours query", "gensim imports", "gensim lo
 W2V_CHILD = r"""
 import json, sys, threading, time
 which, path, train_words = sys.argv[1], sys.argv[2], int(sys.argv[3])
-from engine.embeddings import train_events as te
+from engine.embeddings import events as te
 def status():
     fields = {}
     with open("/proc/self/status") as fin:
@@ -110,12 +110,12 @@ else:
     from engine.embeddings.word2vec import Word2VecConfig, train_word2vec
     stop = threading.Event()
     for event in train_word2vec(Word2VecConfig(corpus=path, epochs=1, device="cpu"), stop):
-        if isinstance(event, te.Started):
+        if isinstance(event, te.EmbeddingsStarted):
             out.update(words=event.corpus_words, vocab=event.vocab_size, count_s=time.perf_counter() - t)
             t = time.perf_counter()
         elif isinstance(event, te.Progress) and event.words_done >= train_words:
             stop.set()
-        elif isinstance(event, te.Finished):
+        elif isinstance(event, te.EmbeddingsFinished):
             out.update(trained_words=event.words_done, train_s=time.perf_counter() - t)
 out.update(status())
 print(json.dumps(out))

@@ -67,7 +67,7 @@ def ours(cooc, vocab, cfg, seed: int) -> tuple[np.ndarray, float]:
     import torch
 
     from engine.device import select_device
-    from engine.embeddings import train_events as te
+    from engine.embeddings import events as te
     from engine.embeddings.glove_train import _fit
     from engine.embeddings.vectors import WordVectors
 
@@ -76,7 +76,7 @@ def ours(cooc, vocab, cfg, seed: int) -> tuple[np.ndarray, float]:
     torch.set_num_threads(1)  # as train_glove does on the CPU
     t = time.perf_counter()
     for event in _fit(cfg, threading.Event(), select_device(cfg.device), cooc, vocab, 0, t, WordVectors):
-        if isinstance(event, te.Finished):
+        if isinstance(event, te.EmbeddingsFinished):
             torch.set_num_threads(torch_threads)
             return event.vectors.vectors, time.perf_counter() - t
     raise RuntimeError("no Finished event")

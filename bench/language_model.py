@@ -100,7 +100,7 @@ def names(quick: bool) -> dict:
 def shakespeare(quick: bool, minutes: float) -> dict:
     from engine.lm.loop import evaluate
     from engine.lm import load_language_model
-    from engine.text import build_vocab, encode_corpus, read_lines
+    from engine.text import encode_corpus, read_lines
     from engine.corpora import resolve_corpus
     from engine.training import TrainConfig
 

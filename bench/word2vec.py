@@ -85,7 +85,7 @@ def run_gensim(sentences, kind: dict, args, cores: int, seed: int = 1) -> tuple[
 
 
 def run_ours(sentences, kind: dict, args, cores: int, seed: int = 1) -> tuple[float, object]:
-    from engine.embeddings import train_events as te
+    from engine.embeddings import events as te
     from engine.embeddings.word2vec import Word2VecConfig, train_word2vec
 
     cfg = Word2VecConfig(dim=args.dim, window=args.window, min_count=args.min_count, sample=args.sample,
@@ -93,9 +93,9 @@ def run_ours(sentences, kind: dict, args, cores: int, seed: int = 1) -> tuple[fl
                          progress_interval_s=1.0, kernel=args.kernel, **kind)
     t = c = None
     for event in train_word2vec(cfg, sentences=sentences):
-        if isinstance(event, te.Started):
+        if isinstance(event, te.EmbeddingsStarted):
             t, c = time.perf_counter(), time.process_time()
-        elif isinstance(event, te.Finished):
+        elif isinstance(event, te.EmbeddingsFinished):
             return time.perf_counter() - t, time.process_time() - c, event.vectors
     raise RuntimeError("training ended without a Finished event")
 

@@ -9,7 +9,7 @@ Public API::
 A training run writes one JSON object a line to ``<run_dir>/metrics.jsonl``
 (:func:`engine.checkpoint.event_record`): the language model's events (``Started``, ``Step``,
 ``Evaluated``, ``Sampled``, ``Saved``, ``Diverged``, ``Finished`` of :mod:`engine.events`) and, from
-``word2vec train`` / ``glove train``, those of :mod:`engine.embeddings.train_events`, tagged
+``word2vec train`` / ``glove train``, those of :mod:`engine.embeddings.events`, tagged
 ``"source": "word2vec"`` or ``"glove"``. :func:`tail_metrics` yields the same frozen events, so
 whatever shows a live run (the Train screen's charts) shows a watched one — for example rank 0
 of a ``torchrun`` run on another machine writing to a shared folder.
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Iterator, Literal
 
 from engine import events as lm_events
-from engine.embeddings import train_events as w2v_events
+from engine.embeddings import events as w2v_events
 from engine.events import Event
 
 METRICS_FILE = "metrics.jsonl"
@@ -69,9 +69,9 @@ class Skipped(Event):
 
 _LM = {cls.__name__: cls for cls in (lm_events.Started, lm_events.Step, lm_events.Evaluated, lm_events.Sampled,
                                      lm_events.Saved, lm_events.Diverged, lm_events.Finished)}
-_EMBEDDINGS = {cls.__name__: cls for cls in (w2v_events.Started, w2v_events.Progress, w2v_events.EpochFinished,
-                                             w2v_events.Finished)}
-_EMBEDDINGS.update(Started=w2v_events.Started, Finished=w2v_events.Finished)  # records written before the rename
+_EMBEDDINGS = {cls.__name__: cls for cls in (w2v_events.EmbeddingsStarted, w2v_events.Progress, w2v_events.EpochFinished,
+                                             w2v_events.EmbeddingsFinished)}
+_EMBEDDINGS.update(Started=w2v_events.EmbeddingsStarted, Finished=w2v_events.EmbeddingsFinished)  # records written before the rename
 _NON_FINITE = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
 
 
@@ -92,7 +92,7 @@ def event_from_record(record: dict[str, Any]) -> Event | None:
     if cls is None:
         return None
     values = {f.name: _value(f.name, record[f.name]) for f in dataclasses.fields(cls) if f.name in record}
-    if cls is w2v_events.Finished:
+    if cls is w2v_events.EmbeddingsFinished:
         values.setdefault("vectors", None)  # the vectors are in the folder, not in the metrics
     return cls(**values)
 

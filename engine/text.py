@@ -39,7 +39,6 @@ import tempfile
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterable, Iterator, Literal, Sequence
 
 import numpy as np

@@ -8,8 +8,7 @@ Public API::
     corpus_files(spec) -> tuple[Path, ...]           # "default" or a path, checked
     SentenceFiles(paths, options)                    # re-iterable: every iteration re-reads the files
 
-(``resolve_corpus`` is a deprecated alias of ``corpus_files``; the language model's
-:func:`engine.corpora.resolve_corpus` is a different function.)
+(Named apart from the language model's :func:`engine.corpora.resolve_corpus`, a different function.)
 
 A *sentence* is a paragraph: the lines between two blank lines (the Gutenberg books wrap
 their lines at ~70 characters, so one line per sentence would cut most context windows in
@@ -169,9 +168,6 @@ def corpus_files(spec: str | Path) -> tuple[Path, ...]:
         raise InputError(f"corpus file {str(path)!r} is empty; give a text file with some words", field="corpus")
     return (path,)
 
-
-resolve_corpus = corpus_files
-"""Deprecated alias of :func:`corpus_files` (the LM's is :func:`engine.corpora.resolve_corpus`)."""
 
 
 class SentenceFiles:

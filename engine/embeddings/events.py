@@ -102,7 +102,7 @@ class EmbeddingsFinished(Event):
     model: object = None
     """The trained model where there is one beyond the vectors (the NPLM's ``NeuralLM``)."""
     vocab: object = None
-    """Its :class:`~engine.embeddings.vocab.Vocab` (NPLM)."""
+    """Its :class:`~engine.embeddings.vocab.WordCounts` (NPLM)."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 :func:`engine.embeddings.glove_train.train_glove` yields, in order: ``Counting`` while the
 co-occurrences are counted (one per corpus chunk), then the training events of
-:mod:`engine.embeddings.train_events` in the same shapes as word2vec's — ``Started``,
+:mod:`engine.embeddings.events` in the same shapes as word2vec's — ``Started``,
 ``Progress``, ``EpochFinished``, ``Finished`` (with the vectors θ + e) — so that whatever shows a
 word2vec run shows a GloVe run. There, "words" are **co-occurrence entries** (non-zero X_ij):
 ``Started.total_words`` = entries × epochs, ``Progress.words_done`` / ``words_per_s`` count

@@ -45,7 +45,7 @@ import torch
 from engine.embeddings.chunks import ChunkedCorpus
 from engine.embeddings.corpus import CorpusOptions, Punctuation, SentenceFiles, corpus_files
 from engine.embeddings.glove_cooccur import Cooccurrences, count_cooccurrences
-from engine.embeddings.train_events import EpochFinished, Finished, Progress, Started
+from engine.embeddings.events import EmbeddingsFinished, EmbeddingsStarted, EpochFinished, Progress
 from engine.errors import InputError
 from engine.events import Event
 
@@ -233,7 +233,7 @@ def _fit(config, stop, device, cooc: Cooccurrences, vocab, corpus_words: int, t0
     params = GloveParameters.initial(v, config.dim, config.seed, device)
     total = cooc.entries * config.epochs
     rng = np.random.default_rng(config.seed)
-    yield Started(total_words=total, vocab_size=v, corpus_words=corpus_words, device=str(device), workers=1,
+    yield EmbeddingsStarted(total_words=total, vocab_size=v, corpus_words=corpus_words, device=str(device), workers=1,
                   description=f"{config.describe()}; {cooc.entries:,} co-occurrence entries")
     done, reason, final = 0, "completed", None
     t_train = last = time.perf_counter()
@@ -277,4 +277,4 @@ def _fit(config, stop, device, cooc: Cooccurrences, vocab, corpus_words: int, t0
         raise InputError(f"GloVe diverged (the vectors hold NaN or infinity); lower eta (now {config.eta:g})",
                          field="eta")
     wv = WordVectors(vocab.words, vectors, counts=vocab.counts, name=f"GloVe ({reason})")
-    yield Finished(vectors=wv, reason=reason, words_done=done, elapsed_s=time.perf_counter() - t0, final_loss=final)
+    yield EmbeddingsFinished(vectors=wv, reason=reason, words_done=done, elapsed_s=time.perf_counter() - t0, final_loss=final)

@@ -5,11 +5,11 @@ Public API::
     NPLMConfig(...)                                      # frozen, validated
     NeuralLM(vocab_size, context, dim, hidden)           # torch.nn.Module
     NeuralLM.forward(context_ids (B, n)) -> logits (B, V)
-    train_nplm(config, stop=None, sentences=None) -> Iterator[Event]   # train_events; Finished.vectors = E
+    train_nplm(config, stop=None, sentences=None) -> Iterator[Event]   # engine.embeddings.events; Finished.vectors = E
     predict_next(model, vocab, words, topn=5) -> list[(word, probability)]
     MODEL_KIND = "nplm"
     save_nplm(model, vocab, path, config=None) -> Path   # a checkpoint directory that is also a vectors directory
-    load_nplm(path, device="cpu") -> (NeuralLM, Vocab, config dict)
+    load_nplm(path, device="cpu") -> (NeuralLM, WordCounts, config dict)
 
 "I want a glass of orange ___": the previous n words w⟨t−n⟩ … w⟨t−1⟩ are looked up in the
 embedding matrix E (``e_j = E·O_j``), their embeddings are concatenated, a hidden layer reads
@@ -45,9 +45,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.embeddings.corpus import CorpusOptions, iter_sentences, resolve_corpus
-from engine.embeddings.train_events import EpochFinished, Finished, Progress, Started
-from engine.embeddings.vocab import Vocab, scan_corpus
+from engine.embeddings.corpus import CorpusOptions, iter_sentences, corpus_files
+from engine.embeddings.events import EmbeddingsFinished, EmbeddingsStarted, EpochFinished, Progress
+from engine.embeddings.vocab import WordCounts, scan_corpus
 from engine.errors import InputError
 from engine.events import Event
 
@@ -147,7 +147,7 @@ def train_nplm(
     device = select_device(config.device)
     torch.manual_seed(config.seed)
     if sentences is None:
-        sentences = iter_sentences(resolve_corpus(config.corpus), CorpusOptions())
+        sentences = iter_sentences(corpus_files(config.corpus), CorpusOptions())
     if config.max_words is not None:
         sentences = _first_words(sentences, config.max_words)
     vocab, corpus = scan_corpus(sentences, config.min_count, config.max_vocab)
@@ -157,7 +157,7 @@ def train_nplm(
     rng = np.random.default_rng(config.seed)
     n = len(tgt_all)
     total = n * config.epochs
-    yield Started(total_words=total, vocab_size=len(vocab), corpus_words=corpus.raw_words, device=str(device),
+    yield EmbeddingsStarted(total_words=total, vocab_size=len(vocab), corpus_words=corpus.raw_words, device=str(device),
                   workers=1, description=f"NPLM n={config.context} D={config.dim} H={config.hidden}")
     t0 = time.perf_counter()
     done, reason, last, epoch_mean = 0, "completed", t0, float("nan")
@@ -194,11 +194,11 @@ def train_nplm(
     model.eval()
     matrix = model.embedding.weight.detach().cpu().numpy()[1:].copy()  # drop the <s> row
     wv = WordVectors(vocab.words, matrix, counts=vocab.counts, name="nplm")
-    yield Finished(vectors=wv, reason=reason, words_done=done, elapsed_s=time.perf_counter() - t0,
+    yield EmbeddingsFinished(vectors=wv, reason=reason, words_done=done, elapsed_s=time.perf_counter() - t0,
                    final_loss=epoch_mean, model=model, vocab=vocab)
 
 
-def predict_next(model: NeuralLM, vocab: Vocab, words: list[str], topn: int = 5) -> list[tuple[str, float]]:
+def predict_next(model: NeuralLM, vocab: WordCounts, words: list[str], topn: int = 5) -> list[tuple[str, float]]:
     """The ``topn`` most probable next words after ``words`` (the last n are used; unknown → error)."""
     from engine.errors import UnknownWordError
 
@@ -216,7 +216,7 @@ def predict_next(model: NeuralLM, vocab: Vocab, words: list[str], topn: int = 5)
     return [(vocab.words[i], float(p[i])) for i in top]
 
 
-def save_nplm(model: NeuralLM, vocab: Vocab, path: str | os.PathLike, config: NPLMConfig | dict | None = None) -> Path:
+def save_nplm(model: NeuralLM, vocab: WordCounts, path: str | os.PathLike, config: NPLMConfig | dict | None = None) -> Path:
     """Write the model as a checkpoint (kind "nplm") and E as a vectors directory, both in ``path``."""
     from dataclasses import asdict
 
@@ -233,7 +233,7 @@ def save_nplm(model: NeuralLM, vocab: Vocab, path: str | os.PathLike, config: NP
     return path
 
 
-def load_nplm(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[NeuralLM, Vocab, dict]:
+def load_nplm(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[NeuralLM, WordCounts, dict]:
     """A model saved by :func:`save_nplm`: ``(model in eval mode, vocabulary, its configuration)``."""
     from engine.checkpoint import read_checkpoint
     from engine.errors import CheckpointError
@@ -241,7 +241,7 @@ def load_nplm(path: str | os.PathLike, device: str | torch.device = "cpu") -> tu
     data = read_checkpoint(path, model_kind=MODEL_KIND)
     try:
         cfg = data.config
-        vocab = Vocab(words=tuple(data.meta["vocab"]["words"]), counts=np.asarray(data.meta["vocab"]["counts"], dtype=np.int64))
+        vocab = WordCounts(words=tuple(data.meta["vocab"]["words"]), counts=np.asarray(data.meta["vocab"]["counts"], dtype=np.int64))
         model = NeuralLM(len(vocab) + 1, int(cfg["context"]), int(cfg["dim"]), int(cfg["hidden"]))
         model.load_state_dict(data.tensors)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:

@@ -10,8 +10,7 @@ Public API::
     EncodedSentences(ids, sentence_starts, raw_words)
     scan_corpus(sentences, min_count=5, max_vocab=None) -> (WordCounts, EncodedSentences)  # all in memory
 
-(``Vocab``/``EncodedCorpus`` are deprecated aliases of ``WordCounts``/``EncodedSentences``; the
-language model's vocabulary is :class:`engine.text.Vocab`, a different thing.)
+(Named apart from the language model's vocabulary, :class:`engine.text.Vocab`, a different thing.)
 
 Id 0 is the most frequent word. Ties in frequency keep first-appearance order. Words below
 ``min_count`` (or beyond the ``max_vocab`` most frequent) are dropped from the sentences
@@ -97,11 +96,6 @@ class EncodedSentences:
         """(N,) int64: the sentence number of every id (windows never cross a sentence)."""
         return np.repeat(np.arange(self.n_sentences, dtype=np.int64), np.diff(self.sentence_starts))
 
-
-Vocab = WordCounts
-"""Deprecated alias of :class:`WordCounts` (the LM's vocabulary is :class:`engine.text.Vocab`)."""
-EncodedCorpus = EncodedSentences
-"""Deprecated alias of :class:`EncodedSentences` (the LM's is :class:`engine.text.EncodedCorpus`)."""
 
 
 def _check(min_count: int, max_vocab: int | None) -> None:

@@ -1,6 +1,6 @@
 """What word2vec reports about its vectors while it trains: watched words' neighbours and a quick
 analogy score (the ``WatchNeighbours`` and ``QuickAnalogy`` events of
-:mod:`engine.embeddings.train_events`).
+:mod:`engine.embeddings.events`).
 
 Public API::
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.embeddings.train_events import QuickAnalogy, WatchNeighbours
+from engine.embeddings.events import QuickAnalogy, WatchNeighbours
 from engine.embeddings.vocab import WordCounts
 from engine.errors import InputError
 

@@ -3,7 +3,7 @@
 Public API::
 
     Word2VecConfig(...)                                   # frozen; every field documented below
-    train_word2vec(config, stop=None, sentences=None) -> Iterator[Event]   # see train_events
+    train_word2vec(config, stop=None, sentences=None) -> Iterator[Event]   # see engine.embeddings.events
 
 The models (Mikolov et al. 2013a, b), in the course's notation: the embedding matrix E holds
 an input vector ``e_w`` per word (``in_vectors``, the vectors you keep); a second matrix holds
@@ -42,7 +42,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Literal
 
-import numpy as np
 import torch
 
 from engine import distributed
@@ -50,7 +49,7 @@ from engine.embeddings import fast_sgd
 from engine.embeddings.chunks import ChunkedCorpus
 from engine.embeddings.corpus import CorpusOptions, Punctuation, SentenceFiles, corpus_files
 from engine.embeddings.fast_blas import single_threaded_blas
-from engine.embeddings.train_events import EpochFinished, Finished, Progress, Started
+from engine.embeddings.events import EmbeddingsFinished, EmbeddingsStarted, EpochFinished, Progress
 from engine.embeddings.w2v_plan import Plan
 from engine.embeddings.w2v_watch import QuickAnalogies, watch_neighbours
 from engine.errors import InputError
@@ -209,7 +208,7 @@ def train_word2vec(
     stop: threading.Event | None = None,
     sentences: Iterable[list[str]] | None = None,
 ) -> Iterator[Event]:
-    """Train word2vec; yields the events of :mod:`engine.embeddings.train_events`.
+    """Train word2vec; yields the events of :mod:`engine.embeddings.events`.
 
     ``sentences`` (lists of tokens) replaces reading ``config.corpus``: a list (or any iterable
     that can be iterated again) is re-read every epoch, a one-shot iterator is held encoded.
@@ -276,7 +275,7 @@ def _train(config: Word2VecConfig, stop: threading.Event, sentences, device: tor
                            name=f"word2vec {config.model}+{config.loss} ({reason})")
 
     description = config.describe() + (f", {world} processes" if world > 1 else "")
-    yield Started(total_words=total, vocab_size=v, corpus_words=corpus.totals.raw_words, device=str(device),
+    yield EmbeddingsStarted(total_words=total, vocab_size=v, corpus_words=corpus.totals.raw_words, device=str(device),
                   workers=workers, description=description)
     threads_before = torch.get_num_threads()
     blas = single_threaded_blas()
@@ -367,7 +366,7 @@ def _train(config: Word2VecConfig, stop: threading.Event, sentences, device: tor
         done = int(distributed.total(done))
     if not bool(torch.isfinite(in_vectors).all()):
         _check_finite(float("nan"), alpha, v)
-    yield Finished(vectors=vectors(reason), reason=reason, words_done=done,
+    yield EmbeddingsFinished(vectors=vectors(reason), reason=reason, words_done=done,
                    elapsed_s=time.perf_counter() - t0, final_loss=final_loss)
 
 

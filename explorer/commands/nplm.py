@@ -83,8 +83,8 @@ def _float(args: argparse.Namespace, name: str) -> float:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from engine.embeddings import train_events as te
-    from engine.embeddings.corpus import resolve_corpus
+    from engine.embeddings import events as te
+    from engine.embeddings.corpus import corpus_files
     from engine.embeddings.nplm import NPLMConfig, save_nplm, train_nplm
     from engine.errors import InputError
 
@@ -97,7 +97,7 @@ def run_train(args: argparse.Namespace) -> int:
     from engine.device import select_device
 
     select_device(config.device)  # a bad --device fails here, before the corpus is read
-    resolve_corpus(config.corpus)
+    corpus_files(config.corpus)
     out = Path(args.out or "runs/nplm").expanduser()
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {str(out)!r} is a file; give a directory")
@@ -118,7 +118,7 @@ def run_train(args: argparse.Namespace) -> int:
     with StopOnSigint(stop), torch_threads(threads):
         try:
             for event in train_nplm(config, stop):
-                if isinstance(event, te.Started):
+                if isinstance(event, te.EmbeddingsStarted):
                     started = event
                     if progress is not None:
                         console.print(f"{event.description}: vocabulary {event.vocab_size:,} words, "
@@ -132,7 +132,7 @@ def run_train(args: argparse.Namespace) -> int:
                     losses.append(event.loss)
                     if console is not None:
                         console.print(f"epoch {event.epoch}/{event.epochs}: mean loss {event.loss:.4f} nats")
-                elif isinstance(event, te.Finished):
+                elif isinstance(event, te.EmbeddingsFinished):
                     finished = event
         finally:
             if progress is not None:

@@ -148,12 +148,12 @@ def discard_out(out: Path, created: bool) -> None:
 def metrics_record(event, source: str) -> dict | None:
     """The ``metrics.jsonl`` line of a training event (``Finished`` without its vectors), tagged with ``source``."""
     from engine.checkpoint import event_record
-    from engine.embeddings import train_events as te
+    from engine.embeddings import events as te
 
-    if isinstance(event, te.Finished):
+    if isinstance(event, te.EmbeddingsFinished):
         return {"event": type(event).__name__, "source": source, "reason": event.reason, "words_done": event.words_done,
                 "elapsed_s": event.elapsed_s, "final_loss": event.final_loss}
-    if isinstance(event, (te.Started, te.Progress, te.EpochFinished)):
+    if isinstance(event, (te.EmbeddingsStarted, te.Progress, te.EpochFinished)):
         return {**event_record(event), "source": source}
     return None
 
@@ -188,7 +188,7 @@ def run_training(args: argparse.Namespace, config, out: Path, events_of, source:
     Shared by ``word2vec train`` and ``glove train`` (their events have the same shapes).
     """
     from engine.checkpoint import METRICS_FILE, append_metrics
-    from engine.embeddings import train_events as te
+    from engine.embeddings import events as te
     from engine.embeddings.glove_events import Counting
     from engine.embeddings.io import save_vectors
 
@@ -224,7 +224,7 @@ def run_training(args: argparse.Namespace, config, out: Path, events_of, source:
                     if status is not None:
                         status.update(f"counting co-occurrences: {event.words_read:,} of {event.total_words:,} "
                                       f"words read ({event.shards} shards on disk)")
-                elif isinstance(event, te.Started):
+                elif isinstance(event, te.EmbeddingsStarted):
                     started = event
                     if status is not None:
                         status.stop()
@@ -246,7 +246,7 @@ def run_training(args: argparse.Namespace, config, out: Path, events_of, source:
                     for word, near in event.neighbours:
                         shown = ", ".join(w for w, _ in near) if near else "(not in the vocabulary)"
                         progress.console.print(f"  {word}: {shown}")
-                elif isinstance(event, te.Finished):
+                elif isinstance(event, te.EmbeddingsFinished):
                     finished = event
                     if progress is not None and task is not None:
                         progress.update(task, completed=event.words_done, eta=_hms(0))

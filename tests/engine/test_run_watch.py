@@ -13,7 +13,7 @@ import pytest
 
 from engine import events as ev
 from engine.checkpoint import event_record
-from engine.embeddings import train_events as te
+from engine.embeddings import events as te
 from engine.run_watch import Restarted, Skipped, Waiting, event_from_record, tail_metrics
 
 
@@ -34,7 +34,7 @@ def test_replay_of_a_real_language_model_run_gives_back_its_events(tmp_path):
 
 
 def test_word2vec_records_come_back_as_embedding_events():
-    started = te.Started(total_words=10, vocab_size=3, corpus_words=5, device="cpu", workers=1, description="x")
+    started = te.EmbeddingsStarted(total_words=10, vocab_size=3, corpus_words=5, device="cpu", workers=1, description="x")
     progress = te.Progress(words_done=4, total_words=10, epoch=1, loss=float("nan"), epoch_loss=1.5, words_per_s=2.0,
                            lr=0.02, elapsed_s=1.0, eta_s=float("inf"))
     for event in (started, progress):
@@ -42,7 +42,7 @@ def test_word2vec_records_come_back_as_embedding_events():
         assert type(back) is type(event) and repr(back) == repr(event)  # nan/inf survive the trip
     finished = event_from_record({"event": "Finished", "source": "glove", "reason": "completed", "words_done": 10,
                                   "elapsed_s": 1.0, "final_loss": 0.1})
-    assert isinstance(finished, te.Finished) and finished.vectors is None
+    assert isinstance(finished, te.EmbeddingsFinished) and finished.vectors is None
     assert event_from_record({"event": "Mystery"}) is None
 
 

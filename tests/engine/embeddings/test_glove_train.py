@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.embeddings import train_events as te
+from engine.embeddings import events as te
 from engine.embeddings.chunks import ChunkedCorpus
 from engine.embeddings.glove_cooccur import count_cooccurrences
 from engine.embeddings.glove_events import Counting
@@ -170,7 +170,7 @@ def test_stop_ends_with_the_vectors_so_far():
         seen.append(event)
         if isinstance(event, te.Progress):
             stop.set()
-    assert isinstance(seen[-1], te.Finished) and seen[-1].reason == "stopped"
+    assert isinstance(seen[-1], te.EmbeddingsFinished) and seen[-1].reason == "stopped"
     assert seen[-1].vectors.vectors.shape == (16, 4)
 
 

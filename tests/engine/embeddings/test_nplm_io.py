@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.embeddings import train_events as te
+from engine.embeddings import events as te
 from engine.embeddings.io import load_vectors
 from engine.embeddings.nplm import NPLMConfig, load_nplm, predict_next, save_nplm, train_nplm
 from engine.errors import CheckpointError, InputError
@@ -26,7 +26,7 @@ def one_thread():
 
 def test_round_trip_and_vectors(tmp_path):
     cfg = NPLMConfig(context=3, dim=6, hidden=8, epochs=1, min_count=1, device="cpu")
-    done = [e for e in train_nplm(cfg, sentences=_sentences()) if isinstance(e, te.Finished)][0]
+    done = [e for e in train_nplm(cfg, sentences=_sentences()) if isinstance(e, te.EmbeddingsFinished)][0]
     path = save_nplm(done.model, done.vocab, tmp_path / "m", cfg)
     model, vocab, config = load_nplm(path)
     assert vocab.words == done.vocab.words and config["context"] == 3
@@ -41,7 +41,7 @@ def test_round_trip_and_vectors(tmp_path):
 
 def test_max_words_reads_whole_sentences_up_to_the_limit():
     cfg = NPLMConfig(context=2, dim=4, hidden=4, epochs=1, min_count=1, max_words=12, device="cpu")
-    started = next(e for e in train_nplm(cfg, sentences=_sentences()) if isinstance(e, te.Started))
+    started = next(e for e in train_nplm(cfg, sentences=_sentences()) if isinstance(e, te.EmbeddingsStarted))
     assert started.corpus_words == 12  # 7 + 5: two whole sentences
     with pytest.raises(InputError, match="max_words") as info:
         NPLMConfig(max_words=0)

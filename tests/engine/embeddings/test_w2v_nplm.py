@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.embeddings import train_events as te
+from engine.embeddings import events as te
 from engine.embeddings.nplm import NeuralLM, NPLMConfig, _windows, predict_next, train_nplm
 from engine.errors import InputError, UnknownWordError
 
@@ -56,7 +56,7 @@ def test_nplm_learns_orange_juice(one_thread):
     epochs = [e.loss for e in events if isinstance(e, te.EpochFinished)]
     assert epochs[-1] < epochs[0]
     done = events[-1]
-    assert isinstance(done, te.Finished) and done.reason == "completed"
+    assert isinstance(done, te.EmbeddingsFinished) and done.reason == "completed"
     assert predict_next(done.model, done.vocab, ["glass", "of", "orange"], 1)[0][0] == "juice"
     wv = done.vectors
     assert wv.similarity("orange", "apple") > wv.similarity("orange", "dog")

@@ -8,7 +8,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from engine.embeddings import train_events as te
+from engine.embeddings import events as te
 from engine.embeddings.chunks import ChunkedCorpus
 from engine.embeddings.corpus import CorpusOptions, SentenceFiles
 from engine.embeddings.vocab import count_words, scan_corpus
@@ -58,7 +58,7 @@ def test_epochs_reread_the_file_unless_the_encoded_corpus_fits_the_cache(tmp_pat
     events = list(train_word2vec(cfg, sentences=CountingFiles([path], CorpusOptions())))
     assert CountingFiles.reads == reads
     started = events[0]
-    assert isinstance(started, te.Started) and started.total_words == 3 * started.corpus_words  # all kept
+    assert isinstance(started, te.EmbeddingsStarted) and started.total_words == 3 * started.corpus_words  # all kept
     progress = [e for e in events if isinstance(e, te.Progress)]
     assert progress and all(e.total_words == started.total_words for e in progress)
     assert events[-1].words_done == started.total_words

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.embeddings.corpus import CorpusOptions, iter_sentences, resolve_corpus, tokenize
+from engine.embeddings.corpus import CorpusOptions, iter_sentences, corpus_files, tokenize
 from engine.embeddings.huffman import HuffmanTree
 from engine.embeddings.negatives import NegativeSampler, noise_distribution
 from engine.embeddings.subsampling import keep_probabilities
@@ -64,12 +64,12 @@ def test_non_utf8_file_is_an_input_error(tmp_path):
 
 def test_resolve_corpus_errors(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
-        resolve_corpus(tmp_path / "missing.txt")
+        corpus_files(tmp_path / "missing.txt")
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     with pytest.raises(InputError, match="empty"):
-        resolve_corpus(empty)
-    assert all(p.is_file() for p in resolve_corpus("default"))
+        corpus_files(empty)
+    assert all(p.is_file() for p in corpus_files("default"))
 
 
 # ----------------------------------------------------------------------------- vocabulary

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from engine.embeddings import fast_sgd
-from engine.embeddings import train_events as te
+from engine.embeddings import events as te
 from engine.embeddings.word2vec import Word2VecConfig, train_word2vec
 from engine.errors import InputError
 
@@ -175,7 +175,7 @@ def test_each_model_and_loss_learns_the_planted_structure(model, loss, kernel):
     progress = [e for e in events if isinstance(e, te.Progress)]
     assert progress[0].loss > progress[-1].loss
     finished = events[-1]
-    assert isinstance(finished, te.Finished) and finished.reason == "completed"
+    assert isinstance(finished, te.EmbeddingsFinished) and finished.reason == "completed"
     assert neighbours_in_group(finished.vectors) == 1.0
 
 
@@ -189,7 +189,7 @@ def test_per_pair_negatives_learn_too(model, kernel):
 
 def test_event_order_and_fields():
     events = list(train_word2vec(small_config(epochs=2), sentences=planted_corpus(600)))
-    assert isinstance(events[0], te.Started) and isinstance(events[-1], te.Finished)
+    assert isinstance(events[0], te.EmbeddingsStarted) and isinstance(events[-1], te.EmbeddingsFinished)
     started = events[0]
     assert started.vocab_size == 16 and started.total_words == 2 * 6000 and started.corpus_words == 6000
     progress = [e for e in events if isinstance(e, te.Progress)]
@@ -209,7 +209,7 @@ def test_stop_ends_early_with_the_vectors_so_far():
         if isinstance(event, te.Progress):
             stop.set()
     finished = seen[-1]
-    assert isinstance(finished, te.Finished) and finished.reason == "stopped"
+    assert isinstance(finished, te.EmbeddingsFinished) and finished.reason == "stopped"
     assert finished.words_done < 50 * 15000
     assert finished.vectors.vectors.shape == (16, 12)
 
