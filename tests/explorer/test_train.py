@@ -90,9 +90,12 @@ async def test_scripted_run_fills_charts_samples_and_clip_marks(app_factory, mon
         assert grad.marks == [e.step for e in steps if e.clipped]
         assert grad.threshold == 1.0
         samples = str(screen.query_one("#samples").render())
-        assert "✓ velocisaurus" in samples and "○ tyrannosaurus" in samples
+        assert "✓\u00a0velocisaurus" in samples and "○\u00a0tyrannosaurus" in samples
         assert not screen.running
         assert "completed at step 120" in str(screen.query_one("StatusBar").render())
+        # the run's folder is the app's current model now: Generate opens on it
+        assert (app.current_model.path, app.current_model.origin) == (screen.run_dir, "trained")
+        assert screen.run_dir.startswith(app.options["runs_dir"])
 
 
 async def test_start_pause_stop_and_dimmed_keys(app_factory, monkeypatch):
@@ -313,9 +316,8 @@ async def test_a_run_in_the_child_process_pauses_resumes_saves_and_stops(app_fac
         await asyncio.sleep(window)
         assert _steps_drawn(screen) == paused_at, "the child kept training while paused"
         await pilot.press("w")  # saved at once, while paused, at the step shown
-        await _until(lambda: "saved checkpoint at step" in str(screen.query_one("StatusBar").render()),
-                     what="the checkpoint")
-        assert f"at step {int(paused_at)}:" in str(screen.query_one("StatusBar").render())
+        await _until(lambda: "saved " in str(screen.query_one("StatusBar").render()), what="the checkpoint")
+        assert f"at step {int(paused_at):,} · Generate (3) opens it" in str(screen.query_one("StatusBar").render())
         saved = Path(screen.last_checkpoint)
         assert (saved / "config.json").exists() and saved.is_relative_to(Path(screen.run_dir).parent)
         await pilot.press("p")
