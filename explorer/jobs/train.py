@@ -2,8 +2,8 @@
 
 The screen builds the config from its form; :func:`start` runs it in a child process (the default:
 its training loop never waits for the UI's GIL, so it trains as fast as ``seq-explorer train``), where
-the config arrives as JSON and ``train(config, …)`` runs on it, or in a thread worker. :func:`watch`
-follows a run started elsewhere through its metrics file (``seq-explorer --watch RUN_DIR``).
+the config arrives as JSON and ``train(config, …)`` runs on it, or in a thread worker. (A run started
+elsewhere is watched through its metrics file: :mod:`explorer.jobs.watch`.)
 
 Textual-free: a child process imports this module to know the job (:data:`TRAIN`).
 """
@@ -51,21 +51,6 @@ def new_run_dir(options: dict, what: str) -> str:
 def start_spare() -> None:
     """Start the spare child process now, in the background (it imports torch meanwhile)."""
     threading.Thread(target=child_runs.warm_up, args=(TRAIN.preload,), name="warm-up", daemon=True).start()
-
-
-def watch(node, run_dir: str):
-    """Follow the run writing ``run_dir/metrics.jsonl`` elsewhere (another terminal, a torchrun rank
-    0): its events arrive at ``node`` as messages of group "train", as a run of this app's would,
-    plus :mod:`engine.run_watch`'s own (``Waiting``, ``Restarted``, ``Skipped``). Read-only: the
-    handle stops the watching, not the run. Needs no torch."""
-    from explorer.runs import start_run
-
-    def factory(stop: threading.Event) -> Iterator[object]:
-        from engine.run_watch import tail_metrics
-
-        return tail_metrics(run_dir, stop)
-
-    return start_run(node, factory, group="train", light=True, confirm_quit=False)
 
 
 def start(node, config: TrainConfig, *, in_process: bool = True):

@@ -9,7 +9,7 @@ picks a corpus file. The screen builds the engine's ``TrainConfig`` from the for
 (``train_in="thread"``: a worker thread); its events arrive as typed messages.
 
 With ``seq-explorer --watch RUN_DIR`` (the ``watch`` option) the screen follows a run started
-elsewhere instead, read-only: :func:`explorer.jobs.train.watch` tails ``RUN_DIR/metrics.jsonl``
+elsewhere instead, read-only: :mod:`explorer.jobs.watch` tails ``RUN_DIR/metrics.jsonl``
 (:mod:`engine.run_watch`) into the same events and the same charts; the keys that start or steer a
 run are dimmed. A run that finishes or saves here (or a watched one that saves) becomes the app's
 current model (``App.current_model``), which Generate opens on.
@@ -29,8 +29,8 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from engine.events import Diverged, Evaluated, Finished, Sampled, Saved, Started, Step
-from engine.run_watch import Restarted, Skipped, Waiting
 from explorer.deferred import after_first_frame
+from explorer.jobs.watch import WatchNote
 from explorer.messages import EngineEvent, RunFinished
 from explorer.model_choice import ModelChoice
 from explorer.runs import RunHandle
@@ -192,10 +192,10 @@ class TrainScreen(ExplorerScreen):
         self._sync_buttons()
 
     def _start_watching(self) -> None:
-        from explorer.jobs import train
+        from explorer.jobs.watch import watch
 
         self.run_dir = self.watching or ""
-        self.handle = train.watch(self, self.run_dir)
+        self.handle = watch(self, self.run_dir)
         self.status(f"watching {_escape(short_path(self.run_dir))} (started elsewhere) — read-only: "
                     "start, pause and stop it where it runs")
 
@@ -410,25 +410,22 @@ class TrainScreen(ExplorerScreen):
         still = " · still watching" if self.watching else ""
         self.status(f"{e.reason} at step {e.step:,}: {final}{val} in {_duration(e.elapsed_s)}{where}{still}")
 
-    # -- a watched run's own events ----------------------------------------------------
-    @on(EngineEvent[Waiting])
-    def _waiting(self, message: EngineEvent) -> None:
-        e = message.event
-        why = "no such folder yet" if e.reason == "no-folder" else "no metrics yet"
-        self.query_one("#train-stats", Static).update(f"waiting for {_escape(e.path)} ({why})…")
-        self.status(f"waiting for the run in {_escape(short_path(self.run_dir))} to start ({why})")
-
-    @on(EngineEvent[Restarted])
-    def _restarted(self, message: EngineEvent) -> None:
-        self.reset_view()
-        self.status(f"a new run started in {_escape(short_path(self.run_dir))}: reading it from the top")
-
-    @on(EngineEvent[Skipped])
-    def _skipped(self, message: EngineEvent) -> None:
-        self.skipped += 1
-        e = message.event
-        self.status(f"skipped line {e.line_number} of metrics.jsonl ({_escape(e.reason)}); "
-                    f"{self.skipped} so far — still watching")
+    # -- what the watcher of a run started elsewhere saw ------------------------------
+    @on(EngineEvent[WatchNote])
+    def _watch_note(self, message: EngineEvent) -> None:
+        note: WatchNote = message.event
+        where = _escape(short_path(self.run_dir))
+        if note.kind == "waiting":
+            why = "no such folder yet" if note.detail == "no-folder" else "no metrics yet"
+            self.query_one("#train-stats", Static).update(f"waiting for {where}/metrics.jsonl ({why})…")
+            self.status(f"waiting for the run in {where} to start ({why})")
+        elif note.kind == "restarted":
+            self.reset_view()
+            self.status(f"a new run started in {where}: reading it from the top")
+        else:
+            self.skipped += 1
+            self.status(f"skipped line {note.line_number} of metrics.jsonl ({_escape(note.detail)}); "
+                        f"{self.skipped} so far — still watching")
 
     @on(RunFinished)
     def _run_ended(self, message: RunFinished) -> None:
