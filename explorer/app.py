@@ -228,6 +228,21 @@ class SeqExplorerApp(App):
         yield SystemCommand("Keys", "List every key of this screen", self.action_help)
         yield from super().get_system_commands(screen)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_box":  # only while a screen's text box has the focus: otherwise the
+            return self._typing_in_box()  # screen's own Escape (stop a run) is listed and runs
+        return True
+
+    def _typing_in_box(self) -> bool:
+        from explorer.screens.base import ExplorerScreen
+        from explorer.widgets.keybar import typing_in_box
+
+        try:
+            screen = self.screen
+        except Exception:  # noqa: BLE001 - no screen yet (start-up)
+            return False
+        return isinstance(screen, ExplorerScreen) and typing_in_box(screen)
+
     def action_leave_box(self) -> None:
         """Escape in a text box of a screen leaves it (nothing has the focus; single keys act again).
 
@@ -235,13 +250,9 @@ class SeqExplorerApp(App):
         a box (or on a dialog, the palette), Escape is the screen's own key (stop a run, close)."""
         from textual.actions import SkipAction
 
-        from explorer.screens.base import ExplorerScreen
-        from explorer.widgets.keybar import typing_in_box
-
-        screen = self.screen
-        if not isinstance(screen, ExplorerScreen) or not typing_in_box(screen):
+        if not self._typing_in_box():
             raise SkipAction()  # the next binding of escape (the screen's) runs
-        screen.set_focus(None)
+        self.screen.set_focus(None)
 
     def action_help(self) -> None:
         from explorer.screens.help import HelpScreen

@@ -115,6 +115,7 @@ class GenerateScreen(ModelScreen):
     GenerateScreen #score-box { height: auto; max-height: 18; }
     GenerateScreen.-narrow #score-box { max-height: 8; }
     GenerateScreen #score { height: auto; max-height: 15; overflow-y: auto; }
+    GenerateScreen #score.-empty { display: none; }
     """
 
     BINDINGS = [
@@ -168,7 +169,7 @@ class GenerateScreen(ModelScreen):
         with Vertical(id="score-box", classes="panel") as box:
             box.border_title = "sentence probability (e, then Enter)"
             yield Input(placeholder="type a name or sentence, Enter scores it", id="sentence", compact=True)
-            yield Static("", id="score")
+            yield Static("", id="score", classes="-empty")
 
     def before_load(self) -> None:
         self.model_ready = False
@@ -331,5 +332,6 @@ class GenerateScreen(ModelScreen):
     def show_score(self, result) -> None:
         rows, log_p, ppl = score_rows(result)
         self.score_text = score_summary(rows, log_p, ppl)
-        self.query_one("#score", Static).update(Group(Text(self.score_text, style="bold"),
-                                                      score_table(rows, log_p, ppl)))
+        score = self.query_one("#score", Static)
+        score.update(Group(Text(self.score_text, style="bold"), score_table(rows, log_p, ppl)))
+        score.remove_class("-empty")

@@ -56,7 +56,9 @@ def help_rows(bindings: list[tuple[Binding, bool]], key_display) -> list[HelpRow
         shown = key_display(binding)
         if shown not in row[0]:
             row[0].append(shown)
-    out = [HelpRow(" ".join(keys), text, enabled) for keys, text, enabled in rows.values()]
+    order = {"help": -1, "quit": 1}  # help first, quit last (then the screens)
+    actions = sorted(rows, key=lambda action: order.get(action, 0))
+    out = [HelpRow(" ".join(rows[a][0]), rows[a][1], rows[a][2]) for a in actions]
     if switches:
         out.append(HelpRow(f"{switches[0]}–{switches[-1]}" if len(switches) > 1 else switches[0],
                            screen_switch_text(), True))
@@ -65,7 +67,7 @@ def help_rows(bindings: list[tuple[Binding, bool]], key_display) -> list[HelpRow
 
 def rows_table(rows: list[HelpRow] | tuple[tuple[str, str], ...]) -> Table:
     table = Table.grid(padding=(0, 2), expand=True)
-    table.add_column(no_wrap=True, style="bold", min_width=7)
+    table.add_column(no_wrap=True, style="bold", min_width=9, max_width=12)
     table.add_column(ratio=1)
     for row in rows:
         if isinstance(row, HelpRow):
@@ -77,7 +79,8 @@ def rows_table(rows: list[HelpRow] | tuple[tuple[str, str], ...]) -> Table:
 
 
 def keys_of(node, app) -> list[tuple[Binding, bool]]:
-    """``(binding, enabled)`` for the bindings ``node`` declares (its class's and its bases').
+    """``(binding, enabled)`` for the bindings ``node`` declares (its class's and its bases'), those of
+    seq-explorer only (they have an id).
 
     Read from the node's own bindings, not the screen's active ones: those leave out the keys a
     focused text box would type, and help lists them all. (``_bindings`` is Textual's per-node
@@ -86,6 +89,8 @@ def keys_of(node, app) -> list[tuple[Binding, bool]]:
     out = []
     for binding in node._bindings:  # BindingsMap iterates (key, Binding)
         binding = binding[1] if isinstance(binding, tuple) else binding
+        if binding.id is None:
+            continue  # Textual's own (Tab, copy): the app's bindings all have ids; Tab is under "Moving around"
         action = binding.action
         target, name, params = node, action, ()
         try:
