@@ -58,17 +58,16 @@ def short_path(path: str) -> str:
 
 
 def stats_parts(e: Step, rate: float | None, device: str, paused: bool) -> tuple[str, str]:
-    """The stats line's two halves: progress (step, loss, speed, time left) and the run's setting
-    (device, clipping); side by side on a wide terminal, one above the other under 100 columns."""
+    """The stats line's two halves: progress (step, loss, time left) and how it runs (speed, device,
+    clipping, learning rate); side by side on a wide terminal, one above the other under 100 columns."""
     if e.clip_mode == "none" or e.clip_threshold is None:
         clip = "no clipping"
     elif e.clip_mode == "norm":
         clip = f"clip norm {e.clip_threshold:g}"
     else:
         clip = f"clip value ±{e.clip_threshold:g}"
-    progress = (f"step {e.step:,}/{e.total_steps:,} · loss {e.smoothed_loss:.3f} · {short_rate(rate)} tok/s · "
-                f"{_duration(e.eta_s)} left")
-    setting = f"{device or '?'} · {clip} · lr {e.lr:.3g}" + (" · [b]paused[/]" if paused else "")
+    progress = f"step {e.step:,}/{e.total_steps:,} · loss {e.smoothed_loss:.3f} · {_duration(e.eta_s)} left"
+    setting = f"{short_rate(rate)} tok/s · {device or '?'} · {clip} · lr {e.lr:.3g}" + (" · [b]paused[/]" if paused else "")
     return progress, setting
 
 

@@ -76,5 +76,5 @@ async def test_the_train_screen_shows_the_steady_rate_of_a_scripted_stream(app_f
         for s in steps:
             meter.add(s.elapsed_s, s.tokens_per_s)
         stats = str(screen.query_one("#train-stats").render())
-        assert f"· {short_rate(meter.rate)} tok/s ·" in stats
+        assert f"{short_rate(meter.rate)} tok/s · cpu" in stats
         assert short_rate(meter.rate) != short_rate(steps[-1].tokens_per_s)  # not the last raw report
