@@ -102,8 +102,9 @@ def cell_tooltip() -> str:
     return "\n".join(f"{k.name}: {k.note}" for k in kinds.KINDS.values())
 
 
-class TrainForm(VerticalScroll):
-    """Labels and controls in one column; scrolls on small terminals."""
+class TrainForm(VerticalScroll, can_focus=False):
+    """Labels and controls in one column; scrolls on small terminals (to the field with the focus:
+    the column itself never takes the focus, Tab goes from field to field)."""
 
     DEFAULT_CSS = """
     TrainForm {

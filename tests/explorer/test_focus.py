@@ -84,3 +84,31 @@ async def test_a_focused_box_is_filled_with_the_accent_colour_in_dark_and_light_
         expected = Color.parse(accent).with_alpha(0.35)
         assert (focused.r, focused.g, focused.b) == (expected.r, expected.g, expected.b)
         assert box.styles.text_style.bold
+
+
+async def test_every_widget_that_takes_the_focus_looks_different_with_it(app_factory):
+    """On every screen, each widget of the focus chain (Tab order) changes its own cells when focused:
+    no invisible focus (a scrolling column, a list, a select, a box, a button)."""
+    app = app_factory("train")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot, 3)
+        for name, (_module, _cls, key) in SCREENS.items():
+            app.screen.set_focus(None)
+            await pilot.press(key)
+            await pilot.pause()
+            screen = app.screen
+            assert app.current_mode == name
+            chain = list(screen.focus_chain)
+            assert chain, name
+            for widget in chain:
+                screen.set_focus(None)
+                await pilot.pause()
+                before = screen._compositor.render_strips()  # the cells on screen (Textual's compositor)
+                widget.focus(scroll_visible=False)
+                await pilot.pause()
+                after = screen._compositor.render_strips()
+                r = widget.region
+                changed = any(b.crop(r.x, r.right).text != a.crop(r.x, r.right).text
+                              or list(b.crop(r.x, r.right)) != list(a.crop(r.x, r.right))
+                              for b, a in zip(before[r.y:r.bottom], after[r.y:r.bottom]))
+                assert changed, f"{name}: {type(widget).__name__}#{widget.id} shows no focus"
