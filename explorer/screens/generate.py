@@ -73,15 +73,19 @@ def score_table(rows: list[tuple[str, float, bool]], log_p: float, ppl: float) -
 
 
 def model_words(choice, info: lm_jobs.ModelInfo) -> str:
-    """Which model is shown, in words (markup): ``your run lstm-… · best/ (lowest validation loss) ·
-    char lstm 1×50 · dinos``; a bundled one is named by the model box already."""
+    """Which model is shown, in words (markup), short enough for 80 columns beside the model box
+    (which names the run): ``your run, best val. loss · char lstm 1×50 · dinos``."""
     if choice is not None and choice.is_bundled:
         return escape(info.short)
-    name = info.path if choice is None else choice.description
-    if choice is not None and choice.step is not None and not info.best:
-        name += f", step {choice.step:,}"
-    kept = "best/ (lowest validation loss)" if info.best else "last save"
-    return f"[b]{escape(name)}[/] · {kept} · {escape(info.short)}"
+    who = {"trained": "your run", "watched": "the watched run", "checkpoint": "checkpoint"}.get(
+        choice.origin if choice is not None else "", "checkpoint")
+    if info.best:
+        kept = ", best val. loss"  # the folder's best/ (lowest validation loss)
+    elif choice is not None and choice.step is not None:
+        kept = f", step {choice.step:,}"
+    else:
+        kept = ""
+    return f"[b]{who}{kept}[/] · {escape(info.short)}"
 
 
 class GenerateScreen(ModelScreen):
@@ -286,7 +290,7 @@ class GenerateScreen(ModelScreen):
         choice = self.choice
         label = self.query_one("#gen-model", Static)
         label.update(f"{model_words(choice, info)}\n[i]{escape(info.variant_note)}[/]")
-        label.tooltip = info.path
+        label.tooltip = info.path + (" (its best/ checkpoint: the lowest validation loss)" if info.best else "")
         back = ("" if choice is None or choice.is_bundled
                 else " · m: back to a bundled model")
         self.status(f"model ready — g samples, e scores a sentence{back}")

@@ -71,15 +71,24 @@ def stats_parts(e: Step, rate: float | None, device: str, paused: bool) -> tuple
     return progress, setting
 
 
-def samples_text(step: int, samples) -> str:
-    """The latest samples, wrapped on as few lines as the width allows (newlines shown as ↵)."""
+def samples_text(step: int, samples, width: int = 0) -> str:
+    """The latest samples, packed on as few lines of ``width`` cells as they fit (0: one line), a
+    sample never split over two lines (newlines in it shown as ↵)."""
+    from rich.cells import cell_len
+
     items = []
     for s in samples:
-        mark = "" if s.in_training_set is None else ("○\u00a0" if s.in_training_set else "✓\u00a0")  # no break after
+        mark = "" if s.in_training_set is None else ("○ " if s.in_training_set else "✓ ")
         text = s.text.replace("\n", "↵") or "∅"
-        items.append(f"{mark}{_escape(text[:60])}{'…' if len(text) > 60 else ''}")
+        items.append(f"{mark}{text[:60]}{'…' if len(text) > 60 else ''}")
+    lines: list[str] = []
+    for item in items:
+        if lines and (not width or cell_len(lines[-1]) + 3 + cell_len(item) <= width):
+            lines[-1] += "   " + item
+        else:
+            lines.append(item)
     head = f"[b]samples at step {step:,}[/] [dim]✓ new · ○ in the training set[/]"
-    return head + "\n" + "   ".join(items)
+    return "\n".join([head] + [_escape(line) for line in lines])
 
 
 class TrainScreen(ExplorerScreen):
@@ -368,7 +377,8 @@ class TrainScreen(ExplorerScreen):
         if message.group == "train":
             e = message.event
             # A fixed height: no layout pass (~8 ms of the UI thread, taken from training).
-            self.query_one("#samples", Static).update(samples_text(e.step, e.samples), layout=False)
+            box = self.query_one("#samples", Static)
+            box.update(samples_text(e.step, e.samples, box.content_size.width), layout=False)
 
     @on(EngineEvent[Saved])
     def _saved(self, message: EngineEvent) -> None:

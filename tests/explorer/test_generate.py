@@ -179,7 +179,8 @@ async def test_generate_opens_on_the_run_just_trained_and_goes_back_to_a_bundled
         assert isinstance(screen, GenerateScreen) and screen.loaded_choice == tiny_checkpoint
         assert screen.info.path == tiny_checkpoint
         label = str(screen.query_one("#gen-model").render())
-        assert "your run tiny-lstm, step 800 · last save · char lstm 1×8" in label
+        assert "your run, step 800 · char lstm 1×8" in label
+        assert screen.query_one("#model").value == tiny_checkpoint  # the box names the run
         assert "back to a bundled model" in str(screen.query_one("StatusBar").render())
         screen.query_one("#model").value = "bundled:dinos-lstm"
         await settle(app, pilot, 3)

@@ -71,6 +71,18 @@ def test_a_kind_added_to_the_engine_table_is_offered_by_the_form(monkeypatch):
     assert cell_options()[-1] == ("gru-minimal", "gru-minimal")
 
 
+def test_samples_are_packed_on_lines_and_never_split():
+    from engine.events import Sample
+    from explorer.screens.train import samples_text
+
+    samples = [Sample("artrosaurus", False), Sample("lanoelon", False), Sample("urulmaeosaurus", True),
+               Sample("two\nlines", None)]
+    lines = samples_text(800, samples, width=32).split("\n")
+    assert lines[1:] == ["✓ artrosaurus   ✓ lanoelon", "○ urulmaeosaurus   two↵lines"]
+    assert all(len(line) <= 32 for line in lines[1:])
+    assert samples_text(800, samples).count("\n") == 1  # no width: one line
+
+
 async def test_scripted_run_fills_charts_samples_and_clip_marks(app_factory, monkeypatch):
     import engine.training
 
@@ -90,7 +102,7 @@ async def test_scripted_run_fills_charts_samples_and_clip_marks(app_factory, mon
         assert grad.marks == [e.step for e in steps if e.clipped]
         assert grad.threshold == 1.0
         samples = str(screen.query_one("#samples").render())
-        assert "✓\u00a0velocisaurus" in samples and "○\u00a0tyrannosaurus" in samples
+        assert "✓ velocisaurus" in samples and "○ tyrannosaurus" in samples
         assert not screen.running
         assert "completed at step 120" in str(screen.query_one("StatusBar").render())
         # the run's folder is the app's current model now: Generate opens on it
