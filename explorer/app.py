@@ -33,6 +33,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from explorer.messages import TorchReady
+from explorer.model_choice import ModelChoice, initial_choice
 from explorer.screens import SCREENS, TITLES, make_screen
 
 # Set by bench/startup.py: at Ready, write the seconds since this epoch time, then exit 0.5 s later.
@@ -94,7 +95,9 @@ class SeqExplorerApp(App):
 
     BINDINGS = [
         *_screen_bindings(),
-        Binding("question_mark,f1", "help", "Keys", id="app.help", tooltip="List every key of this screen"),
+        Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="List every key of this screen"),
+        Binding("escape", "leave_box", "Leave box", id="app.leave_box", show=False, priority=True, system=True,
+                tooltip="Leave the text box (keys act again)"),
         Binding("ctrl+p", "command_palette", "Palette", id="app.palette", tooltip="Search commands and screens",
                 priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit (asks first while a run is active)",
@@ -103,14 +106,20 @@ class SeqExplorerApp(App):
 
     torch_status: reactive[str] = reactive("")
     torch_ready: reactive[bool] = reactive(False)
+    current_model: reactive[ModelChoice | None] = reactive(None)
+    """The language model Gates and Generate show (:mod:`explorer.model_choice`): the ``--checkpoint``
+    or the first bundled model at start, then the run the Train screen just finished or saved (or a
+    watched run's save), or the model a screen's model box picked. Subscribe with
+    ``self.watch(self.app, "current_model", callback)``."""
 
     def __init__(self, *, screen: str = "train", checkpoint: str | None = None,
                  embeddings: str = "glove", device: str = "auto", preload_torch: bool = True,
                  options: dict | None = None) -> None:
         """``options`` adds screen settings used by tests and benchmarks: ``autoload`` (False: screens
         load no model on mount), ``runs_dir`` (where training saves), ``train_overrides`` (extra
-        ``TrainConfig`` fields)."""
-        if screen not in SCREENS:
+        ``TrainConfig`` fields); and ``watch`` (a run folder the Train screen follows, read-only:
+        ``seq-explorer --watch RUN_DIR``)."""
+        if screen not in SCREENS or (options or {}).get("watch"):
             screen = "train"
         # Start directly in the chosen screen's mode: no default screen is mounted, styled and
         # resumed first, which saved ~0.15 s of the first frame.
@@ -128,7 +137,9 @@ class SeqExplorerApp(App):
         """Callbacks waiting for the first frame (None once it is on screen)."""
         self.device_label = device
         self.latest_checkpoint: str | None = None
-        """Set by the Train screen when a run saves; Gates and Generate offer it."""
+        """Set by the Train screen when a run saves; a model box that does not follow ``current_model``
+        offers it."""
+        self.set_reactive(SeqExplorerApp.current_model, initial_choice(checkpoint))
         for name in SCREENS:
             self.add_mode(name, lambda name=name: make_screen(name))
 
@@ -217,14 +228,39 @@ class SeqExplorerApp(App):
         yield SystemCommand("Keys", "List every key of this screen", self.action_help)
         yield from super().get_system_commands(screen)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_box":  # only while a screen's text box has the focus: otherwise the
+            return self._typing_in_box()  # screen's own Escape (stop a run) is listed and runs
+        return True
+
+    def _typing_in_box(self) -> bool:
+        from explorer.screens.base import ExplorerScreen
+        from explorer.widgets.keybar import typing_in_box
+
+        try:
+            screen = self.screen
+        except Exception:  # noqa: BLE001 - no screen yet (start-up)
+            return False
+        return isinstance(screen, ExplorerScreen) and typing_in_box(screen)
+
+    def action_leave_box(self) -> None:
+        """Escape in a text box of a screen leaves it (nothing has the focus; single keys act again).
+
+        Escape never goes *into* a box, so pressing it twice cannot put the focus back in one. Out of
+        a box (or on a dialog, the palette), Escape is the screen's own key (stop a run, close)."""
+        from textual.actions import SkipAction
+
+        if not self._typing_in_box():
+            raise SkipAction()  # the next binding of escape (the screen's) runs
+        self.screen.set_focus(None)
+
     def action_help(self) -> None:
         from explorer.screens.help import HelpScreen
 
         if isinstance(self.screen, HelpScreen):
             return
         title = TITLES.get(getattr(self.screen, "mode_name", ""), self.screen.__class__.__name__)
-        note = getattr(self.screen, "HELP", "")
-        self.push_screen(HelpScreen(title, self.screen.active_bindings, note))
+        self.push_screen(HelpScreen.for_screen(self.screen, title))
 
     def get_driver_class(self):
         """Textual's driver; on Linux and macOS one that ends the app when its terminal goes away
@@ -244,7 +280,7 @@ class SeqExplorerApp(App):
     async def action_quit(self) -> None:
         from explorer.runs import active_runs
 
-        if not active_runs(self):
+        if not active_runs(self, to_confirm=True):
             self.exit()
             return
         from explorer.screens.dialogs import ConfirmDialog

@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--checkpoint", metavar="DIR", help="language-model checkpoint the app shows")
     parser.add_argument("--embeddings", metavar="glove|DIR", default="glove", help="embeddings the app queries")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where models run")
+    parser.add_argument("--watch", metavar="RUN_DIR",
+                        help="open on the Train screen following a run started elsewhere (another terminal, "
+                             "torchrun): its RUN_DIR/metrics.jsonl, live and read-only")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"explorer.commands.{name}").register(sub)
@@ -88,10 +91,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_handler(handler, args)
 
 
+def watch_folder(path: str) -> str:
+    """The run folder ``--watch`` follows: ``path``, or the folder of ``path`` when it names the metrics
+    file itself. A folder that does not exist yet is fine (the run may start later); a file that is not
+    a metrics file is refused."""
+    import os
+
+    from engine.errors import InputError
+
+    path = os.path.expanduser(path)
+    if os.path.isfile(path) or os.path.basename(path) == "metrics.jsonl":
+        if os.path.basename(path) != "metrics.jsonl":
+            raise InputError(f"--watch takes a run folder (the one holding metrics.jsonl), got the file {path}")
+        path = os.path.dirname(path) or "."
+    return path
+
+
 def _open_app(args: argparse.Namespace) -> int:
     from explorer.app import make_app
 
-    app = make_app(screen=args.screen, checkpoint=args.checkpoint, embeddings=args.embeddings, device=args.device)
+    options = {"watch": watch_folder(args.watch)} if args.watch else None
+    app = make_app(screen=args.screen, checkpoint=args.checkpoint, embeddings=args.embeddings, device=args.device,
+                   options=options)
     app.run()
     return int(app.return_code or 0)
 

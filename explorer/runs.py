@@ -66,6 +66,8 @@ class RunHandle:
     worker keeps reading."""
     save_request: threading.Event | None = None
     """Set to ask for a checkpoint now, where the run takes such requests."""
+    confirm_quit: bool = True
+    """Quitting while it runs asks first (False: watching a run elsewhere, which quitting leaves alone)."""
 
     @property
     def running(self) -> bool:
@@ -151,13 +153,14 @@ def _stopped_hard(handle: RunHandle) -> bool:
 
 
 def start_run(node: DOMNode, factory: EventFactory, *, group: str, light: bool = False,
-              handle: RunHandle | None = None) -> RunHandle:
+              handle: RunHandle | None = None, confirm_quit: bool = True) -> RunHandle:
     """Run ``factory(stop)``'s generator in a thread worker; events go to ``node``.
 
     A previous run of the same ``group`` is stopped first. Returns a :class:`RunHandle`.
     ``light=True`` is for work that imports no torch (numpy queries, projections): it
     skips :data:`IMPORT_LOCK`, so it never waits for torch being imported elsewhere.
     ``handle`` brings its own control events (a child process's); by default new ones.
+    ``confirm_quit=False``: quitting while it runs does not ask (it stops nothing that matters).
     """
     app = node.app
     runs = _runs_of(app)
@@ -165,6 +168,7 @@ def start_run(node: DOMNode, factory: EventFactory, *, group: str, light: bool =
     if previous is not None:
         previous.stop()
     handle = handle or RunHandle(group=group, stop_event=threading.Event())
+    handle.confirm_quit = handle.confirm_quit and confirm_quit
     handle.worker = app.run_worker(
         lambda: _consume(node, factory, handle, light),
         name=f"run:{group}",
@@ -178,9 +182,9 @@ def start_run(node: DOMNode, factory: EventFactory, *, group: str, light: bool =
     return handle
 
 
-def active_runs(app: object) -> list[RunHandle]:
-    """Handles of ``app``'s runs still going (quit confirmation and shutdown)."""
-    return [h for h in _runs_of(app).values() if h.running]
+def active_runs(app: object, *, to_confirm: bool = False) -> list[RunHandle]:
+    """Handles of ``app``'s runs still going; ``to_confirm``: only those quitting asks about."""
+    return [h for h in _runs_of(app).values() if h.running and (h.confirm_quit or not to_confirm)]
 
 
 def stop_all(app: object) -> None:

@@ -7,6 +7,8 @@ Public API::
     sample_with(model, config: SampleConfig) -> list[Sample]
     iter_samples(model, n=10, ...same...) -> Iterator[Sample]   # streamed in batches: any n in bounded memory
     step_distribution(model, prefix_tokens, k=10) -> list[(token, probability)]
+    sampling_probs(logits, temperature, top_k) -> probs     # the distribution the sampler draws from
+    walk_distributions(model, text, temperature=1.0, top_k=None, top=10) -> tuple[StepChoices, ...]
     prepare_text(model, text) -> str          # the letter case the model was trained on
 
 Sampling runs the model one step at a time: ``x⟨1⟩ = 0``, then the prefix tokens (teacher forced),
@@ -17,6 +19,8 @@ infinite or negative ones are refused. Samples are drawn in batches of at most 1
 long ``max_len``) from one random generator, so :func:`iter_samples` streams any number of them in
 bounded memory, and ``n`` ≤ 1024 samples are one batch (as before batches existed).
 UNK is never sampled (its probability is shared out among the other tokens).
+:func:`walk_distributions` shows, at every step of a text, both the distribution the sampler draws
+from (after the temperature and top-k) and the model's own (``softmax(z)``, temperature 1).
 For a model trained on running text ("stream" sequences) EOS is a line break and does not stop.
 A sample's ``in_training_set`` is True/False for name-like corpora (line sequences whose lines the
 loader knows), None otherwise.
@@ -33,7 +37,7 @@ import torch
 from engine.errors import InputError
 from engine.events import Sample
 from engine.limits import MAX_BATCH_TOKENS, MAX_SAMPLE_LEN, MAX_SCORE_TOKENS, check_int, check_seed
-from engine.text import EOS_ID, UNK_ID
+from engine.text import EOS, EOS_ID, UNK_ID
 
 SAMPLE_BATCH = 1024
 _PREFIX_CHUNK = 512
@@ -44,19 +48,34 @@ def prepare_text(model, text: str) -> str:
     return text.lower() if model.config.get("case_mode") == "lower" else text
 
 
-def _pick(logits: torch.Tensor, temperature: float, top_k: int | None, gen: torch.Generator) -> torch.Tensor:
-    """Next token ids (B,) from logits (B, V)."""
+def sampling_probs(logits: torch.Tensor, temperature: float, top_k: int | None) -> torch.Tensor:
+    """The distribution the sampler draws the next token from, (..., V) from logits z (..., V).
+
+    ``P(y = i) = exp(z_i / T) / Σ_{j ∈ K} exp(z_j / T)`` for ``i`` in ``K``, the ``top_k`` likeliest
+    tokens (every token when ``top_k`` is None), and 0 outside ``K``; UNK is never in ``K`` (its
+    probability is shared out among the others). ``T = 0``: all the mass on the likeliest token.
+    At ``T = 1`` with every token this is the model's own ``softmax(z)`` without UNK.
+    """
     logits = logits.clone()
-    logits[:, UNK_ID] = float("-inf")  # never generate UNK: it is "some rare word", not text
+    logits[..., UNK_ID] = float("-inf")  # never generate UNK: it is "some rare word", not text
     if temperature <= 0:
-        return logits.argmax(dim=-1)
+        return torch.nn.functional.one_hot(logits.argmax(dim=-1), logits.shape[-1]).to(torch.float32)
     z = logits / temperature
     if bool(torch.isnan(z).any() | torch.isposinf(z).any()):  # a tiny temperature overflowed: shift first
         z = (logits.double() - logits.max(dim=-1, keepdim=True).values.double()) / temperature
     if top_k is not None and top_k < z.shape[-1]:
-        kth = torch.topk(z, top_k, dim=-1).values[:, -1:]  # (B, 1)
+        kth = torch.topk(z, top_k, dim=-1).values[..., -1:]  # (..., 1)
         z = z.masked_fill(z < kth, float("-inf"))
-    probs = torch.softmax(z, dim=-1)
+    return torch.softmax(z, dim=-1)
+
+
+def _pick(logits: torch.Tensor, temperature: float, top_k: int | None, gen: torch.Generator) -> torch.Tensor:
+    """Next token ids (B,) from logits (B, V), drawn from :func:`sampling_probs`."""
+    if temperature <= 0:
+        logits = logits.clone()
+        logits[:, UNK_ID] = float("-inf")
+        return logits.argmax(dim=-1)
+    probs = sampling_probs(logits, temperature, top_k)
     return torch.multinomial(probs, 1, generator=gen).squeeze(1)
 
 
@@ -217,3 +236,61 @@ def step_distribution(model, prefix_tokens: Sequence[str], k: int = 10) -> list[
     top = torch.topk(probs, k)
     return [(model.vocab.tokens[int(i)], float(p)) for p, i in zip(top.values, top.indices)]
 
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible next token, with the model's probability and the sampler's."""
+
+    token: str
+    model: float
+    """ŷ = softmax(z), temperature 1, every token (UNK included): the model's own probability."""
+    sampled: float
+    """The probability the sampler draws it with (:func:`sampling_probs`: temperature, top-k, no UNK)."""
+
+
+@dataclass(frozen=True)
+class StepChoices:
+    """Step ``t`` of a text: the tokens read, the likeliest next tokens, and the one the text has."""
+
+    prefix: tuple[str, ...]
+    """y⟨1⟩ … y⟨t−1⟩ (after the zero input)."""
+    candidates: tuple[Candidate, ...]
+    """The ``top`` likeliest tokens by the model's own probability, best first (the sampler keeps
+    their order: a temperature and top-k never reorder tokens), plus ``chosen`` if it is not among them."""
+    chosen: str
+    """y⟨t⟩, the token the text has at this step (``"<eos>"`` at the end)."""
+
+
+@torch.no_grad()
+def walk_distributions(model, text: str, temperature: float = 1.0, top_k: int | None = None,
+                       top: int = 10) -> tuple[StepChoices, ...]:
+    """Every step of ``text`` then EOS, from one pass of ``model``: at step t the model's own ŷ⟨t⟩ =
+    softmax(z⟨t⟩) and the distribution :func:`sample` draws y⟨t⟩ from at ``temperature`` and ``top_k``."""
+    _check(1, temperature, top_k, 1)
+    check_int(top, "top", 1)
+    vocab = model.vocab
+    tokens = list(vocab.tokenize(prepare_text(model, text))) + [EOS]
+    ids = vocab.encode(tokens[:-1]) + [EOS_ID]
+    if len(ids) > MAX_SCORE_TOKENS:
+        raise InputError(f"the text has {len(ids):,} tokens, more than the {MAX_SCORE_TOKENS:,} allowed", field="text")
+    was_training = model.training
+    model.eval()
+    logits, _, _ = model.forward(torch.tensor([ids], device=model.device))  # (1, T, V): step t reads y⟨t−1⟩
+    model.train(was_training)
+    z = logits[0].float().cpu()  # (T, V)
+    own = torch.softmax(z, dim=-1)  # (T, V)
+    drawn = sampling_probs(z, temperature, top_k)  # (T, V)
+    best = torch.topk(own, min(top, own.shape[1]), dim=-1).indices  # (T, k)
+    steps = []
+    for t, chosen in enumerate(tokens):
+        shown = [int(i) for i in best[t]]
+        chosen_id = ids[t]
+        if chosen_id not in shown:
+            shown.append(chosen_id)
+        steps.append(StepChoices(
+            tuple(tokens[:t]),
+            tuple(Candidate(vocab.tokens[i], float(own[t, i]), float(drawn[t, i])) for i in shown),
+            chosen,
+        ))
+    return tuple(steps)

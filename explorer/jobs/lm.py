@@ -28,6 +28,14 @@ class ModelInfo:
     equations: tuple[str, ...]
     bidirectional: bool = False
     corpus: str = ""
+    best: bool = False
+    """The folder's ``best/`` checkpoint (lowest validation loss) was read, not its last save."""
+
+    @property
+    def short(self) -> str:
+        """``char lstm 1×50 · dinos`` (what the model is, without where it lives)."""
+        where = f" · {self.corpus}" if self.corpus else ""
+        return f"{self.level} {self.cell} {self.layers}×{self.hidden}{where}"
 
     @property
     def summary(self) -> str:
@@ -55,13 +63,22 @@ class TraceRecorded:
 class SamplesDrawn:
     samples: tuple[Any, ...]
     """:class:`engine.events.Sample` objects."""
+    config: Any = None
+    """The ``engine.lm.sampling.SampleConfig`` they were drawn with (its temperature and top-k are
+    what a step-through of one of them shows)."""
 
 
 @dataclass(frozen=True)
 class Walked:
-    """The next-token distribution at every step of a text (:class:`engine.lm.walk.Walk`)."""
+    """Every step of a text, with the next-token distributions: the model's own and the one sampled
+    from at ``temperature`` and ``top_k`` (:class:`engine.lm.sampling.StepChoices`)."""
 
-    walk: Any
+    text: str
+    steps: tuple[Any, ...]
+    temperature: float = 1.0
+    top_k: int | None = None
+    prefix_tokens: int = 0
+    """How many first tokens were the prefix (given, not sampled)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,7 @@ class Scored:
 
 
 def model_choices(checkpoint: str | None, latest_run: str | None = None) -> list[tuple[str, str]]:
+    # (A model box that follows App.current_model lists explorer.model_choice.choices() instead.)
     """Options of a model selector: the ``--checkpoint`` directory (if any), the latest run trained
     on the Train screen (if any), then the bundled ones (``bundled:NAME``)."""
     choices = [(f"checkpoint {checkpoint}", checkpoint)] if checkpoint else []
@@ -81,8 +99,10 @@ def model_choices(checkpoint: str | None, latest_run: str | None = None) -> list
 
 
 def load_model(choice: str | None) -> ModelLoaded:
-    """Load a checkpoint directory, ``"bundled:NAME"``, or (None) the bundled default; describe it."""
+    """Load a checkpoint directory (its ``best/`` when it has one), ``"bundled:NAME"``, or (None) the
+    bundled default; describe it."""
     from engine import lm
+    from engine.checkpoint import resolve_checkpoint
 
     if choice is None:
         path = str(lm.default_checkpoint())
@@ -90,11 +110,12 @@ def load_model(choice: str | None) -> ModelLoaded:
         path = str(lm.default_checkpoint(choice[len(BUNDLED_PREFIX):]))
     else:
         path = choice
-    model = lm.load_language_model(path)
-    return ModelLoaded(model, model_info(model, path))
+    model = lm.load_language_model(path)  # which="best"
+    best = resolve_checkpoint(path) != resolve_checkpoint(path, "last")
+    return ModelLoaded(model, model_info(model, path, best=best))
 
 
-def model_info(model: Any, path: str = "") -> ModelInfo:
+def model_info(model: Any, path: str = "", best: bool = False) -> ModelInfo:
     """The :class:`ModelInfo` of a loaded ``LanguageModel`` (its cell kind's note and equations)."""
     from engine.recurrent.kinds import kind_of
 
@@ -103,7 +124,7 @@ def model_info(model: Any, path: str = "") -> ModelInfo:
     return ModelInfo(
         path=str(path), cell=kind.name, layers=int(cfg.layers), hidden=int(cfg.hidden), level=model.vocab.level,
         variant_note=kind.note, equations=kind.equations, bidirectional=bool(getattr(cfg, "bidirectional", False)),
-        corpus=str(model.corpus_name or ""),
+        corpus=str(model.corpus_name or ""), best=best,
     )
 
 
@@ -118,13 +139,18 @@ def draw_samples(model: Any, config: Any) -> SamplesDrawn:
     """Samples of ``model`` with the settings of ``config`` (an ``engine.lm.sampling.SampleConfig``)."""
     from engine.lm.sampling import sample_with
 
-    return SamplesDrawn(tuple(sample_with(model, config)))
+    return SamplesDrawn(tuple(sample_with(model, config)), config)
 
 
-def walk_text(model: Any, text: str) -> Walked:
-    from engine.lm.walk import walk
+def walk_text(model: Any, text: str, temperature: float = 1.0, top_k: int | None = None,
+              prefix: str = "") -> Walked:
+    """Step through ``text``: at every step the model's own next-token distribution and the one a
+    sample at ``temperature`` and ``top_k`` is drawn from; ``prefix`` (given, not sampled) begins it."""
+    from engine.lm.sampling import prepare_text, walk_distributions
 
-    return Walked(walk(model, text))
+    steps = walk_distributions(model, text, temperature, top_k)
+    given = len(model.vocab.tokenize(prepare_text(model, prefix))) if prefix and text.startswith(prefix) else 0
+    return Walked(text, steps, temperature, top_k, given)
 
 
 def score(model: Any, text: str) -> Scored:

@@ -2,7 +2,8 @@
 
 The screen builds the config from its form; :func:`start` runs it in a child process (the default:
 its training loop never waits for the UI's GIL, so it trains as fast as ``seq-explorer train``), where
-the config arrives as JSON and ``train(config, …)`` runs on it, or in a thread worker.
+the config arrives as JSON and ``train(config, …)`` runs on it, or in a thread worker. (A run started
+elsewhere is watched through its metrics file: :mod:`explorer.jobs.watch`.)
 
 Textual-free: a child process imports this module to know the job (:data:`TRAIN`).
 """

@@ -2,10 +2,16 @@
 
 ``g`` samples ``n`` names/sentences with the temperature, top-k and prefix from
 the controls (each marked new ✓ or seen ○ in the training set); choosing one in
-the list (Enter or a click) steps through it: ``←``/``→`` move, the bars show the
-top candidates for the next token with the chosen one highlighted. ``e`` goes to
-the sentence box: Enter shows P(y⟨t⟩ | y⟨1⟩…y⟨t−1⟩) for every token, the product,
-the log-probability and the perplexity, with UNK and EOS shown.
+the list (Enter or a click) steps through it: ``←``/``→`` move, and the bars show, for
+every candidate next token, the probability the sampler drew it with (``softmax(z/T)`` over the
+top-k: the settings the samples were drawn with) beside the model's own (``softmax(z)``), with
+the token the sample took highlighted. ``e`` goes to the sentence box: Enter shows
+P(y⟨t⟩ | y⟨1⟩…y⟨t−1⟩) for every token, the product, the log-probability and the perplexity,
+with UNK and EOS shown.
+
+The screen shows the app's current model (``App.current_model``): the run just trained on the
+Train screen (its ``best/`` checkpoint when it has one) once there is one; ``m`` opens the model box
+to go back to a bundled model.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from engine.errors import InputError
@@ -31,7 +37,7 @@ from explorer.jobs import lm as lm_jobs
 from explorer.messages import EngineEvent
 from explorer.runs import start_call
 from explorer.screens.model_screen import ModelScreen
-from explorer.widgets.prob_bars import ProbabilityBars, shown_token
+from explorer.widgets.prob_bars import ProbabilityBars, sampled_label, shown_token
 
 SAMPLE_LABELS = {"temperature": "temperature", "top_k": "top-k", "n": "n", "seed": "seed", "prefix": "prefix"}
 """The sampling settings' names on this screen (the engine says top_k, the box says top-k)."""
@@ -66,27 +72,54 @@ def score_table(rows: list[tuple[str, float, bool]], log_p: float, ppl: float) -
     return table
 
 
+def model_words(choice, info: lm_jobs.ModelInfo) -> str:
+    """Which model is shown, in words (markup), short enough for 80 columns beside the model box
+    (which names the run): ``your run, best val. loss · char lstm 1×50 · dinos``."""
+    if choice is not None and choice.is_bundled:
+        return escape(info.short)
+    who = {"trained": "your run", "watched": "the watched run", "checkpoint": "checkpoint"}.get(
+        choice.origin if choice is not None else "", "checkpoint")
+    if info.best:
+        kept = ", best val. loss"  # the folder's best/ (lowest validation loss)
+    elif choice is not None and choice.step is not None:
+        kept = f", step {choice.step:,}"
+    else:
+        kept = ""
+    return f"[b]{who}{kept}[/] · {escape(info.short)}"
+
+
 class GenerateScreen(ModelScreen):
     """Sampling, step-through and sentence probability for a language model."""
 
     GROUP = "generate"
     MODEL_LABEL_ID = "gen-model"
+    FOLLOWS_CURRENT_MODEL = True
 
     AUTO_FOCUS = ""
+    HELP = ("Bars: for each candidate next token, 'sampled' is the probability g drew it with — "
+            "softmax(z/T) over the top-k tokens, with the temperature T and top-k the samples were drawn "
+            "with (UNK is never drawn) — and 'model's own' is softmax(z) at temperature 1 over every "
+            "token. A low T sharpens the sampled bars, a high T flattens them; top-k cuts the tail (—).")
     DEFAULT_CSS = """
     GenerateScreen #gen-head { height: auto; padding: 0 1; }
-    GenerateScreen #model { width: 24; margin-right: 1; }
+    GenerateScreen #model { width: 28; margin-right: 1; }
     GenerateScreen #gen-model { height: auto; width: 1fr; color: $text-muted; }
+    GenerateScreen.-narrow #gen-model { height: 1; }
     GenerateScreen #gen-controls { height: auto; padding: 0 1; }
     GenerateScreen #gen-controls Label { padding: 0 1 0 0; color: $text-muted; }
     GenerateScreen #gen-controls Input { width: 10; margin-right: 2; }
+    GenerateScreen.-narrow #gen-controls Input { width: 6; margin-right: 1; }
     GenerateScreen #prefix { width: 16; }
-    GenerateScreen #gen-columns { height: 1fr; }
-    GenerateScreen #samples { width: 30; height: 1fr; }
+    GenerateScreen.-narrow #gen-controls #prefix { width: 10; }
+    GenerateScreen #gen-columns { height: 1fr; min-height: 8; }
+    GenerateScreen #samples { width: 30; height: 1fr; min-height: 5; }
+    GenerateScreen.-narrow #samples { width: 24; }
     GenerateScreen #walk { width: 1fr; height: 1fr; }
     GenerateScreen #walk-text { height: auto; }
     GenerateScreen #score-box { height: auto; max-height: 18; }
+    GenerateScreen.-narrow #score-box { max-height: 8; }
     GenerateScreen #score { height: auto; max-height: 15; overflow-y: auto; }
+    GenerateScreen #score.-empty { display: none; }
     """
 
     BINDINGS = [
@@ -95,8 +128,8 @@ class GenerateScreen(ModelScreen):
         Binding("right", "step(1)", "Step", id="generate.forward", tooltip="Next step of the chosen sample"),
         Binding("e", "edit_sentence", "Score text", id="generate.score",
                 tooltip="Type a sentence and see its probability"),
-        Binding("escape", "unfocus", "Leave box", id="generate.unfocus", show=False,
-                tooltip="Leave the text box so keys work again"),
+        Binding("m", "choose_model", "Model", id="generate.model",
+                tooltip="Choose the model: your latest run or a bundled one"),
     ]
 
     model_ready: reactive[bool] = reactive(False, bindings=True, repaint=False)
@@ -104,14 +137,16 @@ class GenerateScreen(ModelScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.walk = None
+        self.walk: lm_jobs.Walked | None = None
         self.step = 0
         self.samples: list = []
+        self.sample_config = None
+        """The ``SampleConfig`` the listed samples were drawn with (their walk shows its T and top-k)."""
         self.score_text = ""
 
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(id="gen-head"):
-            yield self.model_select("Which language model generates")
+            yield self.model_select("Which language model generates (m)")
             yield Static("loading the model…", id="gen-model")
         with Horizontal(id="gen-controls"):
             yield Label("temperature")
@@ -126,17 +161,19 @@ class GenerateScreen(ModelScreen):
             yield Input("0", id="seed", type="integer", compact=True)
         with Horizontal(id="gen-columns"):
             samples = OptionList(id="samples")
-            samples.border_title = "samples (✓ new · ○ seen)"
+            samples.border_title = "samples"
+            samples.border_subtitle = "✓ new · ○ seen"
             samples.add_class("panel")
             yield samples
             with Vertical(id="walk", classes="panel") as walk:
-                walk.border_title = "step through (← →)"
+                walk.border_title = "step through ← →"
+                walk.border_subtitle = "sampled = softmax(z/T) on the top-k"
                 yield Static("[dim]press g to sample, then choose a sample[/]", id="walk-text")
                 yield ProbabilityBars(id="bars")
         with Vertical(id="score-box", classes="panel") as box:
             box.border_title = "sentence probability (e, then Enter)"
             yield Input(placeholder="type a name or sentence, Enter scores it", id="sentence", compact=True)
-            yield Static("", id="score")
+            yield Static("", id="score", classes="-empty")
 
     def before_load(self) -> None:
         self.model_ready = False
@@ -195,8 +232,10 @@ class GenerateScreen(ModelScreen):
     def action_edit_sentence(self) -> None:
         self.query_one("#sentence", Input).focus()
 
-    def action_unfocus(self) -> None:
-        self.set_focus(None)
+    def action_choose_model(self) -> None:
+        select = self.query_one("#model", Select)
+        select.focus()
+        select.expanded = True
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -212,8 +251,11 @@ class GenerateScreen(ModelScreen):
         if self.model is None or not (0 <= index < len(self.samples)):
             return
         text = self.samples[index].text
-        model = self.model
-        start_call(self, lambda: lm_jobs.walk_text(model, text), group="generate.walk")
+        model, config = self.model, self.sample_config
+        temperature = config.temperature if config is not None else 1.0
+        top_k = config.top_k if config is not None else None
+        prefix = config.prefix if config is not None else ""
+        start_call(self, lambda: lm_jobs.walk_text(model, text, temperature, top_k, prefix), group="generate.walk")
 
     @on(Input.Submitted, "#sentence")
     def _sentence_entered(self, event: Input.Submitted) -> None:
@@ -231,11 +273,11 @@ class GenerateScreen(ModelScreen):
     # -- results -----------------------------------------------------------------------
     @on(EngineEvent[lm_jobs.SamplesDrawn])
     def _sampled(self, message: EngineEvent) -> None:
-        self.show_samples(list(message.event.samples))
+        self.show_samples(list(message.event.samples), message.event.config)
 
     @on(EngineEvent[lm_jobs.Walked])
     def _walked(self, message: EngineEvent) -> None:
-        self.show_walk(message.event.walk)
+        self.show_walk(message.event)
 
     @on(EngineEvent[lm_jobs.Scored])
     def _scored(self, message: EngineEvent) -> None:
@@ -244,12 +286,18 @@ class GenerateScreen(ModelScreen):
     def show_model(self, loaded: lm_jobs.ModelLoaded) -> None:
         super().show_model(loaded)
         self.model_ready = True
-        self.query_one("#gen-model", Static).update(
-            f"[b]{escape(loaded.info.summary)}[/]\n[i]{escape(loaded.info.variant_note)}[/]")
-        self.status("model ready — g samples, e scores a sentence")
+        info = loaded.info
+        choice = self.choice
+        label = self.query_one("#gen-model", Static)
+        label.update(f"{model_words(choice, info)}\n[i]{escape(info.variant_note)}[/]")
+        label.tooltip = info.path + (" (its best/ checkpoint: the lowest validation loss)" if info.best else "")
+        back = ("" if choice is None or choice.is_bundled
+                else " · m: back to a bundled model")
+        self.status(f"model ready — g samples, e scores a sentence{back}")
 
-    def show_samples(self, samples: list) -> None:
+    def show_samples(self, samples: list, config=None) -> None:
         self.samples = samples
+        self.sample_config = config
         options = self.query_one("#samples", OptionList)
         options.clear_options()
         for s in samples:
@@ -262,26 +310,32 @@ class GenerateScreen(ModelScreen):
         new = sum(1 for s in samples if getattr(s, "in_training_set", None) is False)
         self.status(f"{len(samples)} samples, {new} new — ↑/↓ choose one, ←/→ step through it")
 
-    def show_walk(self, walk) -> None:
+    def show_walk(self, walk: lm_jobs.Walked) -> None:
         self.walk, self.step, self.walking = walk, 0, True
         self._show_step()
 
     def _show_step(self) -> None:
-        step = self.walk.steps[self.step]
+        walk = self.walk
+        step = walk.steps[self.step]
+        word = self.info is not None and self.info.level == "word"
         text = Text()
-        for i, s in enumerate(self.walk.steps):
+        for i, s in enumerate(walk.steps):
             style = "reverse bold" if i == self.step else ("" if i < self.step else "dim")
             text.append(shown_token(s.chosen) if s.chosen not in ("<eos>",) else "⏎", style=style)
-            if self.info is not None and self.info.level == "word":
+            if word:
                 text.append(" ")
-        head = Text(f"step {self.step + 1}/{len(self.walk.steps)}: next after ", style="dim")
-        head.append(repr("".join(step.prefix) if self.info is None or self.info.level == "char"
-                         else " ".join(step.prefix)))
+        given = self.step < walk.prefix_tokens
+        head = Text(f"step {self.step + 1}/{len(walk.steps)}: next after ", style="dim")
+        head.append(repr(" ".join(step.prefix) if word else "".join(step.prefix)))
+        if given:
+            head.append(" (the prefix: given, not sampled)", style="dim italic")
         self.query_one("#walk-text", Static).update(Text("\n").join([text, head]))
-        self.query_one("#bars", ProbabilityBars).set_items(list(step.candidates), chosen=step.chosen)
+        self.query_one("#bars", ProbabilityBars).set_candidates(
+            step.candidates, chosen=step.chosen, sampled_title=sampled_label(walk.temperature, walk.top_k))
 
     def show_score(self, result) -> None:
         rows, log_p, ppl = score_rows(result)
         self.score_text = score_summary(rows, log_p, ppl)
-        self.query_one("#score", Static).update(Group(Text(self.score_text, style="bold"),
-                                                      score_table(rows, log_p, ppl)))
+        score = self.query_one("#score", Static)
+        score.update(Group(Text(self.score_text, style="bold"), score_table(rows, log_p, ppl)))
+        score.remove_class("-empty")

@@ -3,16 +3,26 @@
 The model loads in a worker (:func:`explorer.jobs.lm.load_model` through
 :func:`explorer.runs.start_call`); its :class:`~explorer.jobs.lm.ModelLoaded` arrives as a message
 of group ``"<GROUP>.load"`` and goes to the subclass's :meth:`ModelScreen.show_model`.
+
+A subclass that sets ``FOLLOWS_CURRENT_MODEL = True`` shows the app's current model
+(``App.current_model``, :mod:`explorer.model_choice`): it opens on it, loads the run the Train screen
+just finished or saved when it is next shown (at once if it is on screen), and a choice in its
+``#model`` box becomes the app's current model (so every following screen shows it too).
+Otherwise the box starts on ``--checkpoint`` or the first bundled model and offers the latest run.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.widgets import Select, Static
 
+from explorer import model_choice
 from explorer.deferred import after_first_frame
 from explorer.jobs import lm as lm_jobs
 from explorer.messages import EngineEvent, RunFinished
+from explorer.model_choice import ModelChoice
 from explorer.runs import start_call
 from explorer.screens.base import ExplorerScreen
 
@@ -22,6 +32,8 @@ class ModelScreen(ExplorerScreen):
     """Prefix of this screen's worker groups, e.g. ``"gates"``."""
     MODEL_LABEL_ID = ""
     """Id of the Static that describes the loaded model."""
+    FOLLOWS_CURRENT_MODEL: ClassVar[bool] = False
+    """Show ``App.current_model`` and set it from the ``#model`` box (see the module docstring)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -29,15 +41,33 @@ class ModelScreen(ExplorerScreen):
         self.info: lm_jobs.ModelInfo | None = None
         self.loaded_choice: str | None = None
         self._offered_run: str | None = None
+        self._pending: ModelChoice | None = None
+        """A current model that changed while this screen was not shown (loaded when it is)."""
+        self._choices: dict[str, ModelChoice] = {}
+
+    # -- the model box ------------------------------------------------------------------
+    def _current(self) -> ModelChoice | None:
+        return getattr(self.app, "current_model", None) if self.FOLLOWS_CURRENT_MODEL else None
+
+    def _following_options(self, current: ModelChoice | None) -> list[tuple[str, str]]:
+        choices = model_choice.choices(self.options.get("checkpoint"), current)
+        self._choices = {c.path: c for c in choices}
+        return [(c.label, c.path) for c in choices]
 
     def model_select(self, tooltip: str) -> Select:
-        """The ``#model`` selector: the ``--checkpoint`` (if any) and the bundled models."""
-        return Select(lm_jobs.model_choices(self.options.get("checkpoint")), id="model", allow_blank=False,
+        """The ``#model`` selector: the ``--checkpoint`` (if any), the current run, the bundled models."""
+        current = self._current()
+        if current is None:
+            return Select(lm_jobs.model_choices(self.options.get("checkpoint")), id="model", allow_blank=False,
+                          compact=True, tooltip=tooltip)
+        return Select(self._following_options(current), value=current.path, id="model", allow_blank=False,
                       compact=True, tooltip=tooltip)
 
     def on_mount(self) -> None:
         choice = self.query_one("#model", Select).value
         self.loaded_choice = choice
+        if self.FOLLOWS_CURRENT_MODEL and hasattr(self.app, "current_model"):
+            self.watch(self.app, "current_model", self._current_model_changed, init=False)
         if not self.options.get("autoload", True):
             return  # shown, not loaded
         # Loading imports torch in a worker; started after the first frame, so that import does
@@ -45,10 +75,31 @@ class ModelScreen(ExplorerScreen):
         after_first_frame(self, lambda: self.load(choice))
 
     def on_screen_resume(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self.show_choice(pending)
         self.offer_latest_run()
+
+    def _current_model_changed(self, current: ModelChoice | None) -> None:
+        if current is None:
+            return
+        if self.app.screen is self:
+            self.show_choice(current)
+        else:
+            self._pending = current  # loaded when the screen is shown, not on every save in the background
+
+    def show_choice(self, choice: ModelChoice) -> None:
+        """Put ``choice`` in the ``#model`` box and load it (if it is not the model loaded)."""
+        select = self.query_one("#model", Select)
+        select.set_options(self._following_options(choice))
+        select.value = choice.path
+        if self.options.get("autoload", True) and (choice.path != self.loaded_choice or choice.step is not None):
+            self.load(choice.path)
 
     def offer_latest_run(self) -> None:
         """Offer the Train screen's latest checkpoint in the ``#model`` selector (keeps the choice)."""
+        if self.FOLLOWS_CURRENT_MODEL:
+            return  # the current model is in the box already
         latest = getattr(self.app, "latest_checkpoint", None)
         if not latest or self._offered_run == latest:
             return
@@ -59,10 +110,20 @@ class ModelScreen(ExplorerScreen):
         if value is not Select.NULL:
             select.value = value
 
+    @property
+    def choice(self) -> ModelChoice | None:
+        """What the ``#model`` box shows, as a :class:`ModelChoice` (following screens)."""
+        return self._choices.get(self.loaded_choice or "")
+
     @on(Select.Changed, "#model")
     def _model_chosen(self, event: Select.Changed) -> None:
         event.stop()
-        if self.is_mounted and event.value != self.loaded_choice:
+        if not self.is_mounted or event.value is Select.NULL:
+            return
+        chosen = self._choices.get(str(event.value))
+        if chosen is not None and self._current() != chosen:
+            self.app.current_model = chosen  # every following screen shows it
+        if event.value != self.loaded_choice:
             self.load(event.value)
 
     def load(self, choice: str) -> None:

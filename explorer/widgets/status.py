@@ -1,4 +1,8 @@
-"""The status line above the footer: what the app is doing (loading torch, running, errors)."""
+"""The status line above the footer: what the app is doing (loading torch, running, errors).
+
+The screen's message comes first and keeps the line; the app's state (``device cpu``) is drawn at
+the right end only where the message leaves room for it (80 columns are for the message).
+"""
 
 from __future__ import annotations
 
@@ -37,6 +41,22 @@ class StatusBar(Static):
     def watch_app_state(self) -> None:
         self._redraw()
 
+    def on_resize(self) -> None:
+        self._redraw()
+
+    @property
+    def text(self) -> str:
+        """The line as plain text (tests)."""
+        return self.visual.plain if hasattr(self.visual, "plain") else str(self.render())
+
     def _redraw(self) -> None:
-        right = f"  {self.app_state}" if self.app_state else ""  # muted already: dim would be unreadable on light themes
-        self.update(f"{self.message}{right}", layout=False)  # always one line: no layout pass
+        from textual.content import Content
+
+        left = Content.from_markup(self.message)
+        width = self.content_size.width
+        line = left
+        if self.app_state:  # muted already: dim would be unreadable on light themes
+            room = (width or 10**6) - left.cell_length - len(self.app_state)
+            if room >= 2:
+                line = left + Content(" " * (room if width else 2)) + Content(self.app_state)
+        self.update(line, layout=False)  # always one line: no layout pass

@@ -102,8 +102,9 @@ def cell_tooltip() -> str:
     return "\n".join(f"{k.name}: {k.note}" for k in kinds.KINDS.values())
 
 
-class TrainForm(VerticalScroll):
-    """Labels and controls in one column; scrolls on small terminals."""
+class TrainForm(VerticalScroll, can_focus=False):
+    """Labels and controls in one column; scrolls on small terminals (to the field with the focus:
+    the column itself never takes the focus, Tab goes from field to field)."""
 
     DEFAULT_CSS = """
     TrainForm {
@@ -116,7 +117,7 @@ class TrainForm(VerticalScroll):
     TrainForm Select, TrainForm Input { width: 1fr; }
     TrainForm Horizontal { height: auto; }
     TrainForm #path { width: 1fr; }
-    TrainForm #browse { min-width: 8; width: 8; }
+    TrainForm #browse { min-width: 3; width: 5; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -147,7 +148,7 @@ class TrainForm(VerticalScroll):
             Label("corpus"),
             Select([(c, c) for c in CORPORA] + [("a file…", FILE)], value=d["data"], allow_blank=False,
                    id="data", compact=True),
-            Horizontal(Input(d["path"], placeholder="path to a text file", id="path", compact=True),
+            Horizontal(Input(d["path"], placeholder="a text file…", id="path", compact=True),
                 Button("…", id="browse", compact=True, tooltip="Choose a file (o)")),
             Label("level · cell"),
             Horizontal(Select([("char", "char"), ("word", "word")], value=d["level"], allow_blank=False, id="level",

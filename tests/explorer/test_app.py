@@ -18,7 +18,7 @@ from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import active_runs, start_call, start_run
 from explorer.screens import SCREENS
 from explorer.screens.dialogs import ConfirmDialog, ErrorDialog
-from explorer.screens.help import HelpScreen, bindings_table
+from explorer.screens.help import HelpScreen
 from explorer.widgets.navbar import NavBar
 from tests.explorer.conftest import SIZE, settle
 
@@ -46,28 +46,59 @@ async def test_tab_bar_click_switches_screen(app_factory):
         assert app.current_mode == "generate"
 
 
+def test_tab_bar_fits_every_width_keeping_every_key_and_the_current_title():
+    from explorer.widgets.navbar import tab_markup
+
+    wide = plain(tab_markup("analogies", 120))
+    assert wide.startswith("seq-explorer ") and "6 Gradients" in wide
+    at_80 = plain(tab_markup("analogies", 80))
+    assert len(at_80) <= 80 and " 4 Embeddings " in at_80 and " 6 Gradients " in at_80
+    at_64 = plain(tab_markup("analogies", 64))
+    assert len(at_64) <= 64 and " 5 Analogies " in at_64 and " 4 Embed. " in at_64
+    at_30 = plain(tab_markup("analogies", 30))
+    assert len(at_30) <= 30 and " 5 Analogies " in at_30 and " 1  2  3  4 " in at_30
+
+
+def plain(markup: str) -> str:
+    from textual.content import Content
+
+    return Content.from_markup(markup).plain
+
+
 def test_screen_registry_names_every_screen_once():
     keys = [key for _m, _c, key in SCREENS.values()]
     assert list(SCREENS) == ["train", "gates", "generate", "embeddings", "analogies", "gradients"]
     assert keys == ["1", "2", "3", "4", "5", "6"]
 
 
-async def test_help_lists_every_key_of_the_current_screen(app_factory):
+async def test_help_lists_every_key_of_the_current_screen_in_words_without_ids(app_factory):
     from explorer.screens.train import TrainScreen
 
     app = app_factory("train")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        console = Console(width=200, record=True)
-        console.print(bindings_table("", app.screen.bindings))
-        text = console.export_text()
+        text = app.screen.text
         for binding in TrainScreen.BINDINGS:
-            assert binding.id in text, binding.id
-        assert "app.gates" in text and "app.quit" in text
+            assert binding.tooltip in text, binding.id
+            assert binding.id not in text  # developer ids are not for learners
+        assert "app.gates" not in text and "app.quit" not in text
+        assert "? f1 List every key" in text  # the two keys of one action on one row
+        assert "1–6 show a screen: 1 Train · 2 Gates" in text
+        assert "Esc leave a text box" in text
         assert "(not now)" in text  # stop/pause are dimmed while nothing runs
         await pilot.press("escape")
         assert type(app.screen).__name__ == "TrainScreen"
+
+
+async def test_help_opened_from_a_text_box_still_lists_the_letter_keys(app_factory):
+    app = app_factory("generate")
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#prefix").focus()
+        await pilot.pause()
+        await pilot.press("f1")  # ? would be typed into the box
+        assert isinstance(app.screen, HelpScreen)
+        assert "g Sample n sequences" in app.screen.text
 
 
 async def test_command_palette_offers_every_screen(app_factory):

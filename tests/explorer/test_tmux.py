@@ -54,7 +54,7 @@ def test_installed_command_in_tmux(tmp_path):
         wait_for(session, "device cpu")  # torch arrived in the background after the first frame
         press(session, "?")
         screen = wait_for(session, "Keys — Train")
-        assert "train.start" in screen
+        assert "Start training with the form" in screen and "train.start" not in screen  # words, not ids
         press(session, "Escape")
         press(session, "3")
         wait_for(session, "sentence probability")

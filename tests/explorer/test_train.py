@@ -71,6 +71,18 @@ def test_a_kind_added_to_the_engine_table_is_offered_by_the_form(monkeypatch):
     assert cell_options()[-1] == ("gru-minimal", "gru-minimal")
 
 
+def test_samples_are_packed_on_lines_and_never_split():
+    from engine.events import Sample
+    from explorer.screens.train import samples_text
+
+    samples = [Sample("artrosaurus", False), Sample("lanoelon", False), Sample("urulmaeosaurus", True),
+               Sample("two\nlines", None)]
+    lines = samples_text(800, samples, width=32).split("\n")
+    assert lines[1:] == ["✓ artrosaurus   ✓ lanoelon", "○ urulmaeosaurus   two↵lines"]
+    assert all(len(line) <= 32 for line in lines[1:])
+    assert samples_text(800, samples).count("\n") == 1  # no width: one line
+
+
 async def test_scripted_run_fills_charts_samples_and_clip_marks(app_factory, monkeypatch):
     import engine.training
 
@@ -93,6 +105,9 @@ async def test_scripted_run_fills_charts_samples_and_clip_marks(app_factory, mon
         assert "✓ velocisaurus" in samples and "○ tyrannosaurus" in samples
         assert not screen.running
         assert "completed at step 120" in str(screen.query_one("StatusBar").render())
+        # the run's folder is the app's current model now: Generate opens on it
+        assert (app.current_model.path, app.current_model.origin) == (screen.run_dir, "trained")
+        assert screen.run_dir.startswith(app.options["runs_dir"])
 
 
 async def test_start_pause_stop_and_dimmed_keys(app_factory, monkeypatch):
@@ -313,9 +328,8 @@ async def test_a_run_in_the_child_process_pauses_resumes_saves_and_stops(app_fac
         await asyncio.sleep(window)
         assert _steps_drawn(screen) == paused_at, "the child kept training while paused"
         await pilot.press("w")  # saved at once, while paused, at the step shown
-        await _until(lambda: "saved checkpoint at step" in str(screen.query_one("StatusBar").render()),
-                     what="the checkpoint")
-        assert f"at step {int(paused_at)}:" in str(screen.query_one("StatusBar").render())
+        await _until(lambda: "saved " in str(screen.query_one("StatusBar").render()), what="the checkpoint")
+        assert f"at step {int(paused_at):,} · Generate (3) opens it" in str(screen.query_one("StatusBar").render())
         saved = Path(screen.last_checkpoint)
         assert (saved / "config.json").exists() and saved.is_relative_to(Path(screen.run_dir).parent)
         await pilot.press("p")
