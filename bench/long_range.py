@@ -1,6 +1,7 @@
 """Long-range agreement: accuracy against distance d for RNN, GRU (both forms) and LSTM.
 
-``python -m bench.long_range [--quick]``. Every model has the same parameter budget, the same
+``python -m bench.long_range [--quick] [--distances 20,40] [--steps N] [--seeds N] [--gate-bias B]
+[--attractors P]``. Every model has the same parameter budget, the same
 batches, the same number of Adam steps; several seeds give mean ± spread (half the
 max − min range). Chance is 0.5. The reference is the LSTM measured in the same run: the
 table ends with each model's accuracy as a ratio of the LSTM's at each d.
@@ -35,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, help="Adam steps per model (default 300; quick 150)")
     p.add_argument("--seeds", type=int, help="seeds per point (default 3; quick 1)")
     p.add_argument("--gate-bias", type=float, default=5.0, help="remember-gate bias of the gated cells (0: torch.nn init)")
+    p.add_argument("--distances", help="comma list of distances d (default 2,5,10,20,40,80; quick 5,20,80)")
+    p.add_argument("--attractors", type=float, default=0.0, help="probability of a noun in each clause slot")
     p.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
     args = p.parse_args(argv)
 
@@ -45,10 +48,13 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     distances = (5, 20, 80) if args.quick else (2, 5, 10, 20, 40, 80)
+    if args.distances:
+        distances = tuple(int(d) for d in args.distances.split(","))
     steps = args.steps or (150 if args.quick else 300)
     seeds = args.seeds or (1 if args.quick else 3)
     cells = ("rnn", "gru", "gru-course", "lstm")
-    print(f"agreement accuracy, {steps} steps, {seeds} seed(s), gate bias {args.gate_bias}, torch {torch.__version__}, "
+    print(f"agreement accuracy, {steps} steps, {seeds} seed(s), gate bias {args.gate_bias}, attractors "
+          f"{args.attractors}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} thread(s)", flush=True)
     table: dict[tuple[str, int], list[float]] = {}
     sizes: dict[str, str] = {}
@@ -57,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         for seed in range(seeds):
             t = time.perf_counter()
             config = AgreementTrainConfig(distance=d, cells=cells, steps=steps, eval_every=steps, seed=seed,
-                                          gate_bias=args.gate_bias)
+                                          gate_bias=args.gate_bias, attractors=args.attractors)
             events = list(train_agreement(config))
             for e in events:
                 if type(e).__name__ == "AgreementModel":

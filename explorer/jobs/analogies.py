@@ -150,7 +150,7 @@ def evaluation_factory(wv: Any, path: str, restrict_vocab: int):
 
 @dataclass(frozen=True)
 class DebiasRow:
-    """One word's projection on the bias direction g, before and after debiasing."""
+    """One word's cosine with the bias direction g, before and after debiasing."""
 
     word: str
     before: float
@@ -161,15 +161,32 @@ class DebiasRow:
 
 @dataclass(frozen=True)
 class DebiasComputed:
-    """Projections on the bias direction before and after debiasing, for the bars."""
+    """Cosines with the bias direction before and after debiasing, for the bars."""
 
     rows: tuple[DebiasRow, ...]
     direction: str
+    """g in the course's notation (``g = e_woman − e_man (raw vectors)``, …)."""
+    method: str = "difference"
+    """The recipe: a key of ``engine.embeddings.debias.METHODS``."""
     skipped: tuple[str, ...] = ()
 
 
-def compute_debias(wv: Any) -> DebiasComputed:
-    """Neutralize NEUTRAL_WORDS and equalize EQUALIZE_PAIRS with the engine; projections before/after."""
+@dataclass(frozen=True)
+class DebiasFailed:
+    """The debias view cannot be computed for these vectors; ``message`` is one line."""
+
+    method: str
+    message: str
+
+
+DEBIAS_METHODS: tuple[str, ...] = ("difference", "unit-difference", "pca")
+"""The recipes the app cycles through (``engine.embeddings.debias.METHODS``), the course's first."""
+
+
+def compute_debias(wv: Any, method: str = "difference") -> DebiasComputed:
+    """Neutralize NEUTRAL_WORDS and equalize EQUALIZE_PAIRS by ``method``; cosines with g before/after.
+
+    The differences use the first definitional pair (woman/man), PCA uses every one known."""
     from engine.embeddings import debias
 
     words = [w for w in NEUTRAL_WORDS if w in wv]
@@ -177,19 +194,26 @@ def compute_debias(wv: Any) -> DebiasComputed:
     definitional = [p for p in DEFINITIONAL_PAIRS if p[0] in wv and p[1] in wv]
     skipped = tuple(w for w in NEUTRAL_WORDS if w not in wv) + tuple(
         f"{a}/{b}" for a, b in EQUALIZE_PAIRS if (a, b) not in pairs)
-    if not definitional:
+    if not definitional or (method != "pca" and definitional[0] != DEFINITIONAL_PAIRS[0]):
         from engine.errors import InputError
 
-        raise InputError("these vectors know none of the definitional pairs (woman/man, she/he, …); "
-                         "try the pretrained GloVe vectors")
-    report = debias.debias_report(wv, definitional, neutral=words, equalize=pairs)
+        raise InputError("these vectors do not know woman and man (the definitional pair); "
+                         "try the pretrained GloVe vectors (ctrl+g)")
+    report = debias.debias_report(wv, definitional, neutral=words, equalize=pairs, method=method)  # type: ignore[arg-type]
     rows = [DebiasRow(w, float(b), float(a), "neutral") for w, b, a in report.neutral]
     rows += [DebiasRow(w, float(b), float(a), "pair") for w, b, a in report.equalized]
-    return DebiasComputed(tuple(rows), report.direction, skipped)
+    return DebiasComputed(tuple(rows), report.direction, method, skipped)
 
 
-def debias_factory(wv: Any):
-    def factory(stop: threading.Event) -> Iterator[DebiasComputed]:
-        yield compute_debias(wv)
+def debias_factory(wv: Any, method: str = "difference"):
+    """Run factory: one DebiasComputed, or a DebiasFailed naming why (never an exception)."""
+
+    def factory(stop: threading.Event) -> Iterator[DebiasComputed | DebiasFailed]:
+        from engine.errors import InputError
+
+        try:
+            yield compute_debias(wv, method)
+        except InputError as exc:
+            yield DebiasFailed(method, str(exc))
 
     return factory

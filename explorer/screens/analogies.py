@@ -4,9 +4,17 @@ The query box has focus when the screen opens. It accepts ``man : woman :: king 
 ``king - man + woman``, ``father ~ mother`` or a single word (neighbours); Enter answers
 with the top 10 and a cosine bar each. ``ctrl+g`` switches between the pretrained vectors
 (GloVe by default) and the model trained on the Embeddings screen, ``ctrl+o`` between
-3CosAdd and 3CosMul, ``ctrl+t`` includes or excludes the query words. ``ctrl+r`` runs the
-Google analogy test set with a progress bar and a per-section table; ``ctrl+b`` shows the
-debias view (projections on the bias direction before and after neutralize/equalize).
+3CosAdd and 3CosMul, ``ctrl+t`` includes or excludes the query words. ``ctrl+r`` shows the
+Google analogy test set's per-section table (running it first when these vectors have none);
+``ctrl+b`` shows the debias view (cosines with the bias direction before and after
+neutralize/equalize) and, pressed again, the next recipe for g (the course's, unit vectors, PCA).
+
+Under 100 columns the answers and the side panel (evaluation or debias) take turns on the whole
+width: ctrl+r / ctrl+b bring the side panel, Enter or escape the answers.
+
+Every panel says which vectors it shows and follows a change of its input: a failed query clears
+the answers, ctrl+g asks the last query again and recomputes a visible debias view, and an
+evaluation of other vectors than the current ones is marked stale.
 
 Vectors load and the evaluation runs in workers (:func:`explorer.runs.start_run`, the jobs of
 :mod:`explorer.jobs.analogies`); queries and the debias view are numpy-only and use
@@ -24,23 +32,34 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, DataTable, Input, ProgressBar, Static
+from textual.widgets import ContentSwitcher, Input, ProgressBar, Static
 
 from engine.embeddings.events import AnalogyEvaluated, EvalProgress
 from explorer.deferred import after_first_frame
-from explorer.jobs.analogies import METHOD_NAMES, DebiasComputed, QueryAnswered, QueryFailed, query_factory
+from explorer.jobs.analogies import (
+    DEBIAS_METHODS,
+    METHOD_NAMES,
+    DebiasComputed,
+    DebiasFailed,
+    QueryAnswered,
+    QueryFailed,
+    query_factory,
+)
 from explorer.jobs.vectors import VectorsLoaded, describe_vectors, load_factory, source_label, store_for
 from explorer.messages import EngineEvent, RunFinished
 from explorer.query import EXAMPLES, QueryError, parse_query
 from explorer.runs import start_run
 from explorer.screens.base import ExplorerScreen
 from explorer.widgets.analogy_debias import DebiasBars
+from explorer.widgets.analogy_scores import AnalogyScores
 from explorer.widgets.cosine_bars import CosineBars
 
 RESTRICT_VOCAB = 30_000
 HINTS = ("[b]try[/b]  paris : france :: rome : ?\n"
          "     walk : walked :: swim\n"
          "     king - man + woman  ·  frog")
+RECIPES = {"difference": "the course", "unit-difference": "unit vectors", "pca": "PCA, the paper"}
+"""Short names of the debias recipes (explorer.jobs.analogies.DEBIAS_METHODS) for the panel title."""
 
 
 class AnalogiesScreen(ExplorerScreen):
@@ -53,17 +72,18 @@ class AnalogiesScreen(ExplorerScreen):
     AnalogiesScreen #analogies-query { margin: 0 1; }
     AnalogiesScreen #analogies-message { height: auto; padding: 0 2; }
     AnalogiesScreen #analogies-message.-error { color: $error; }
-    AnalogiesScreen #analogies-options { height: 1; padding: 0 2; color: $text-muted; }
+    AnalogiesScreen #analogies-options { height: auto; padding: 0 2; color: $text-muted; }
     AnalogiesScreen #analogies-main { height: 1fr; }
     AnalogiesScreen #analogies-answers-panel { width: 1fr; height: 1fr; }
     AnalogiesScreen #analogies-note { height: auto; color: $text-muted; }
     AnalogiesScreen #analogies-side { width: 1fr; height: 1fr; }
     AnalogiesScreen #analogies-eval, AnalogiesScreen #analogies-debias { height: 1fr; }
-    AnalogiesScreen #analogies-eval-progress { margin: 0 0 1 0; }
-    AnalogiesScreen #analogies-eval-table { height: 1fr; }
     AnalogiesScreen .analogies-info { height: auto; color: $text-muted; }
+    AnalogiesScreen .-stale { color: $text-disabled; }
     AnalogiesScreen #analogies-answers { height: auto; }
     AnalogiesScreen #analogies-hints { dock: bottom; }
+    AnalogiesScreen.-narrow #analogies-main.-front-answers #analogies-side { display: none; }
+    AnalogiesScreen.-narrow #analogies-main.-front-side #analogies-answers-panel { display: none; }
     """
 
     BINDINGS = [
@@ -74,12 +94,18 @@ class AnalogiesScreen(ExplorerScreen):
         Binding("ctrl+t", "toggle_query_words", "Query words", id="analogies.query_words",
                 tooltip="Include or exclude the query words from the answers"),
         Binding("ctrl+r", "evaluate", "Evaluate", id="analogies.evaluate",
-                tooltip="Run the Google analogy test set (restrict_vocab 30,000) with a per-section table"),
+                tooltip="The Google analogy test set (restrict_vocab 30,000), per section; "
+                        "it runs when these vectors have no evaluation yet"),
         Binding("ctrl+b", "debias", "Debias", id="analogies.debias",
-                tooltip="Projections on the gender direction before and after neutralize / equalize"),
-        Binding("escape", "escape", "Stop/Leave box", id="analogies.escape",
-                tooltip="Stop the running evaluation; otherwise leave the query box (so 1–6 switch screens) "
-                        "or go back to it"),
+                tooltip="Cosines with the gender direction g before and after neutralize / equalize; "
+                        "again: the next recipe for g (the course's e_woman − e_man, unit vectors, PCA)"),
+        Binding("escape", "escape", "Stop/Back", id="analogies.escape",
+                tooltip="Stop the running evaluation; under 100 columns bring the answers back; otherwise leave "
+                        "the query box (so 1–6 switch screens) or go back to it"),
+        Binding("pagedown", "scroll_panel(1)", "Page down", id="analogies.page_down", show=False,
+                tooltip="Scroll the evaluation or debias panel"),
+        Binding("pageup", "scroll_panel(-1)", "Page up", id="analogies.page_up", show=False,
+                tooltip="Scroll the evaluation or debias panel back"),
     ]
 
     which: reactive[str] = reactive("pretrained", bindings=True, repaint=False)
@@ -87,39 +113,44 @@ class AnalogiesScreen(ExplorerScreen):
     exclude_query: reactive[bool] = reactive(True, bindings=True, repaint=False)
     loaded: reactive[bool] = reactive(False, bindings=True, repaint=False)
     evaluating: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    front: reactive[str] = reactive("answers", repaint=False)
+    """Which panel is in front under 100 columns: "answers" or "side" (evaluation / debias)."""
 
     def __init__(self) -> None:
         super().__init__()
         self._pending: str | None = None
         self._last_text: str | None = None
         self._eval_handle = None
+        self._answer_vectors = None  # the vectors the answers shown came from
+        self._eval_vectors = None  # … the evaluation shown (or running)
+        self._eval_name = ""
+        self._eval_complete = False
+        self._debias_vectors = None  # … the debias view shown
+        self._debias_method = DEBIAS_METHODS[0]
 
     # -- layout -------------------------------------------------------------------
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder=EXAMPLES, id="analogies-query")
         yield Static("", id="analogies-message", markup=False)
         yield Static("", id="analogies-options")
-        with Horizontal(id="analogies-main"):
+        with Horizontal(id="analogies-main", classes="-front-answers"):
             with Vertical(id="analogies-answers-panel", classes="panel") as panel:
                 panel.border_title = "answers"
                 yield Static("", id="analogies-note", markup=False)
                 yield CosineBars("Type a query and press Enter.", id="analogies-answers")
                 yield Static(HINTS, id="analogies-hints", classes="analogies-info")
             with ContentSwitcher(initial="analogies-eval", id="analogies-side", classes="panel"):
-                with Vertical(id="analogies-eval"):
-                    yield Static("Google analogy test set: ctrl+r to run (restrict_vocab "
-                                 f"{RESTRICT_VOCAB:,}).", id="analogies-eval-info", classes="analogies-info")
+                with VerticalScroll(id="analogies-eval"):
+                    yield Static(f"Google analogy test set: ctrl+r runs it on the {RESTRICT_VOCAB:,} most "
+                                 "frequent words.", id="analogies-eval-info", classes="analogies-info")
                     yield ProgressBar(total=None, id="analogies-eval-progress", show_eta=True, classes="hidden")
-                    yield DataTable(id="analogies-eval-table", cursor_type="row", zebra_stripes=True)
+                    yield AnalogyScores(id="analogies-eval-table")
                 with VerticalScroll(id="analogies-debias"):
                     yield Static("", id="analogies-debias-info", classes="analogies-info", markup=False)
                     yield DebiasBars(id="analogies-debias-bars")
 
     def on_mount(self) -> None:
-        side = self.query_one("#analogies-side")
-        side.border_title = "evaluation"
-        table = self.query_one("#analogies-eval-table", DataTable)
-        table.add_columns("section", "correct", "total", "accuracy")
+        self.query_one("#analogies-side").border_title = "evaluation"
         self.query_one("#analogies-query", Input).focus()
         self._refresh_options()
         store = store_for(self.app)
@@ -140,6 +171,7 @@ class AnalogiesScreen(ExplorerScreen):
     def on_screen_resume(self) -> None:
         self.query_one("#analogies-query", Input).focus()
         self._refresh_options()
+        self._follow_vectors()  # the Embeddings screen may have trained new vectors meanwhile
 
     # -- state ----------------------------------------------------------------------
     def _say(self, text: str, error: bool = False) -> None:
@@ -150,18 +182,20 @@ class AnalogiesScreen(ExplorerScreen):
     def _vectors(self):
         return store_for(self.app).vectors(self.which)
 
-    def _refresh_options(self) -> None:
+    def _vectors_name(self) -> str:
         store = store_for(self.app)
-        wv = self._vectors()
         if self.which == "trained":
-            name = "trained word2vec" + (f" ({store.trained_note})" if store.trained_note else "")
-        else:
-            name = source_label(store.source, store.pretrained)
+            return "trained word2vec" + (f" ({store.trained_note})" if store.trained_note else "")
+        return source_label(store.source, store.pretrained)
+
+    def _refresh_options(self) -> None:
+        wv = self._vectors()
         size = f"{len(wv):,} × {wv.dim}" if wv is not None else ("not loaded" if self.which == "pretrained"
                                                                   else "none yet")
         words = "excluded" if self.exclude_query else "included"
         self.query_one("#analogies-options", Static).update(
-            f"vectors [b]{name}[/b] ({size})  │  [b]{METHOD_NAMES[self.method]}[/b]  │  query words [b]{words}[/b]"
+            f"vectors [b]{self._vectors_name()}[/b] ({size})  │  [b]{METHOD_NAMES[self.method]}[/b]  │  "
+            f"query words [b]{words}[/b]"
         )
 
     def watch_which(self) -> None:
@@ -176,31 +210,79 @@ class AnalogiesScreen(ExplorerScreen):
         if self.is_mounted:
             self._refresh_options()
 
+    def watch_front(self, front: str) -> None:
+        main = self.query_one("#analogies-main")
+        main.set_class(front == "answers", "-front-answers")
+        main.set_class(front == "side", "-front-side")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("evaluate", "debias"):
             return None if not self.loaded or self.evaluating else True
         return True
 
+    def _side(self, panel: str) -> None:
+        """Show ``panel`` ("analogies-eval" or "analogies-debias") in the side panel, in front."""
+        self.query_one("#analogies-side", ContentSwitcher).current = panel
+        self.front = "side"
+        self._title_side()
+
+    def _side_visible(self, panel: str) -> bool:
+        shown = self.query_one("#analogies-side", ContentSwitcher).current == panel
+        return shown and (self.front == "side" or not self.has_class("-narrow"))
+
+    def _title_side(self) -> None:
+        side = self.query_one("#analogies-side")
+        if side.current == "analogies-debias":
+            side.border_title = f"debias · {RECIPES[self._debias_method]}"
+        else:
+            side.border_title = "evaluation" + (f" · {self._eval_name}" if self._eval_name else "")
+
+    # -- following the inputs of every panel ------------------------------------------------
+    def _follow_vectors(self) -> None:
+        """After the vectors changed (ctrl+g, a new trained model, a load): every panel follows."""
+        wv = self._vectors()
+        if self._last_text and self._answer_vectors is not None and self._answer_vectors is not wv:
+            self._ask(self._last_text)
+        self._mark_eval()
+        bars = self.query_one("#analogies-debias-bars", DebiasBars)
+        if self._debias_vectors is not None and self._debias_vectors is not wv:
+            if self._side_visible("analogies-debias") and wv is not None:
+                self._compute_debias()
+            else:  # computed again when it is shown (ctrl+b)
+                bars.add_class("-stale")
+                self.query_one("#analogies-debias-info", Static).update(
+                    f"stale: computed for other vectors; ctrl+b computes it for {self._vectors_name()}.")
+
+    def _mark_eval(self) -> None:
+        """Mark the evaluation stale when it is not of the current vectors."""
+        table = self.query_one("#analogies-eval-table", AnalogyScores)
+        stale = self._eval_vectors is not None and self._eval_vectors is not self._vectors() and not self.evaluating
+        table.set_class(stale, "-stale")
+        if stale:
+            self.query_one("#analogies-eval-info", Static).update(
+                f"stale: these figures are for {self._eval_name}; ctrl+r evaluates {self._vectors_name()}.")
+
     # -- queries ------------------------------------------------------------------------
     @on(Input.Submitted, "#analogies-query")
     def _query_entered(self, event: Input.Submitted) -> None:
         event.stop()
+        self.front = "answers"
         self._ask(event.value)
 
     def _ask(self, text: str) -> None:
         try:
             query = parse_query(text)
         except QueryError as exc:
-            self._say(str(exc), error=True)
+            self._no_answer(str(exc))
             return
         wv = self._vectors()
         if wv is None:
             store = store_for(self.app)
             if self.which == "trained":
-                self._say("No trained vectors yet: train word2vec on the Embeddings screen (key 4), "
-                          "or press ctrl+g for the pretrained ones.", error=True)
+                self._no_answer("No trained vectors yet: train word2vec on the Embeddings screen (key 4), "
+                                "or press ctrl+g for the pretrained ones.")
             elif store.load_error is not None:
-                self._say(self._load_failed(store), error=True)
+                self._no_answer(self._load_failed(store))
             else:
                 self._pending = text
                 self._say(f"still loading {source_label(store.source)}… "
@@ -211,6 +293,14 @@ class AnalogiesScreen(ExplorerScreen):
                                 exclude_query=self.exclude_query)
         # numpy work on loaded vectors: never waits for the torch import at start-up
         start_run(self, factory, group="analogies.query", light=True)
+        self._answer_vectors = wv
+
+    def _no_answer(self, why: str) -> None:
+        """Say why there is no answer, and take the previous answers away (they would read as this one's)."""
+        self._say(why, error=True)
+        self.query_one("#analogies-note", Static).update("")
+        self.query_one("#analogies-answers", CosineBars).clear("No answer: see the message above.")
+        self.query_one("#analogies-answers-panel").border_title = "answers"
 
     def _show_answer(self, answer: QueryAnswered) -> None:
         self.query_one("#analogies-hints").add_class("hidden")  # the answers need the room now
@@ -218,9 +308,7 @@ class AnalogiesScreen(ExplorerScreen):
         self.query_one("#analogies-note", Static).update(answer.note)
         self.query_one("#analogies-answers", CosineBars).show(
             answer.rows, marked=answer.marked, dimmed=answer.dimmed, label=answer.label)
-
-    def _show_failure(self, failure: QueryFailed) -> None:
-        self._say(failure.message, error=True)
+        self.query_one("#analogies-answers-panel").border_title = f"answers · {self._vectors_name()}"
 
     @staticmethod
     def _load_failed(store) -> str:
@@ -241,6 +329,7 @@ class AnalogiesScreen(ExplorerScreen):
         self.which = "trained" if self.which == "pretrained" else "pretrained"
         self._say(f"now querying the {'trained word2vec' if self.which == 'trained' else 'pretrained'} vectors.")
         self._requery()
+        self._follow_vectors()
 
     def action_toggle_method(self) -> None:
         self.method = "mul" if self.method == "add" else "add"
@@ -257,17 +346,22 @@ class AnalogiesScreen(ExplorerScreen):
         if wv is None:
             self._say("Nothing to evaluate yet: the vectors are still loading.", error=True)
             return
-        self.query_one("#analogies-side", ContentSwitcher).current = "analogies-eval"
-        self.query_one("#analogies-side").border_title = "evaluation"
+        self._side("analogies-eval")
+        if self._eval_vectors is wv and self._eval_complete:  # the same vectors give the same figures
+            self._say(f"The Google analogy evaluation of {self._eval_name} (ctrl+r runs it again once "
+                      "the vectors change).")
+            return
         path = questions_path()
-        self.query_one("#analogies-eval-table", DataTable).clear()
+        self.query_one("#analogies-eval-table", AnalogyScores).clear()
         progress = self.query_one("#analogies-eval-progress", ProgressBar)
         progress.update(total=None, progress=0)
         progress.remove_class("hidden")
+        self._eval_vectors, self._eval_name, self._eval_complete = wv, self._vectors_name(), False
+        self._title_side()
         self.query_one("#analogies-eval-info", Static).update(
-            f"Google analogies · {path.name} · restrict_vocab {RESTRICT_VOCAB:,} · running… (escape stops)")
-
+            f"{path.name} · restrict_vocab {RESTRICT_VOCAB:,} · running… (escape stops)")
         self.evaluating = True
+        self._mark_eval()
         self._eval_handle = start_run(self, evaluation_factory(wv, str(path), RESTRICT_VOCAB),
                                       group="analogies.eval")
 
@@ -276,23 +370,41 @@ class AnalogiesScreen(ExplorerScreen):
         if self._eval_handle is not None and self.evaluating:
             self._eval_handle.stop()
             self._say("stopping the evaluation…")
+        elif self.has_class("-narrow") and self.front == "side":
+            self.front = "answers"
         elif query.has_focus:
             self.set_focus(None)
             self._say("Left the query box: keys 1–6 switch screens; escape or a click comes back.")
         else:
             query.focus()
 
-    def action_debias(self) -> None:
-        from explorer.jobs.analogies import debias_factory
+    def action_scroll_panel(self, direction: int) -> None:
+        side = self.query_one("#analogies-side", ContentSwitcher)
+        panel = self.query_one(f"#{side.current}", VerticalScroll)
+        if direction > 0:
+            panel.scroll_page_down()
+        else:
+            panel.scroll_page_up()
 
+    def action_debias(self) -> None:
         wv = self._vectors()
         if wv is None:
             self._say("The vectors are still loading.", error=True)
             return
-        self.query_one("#analogies-side", ContentSwitcher).current = "analogies-debias"
-        self.query_one("#analogies-side").border_title = "debias"
+        if self._side_visible("analogies-debias") and self._debias_vectors is wv:  # again: the next recipe
+            i = DEBIAS_METHODS.index(self._debias_method)
+            self._debias_method = DEBIAS_METHODS[(i + 1) % len(DEBIAS_METHODS)]
+        self._side("analogies-debias")
+        self._compute_debias()
+
+    def _compute_debias(self) -> None:
+        from explorer.jobs.analogies import debias_factory
+
+        wv = self._vectors()
+        self._debias_vectors = wv
+        self._title_side()
         self.query_one("#analogies-debias-info", Static).update("computing the bias direction…")
-        start_run(self, debias_factory(wv), group="analogies.debias", light=True)
+        start_run(self, debias_factory(wv, self._debias_method), group="analogies.debias", light=True)
 
     # -- engine events --------------------------------------------------------------------
     @on(EngineEvent[VectorsLoaded])
@@ -313,14 +425,14 @@ class AnalogiesScreen(ExplorerScreen):
 
     @on(EngineEvent[QueryFailed])
     def _failed(self, message: EngineEvent) -> None:
-        self._show_failure(message.event)
+        self._no_answer(message.event.message)
 
     @on(EngineEvent[EvalProgress])
     def _eval_progress(self, message: EngineEvent) -> None:
         event = message.event
         self.query_one("#analogies-eval-progress", ProgressBar).update(total=max(event.total, 1), progress=event.done)
         self.query_one("#analogies-eval-info", Static).update(
-            f"Google analogies · section {event.section} · {event.done:,} / {event.total:,} questions · escape stops")
+            f"section {event.section} · {event.done:,} / {event.total:,} questions · escape stops")
 
     @on(EngineEvent[AnalogyEvaluated])
     def _evaluated(self, message: EngineEvent) -> None:
@@ -328,27 +440,31 @@ class AnalogiesScreen(ExplorerScreen):
 
     def show_result(self, result) -> None:
         """Fill the per-section table and the summary line from an ``AnalogyResult``."""
-        table = self.query_one("#analogies-eval-table", DataTable)
-        table.clear()
-        for section, (correct, total) in result.sections.items():
-            accuracy = f"{correct / total:6.1%}" if total else "   –"
-            table.add_row(section, f"{correct:,}", f"{total:,}", accuracy)
-        self.query_one("#analogies-eval-progress", ProgressBar).update(total=max(result.evaluated, 1),
-                                                                       progress=result.evaluated)
-        stopped = " (stopped)" if result.stopped else ""
+        self.query_one("#analogies-eval-table", AnalogyScores).show(result.sections)
+        self.query_one("#analogies-eval-progress", ProgressBar).add_class("hidden")
+        self._eval_complete = not result.stopped
+        stopped = "stopped early: " if result.stopped else ""
         self.query_one("#analogies-eval-info", Static).update(
-            f"total {result.total:.1%} · semantic {result.semantic:.1%} · syntactic {result.syntactic:.1%} · "
-            f"{result.evaluated:,} evaluated, {result.skipped:,} skipped{stopped}")
+            f"{stopped}{result.evaluated:,} questions answered (3CosAdd), {result.skipped:,} skipped "
+            f"(a word outside the {RESTRICT_VOCAB:,} most frequent)")
+        self._mark_eval()
 
     @on(EngineEvent[DebiasComputed])
     def _debiased(self, message: EngineEvent) -> None:
         event = message.event
-        self.query_one("#analogies-debias-bars", DebiasBars).show(event.rows, title="projection on g, before → after")
-        info = (f"g = {event.direction}. Blue: neutralized, e − (e·g) g, so e·g → 0. "
-                "Pink: equalized pairs, ± the same projection.")
+        bars = self.query_one("#analogies-debias-bars", DebiasBars)
+        bars.remove_class("-stale")
+        bars.show(event.rows)
+        info = (f"{event.direction}. Blue: neutralized, e − (e·g/‖g‖²) g, so cos → 0. "
+                "Pink: equalized pairs, equal and opposite. ctrl+b: next recipe.")
         if event.skipped:
             info += f"  Not in the vocabulary: {', '.join(event.skipped)}."
         self.query_one("#analogies-debias-info", Static).update(info)
+
+    @on(EngineEvent[DebiasFailed])
+    def _debias_failed(self, message: EngineEvent) -> None:
+        self.query_one("#analogies-debias-bars", DebiasBars).clear("no debias view for these vectors")
+        self.query_one("#analogies-debias-info", Static).update(message.event.message)
 
     @on(RunFinished)
     def _run_ended(self, message: RunFinished) -> None:
@@ -356,6 +472,8 @@ class AnalogiesScreen(ExplorerScreen):
             return
         if message.group == "analogies.eval":
             self.evaluating = False
+            self.query_one("#analogies-eval-progress", ProgressBar).add_class("hidden")
+            self._mark_eval()
         if message.error is not None:
             text = " ".join(str(message.error).split()) or message.error.__class__.__name__
             if message.group == "analogies.load":

@@ -48,6 +48,7 @@ from explorer.screens.gradients_text import (
     explode_info,
     grad_point,
     race_table,
+    ribbon_caption,
     ribbon_info,
 )
 from explorer.widgets.gradient_ribbon import GradientRibbon, RibbonRow
@@ -60,6 +61,9 @@ MODES: tuple[str, ...] = ("none", "value", "norm")
 
 RACE_GATE_BIAS = 5.0
 """The remember-gate bias the race gives its gated cells (AgreementTrainConfig's default)."""
+RACE_DISTANCE = 40
+"""The distance the screen opens on: AgreementTrainConfig's default (the RNN at chance, the gated cells
+at 1.000), as ``seq-explorer agreement`` uses."""
 RIBBON_HIDDEN = 16
 """Hidden units of the fresh models of the ribbons (example_profiles' default)."""
 
@@ -110,7 +114,7 @@ class GradientsScreen(ExplorerScreen):
         Binding("x", "stop", "Stop", id="gradients.stop", tooltip="Stop the race or the demo"),
     ]
 
-    distance: reactive[int] = reactive(20, repaint=False)
+    distance: reactive[int] = reactive(RACE_DISTANCE, repaint=False)
     gate_bias: reactive[float] = reactive(0.0, repaint=False)
     racing: reactive[bool] = reactive(False, bindings=True, repaint=False)
     exploding: reactive[bool] = reactive(False, bindings=True, repaint=False)
@@ -138,13 +142,7 @@ class GradientsScreen(ExplorerScreen):
                                 id="ribbon-text", compact=True)
                     yield GradientRibbon(id="gradients-ribbon",
                                          empty_text="press g to compute the gradients through time")
-                    yield Static(
-                        "[dim]Loss L⟨T⟩ = −log ŷ(verb) read from a⟨T⟩ only; each row is ‖∂L⟨T⟩/∂a⟨t⟩‖ for "
-                        "t = 1…T (same log scale for all rows). Where a row fades, step t gets no learning "
-                        "signal from the verb: the subject's number cannot be learned. LSTM 'c' is the "
-                        "memory-cell path ‖∂L/∂c⟨t⟩‖, scaled only by Γf.[/]",
-                        classes="gradients-info",
-                    )
+                    yield Static(ribbon_caption("agreement"), id="ribbon-caption", classes="gradients-info")
             with TabPane("Agreement", id="tab-race"):
                 with Vertical():
                     yield Static("", id="race-table")
@@ -160,7 +158,14 @@ class GradientsScreen(ExplorerScreen):
                                     id="explode-grad", log_y=True, threshold_label="clip",
                                     empty_text="the gradient norm of the selected mode, with its threshold")
 
+    COMPACT_BELOW = 32
+    """Terminals shorter than this get one line per ribbon (80×24 shows the ribbons, the tokens and the caption)."""
+
+    def on_resize(self, event) -> None:
+        self.query_one(GradientRibbon).compact = event.size.height < self.COMPACT_BELOW
+
     def on_mount(self) -> None:
+        self.query_one(GradientRibbon).compact = self.app.size.height < self.COMPACT_BELOW
         self._show_ribbon_info("")
         self._show_race_table()
         self._show_explode_info()
@@ -195,9 +200,8 @@ class GradientsScreen(ExplorerScreen):
 
     def _fresh_note(self) -> str:
         if self.gate_bias:
-            return (f"fresh models, hidden {RIBBON_HIDDEN}, gates biased to remember (b = {self.gate_bias:g}; "
-                    "b: torch init)")
-        return f"fresh models, hidden {RIBBON_HIDDEN}, torch.nn init (b: bias the gates to remember, as the race does)"
+            return f"fresh models, hidden {RIBBON_HIDDEN}, gates biased to remember (bias {self.gate_bias:g}; b: torch init)"
+        return f"fresh models, hidden {RIBBON_HIDDEN}, torch.nn init (b: gates biased to remember, as in the race)"
 
     def action_text(self) -> None:
         self._tab("tab-ribbon")
@@ -218,7 +222,7 @@ class GradientsScreen(ExplorerScreen):
         factory = jobs.text_ribbons(names, text)
         self.query_one(GradientRibbon).set_rows([], ())
         self.ribbon_source = "text"
-        self._show_ribbon_info(f"language models ({', '.join(str(n) for n in names)}); loss = the last token")
+        self._show_ribbon_info(f"language models ({', '.join(str(n) for n in names)}) reading your text")
         self.handles[GROUP_RIBBON] = start_run(self, factory, group=GROUP_RIBBON)
 
     def action_next_example(self) -> None:
@@ -238,12 +242,15 @@ class GradientsScreen(ExplorerScreen):
             self.action_ribbons()
         self._show_race_table()
 
-    def action_train(self, steps: int = 300) -> None:
+    def action_train(self) -> None:
         from engine.gradients.configs import AgreementTrainConfig
 
         self._tab("tab-race")
-        config = AgreementTrainConfig(distance=self.distance, cells=RACE_CELLS, steps=steps, eval_every=10,
-                                      eval_size=128, profile=True, gate_bias=RACE_GATE_BIAS)
+        # the command line's defaults (steps, budget, gate bias, evaluation set); evaluated more often for the
+        # live chart, with the ribbons of the trained models
+        config = AgreementTrainConfig(distance=self.distance, cells=RACE_CELLS, eval_every=10, profile=True,
+                                      gate_bias=RACE_GATE_BIAS)
+        steps = config.steps
         chart = self.query_one("#race-chart", LineChart)
         chart.clear()
         chart.set_threshold(0.5)
@@ -351,13 +358,16 @@ class GradientsScreen(ExplorerScreen):
             self._show_ribbon_info(f"models of the race at step {self.race_step}", event.tokens)
         elif self.ribbon_source == "text":
             ribbon.title = "language models"
-            self._show_ribbon_info("language models; loss = −log P(last token)", event.tokens)
+            self._show_ribbon_info("language models reading your text; the loss is −log P(last token)", event.tokens)
         else:
             ribbon.title = "fresh models" + (f", gate bias {self.gate_bias:g}" if self.gate_bias else "")
             self._show_ribbon_info(self._fresh_note(), event.tokens)
 
     def _show_ribbon_info(self, what: str, tokens: tuple[str, ...] = ()) -> None:
+        """The lines above the ribbons and the caption below them, for the current source."""
         self.query_one("#ribbon-info", Static).update(ribbon_info(self.distance, what, tokens, self.ribbon_source))
+        self.query_one("#ribbon-caption", Static).update(ribbon_caption(self.ribbon_source))
+        self.query_one(GradientRibbon).marked = (1,) if self.ribbon_source == "agreement" else ()
 
     def _show_race_table(self, finished: bool = False) -> None:
         state = "finished" if finished else ("running" if self.racing else "idle")

@@ -26,15 +26,29 @@ def cell_style(kind: str) -> str:
 
 
 def ribbon_info(distance: int, what: str, tokens: tuple[str, ...], source: str) -> str:
-    """The lines above the ribbons: distance, which models, and the sentence (subject underlined)."""
+    """The lines above the ribbons: which models and the sentence (agreement: d and the subject
+    underlined; a text: its tokens and the one the loss predicts)."""
     text = " ".join(tokens) if tokens else "…"
     if tokens and source == "text":
-        text = " ".join(tokens) + " [b]→ last token[/]"
-    elif len(tokens) > 1:
+        return f"{what}\n{text} [b]→ next token?[/]"
+    if len(tokens) > 1:
         words = list(tokens)
         words[1] = f"[b u]{words[1]}[/]"
         text = " ".join(words) + " [b]→ was/were?[/]"
-    return f"d = [b]{distance}[/] (+/− change d, n next sentence, l a text)\n{what}\n{text}"
+    return f"d = [b]{distance}[/]: {what}\n{text}"
+
+
+def ribbon_caption(source: str) -> str:
+    """How to read the ribbons of the current source: an agreement sentence, or a language model
+    reading a text (its loss is the next-token prediction, there is no verb)."""
+    if source == "text":
+        return ("[dim]Loss L⟨T⟩ = −log P(next token | the text), read from a⟨T⟩ only; each row is "
+                "‖∂L⟨T⟩/∂a⟨t⟩‖ for t = 1…T on one log scale. Where a row fades, the tokens there get no "
+                "learning signal from that prediction: the model cannot learn to use them for it. "
+                "LSTM 'c': the memory path ‖∂L/∂c⟨t⟩‖, scaled only by Γf.[/]")
+    return ("[dim]Loss L⟨T⟩ = −log ŷ(verb), read from a⟨T⟩ only; each row is ‖∂L⟨T⟩/∂a⟨t⟩‖ for t = 1…T on "
+            "one log scale. Where a row fades, step t gets no learning signal from the verb: the subject's "
+            "number (underlined) cannot be learned. LSTM 'c': the memory path ‖∂L/∂c⟨t⟩‖, scaled only by Γf.[/]")
 
 
 def race_table(distance: int, step: int, total: int, rows: Mapping[str, dict], cells: tuple[str, ...],
@@ -58,12 +72,14 @@ def explode_info(info: Mapping[str, object], clip_mode: str, diverged: Mapping[s
     """The demo's settings, the selected clipping mode and its threshold, and who diverged when."""
     if not info:
         return ("An RNN with ρ(W_aa) > 1 trained three ways: press [b]e[/] to start, [b]m[/] to switch which "
-                f"mode's gradient the lower chart shows (now: [b]{MODE_TITLES[clip_mode]}[/]).")
+                f"mode's gradient the lower chart shows (now: [b]{MODE_TITLES[clip_mode]}[/]). Both charts "
+                "use a log scale: the gradient norm spans orders of magnitude.")
     thr = {"none": "‖g‖, no threshold", "value": f"max |gᵢ| against N = {info['value']}",
            "norm": f"‖g‖ against N = {info['norm']}"}[clip_mode]
     div = ", ".join(f"{MODE_TITLES[m]} diverged at step {s}" for m, s in diverged.items())
     return (f"ρ(W_aa) = {info['rho']:.2f}, SGD α = {info['lr']}, step {info.get('step', 0)}/{info['steps']}"
-            f"{'  finished' if finished else ''}\nlower chart: [b]{MODE_TITLES[clip_mode]}[/] ({thr})"
+            f"{'  finished' if finished else ''}   [dim](both charts: log scale)[/]\n"
+            f"upper: loss per step · lower: [b]{MODE_TITLES[clip_mode]}[/], {thr}"
             + (f"   [b red]{div}[/]" if div else ""))
 
 

@@ -1,14 +1,19 @@
-"""Debias view: each word's projection on the bias direction g, before and after, as bars.
+"""Debias view: each word's cosine with the bias direction g, before and after, as bars.
 
-::
+Wide (two bars on one scale, negative to the left of each centre line, positive to the right)::
 
-    word            before       after
-    receptionist      │███▌        │        +0.33 →  0.00
-    grandmother       │██▏         │█▊      +0.21 → +0.16
+    word              before          after       cos(e, g)
+    receptionist         │███▌           │        +0.33 →  0.00
+    grandmother          │██▏            │█▊      +0.38 → +0.50
 
-Bars diverge from a centre line (negative to the left, positive to the right),
-all on one scale so before and after compare at a glance. Neutral words should
-drop to 0 after neutralize (blue); equalized pairs (pink) become symmetric (±the same value).
+Narrow (one axis per word: ░ where the word was, █ where it is after debiasing)::
+
+    receptionist     │░░░░     +0.33 →  0.00
+    grandmother      │████▋    +0.38 → +0.50
+
+The figures always fit: the bars give way first (two bars, then one, then shorter words).
+Neutral words should drop to 0 after neutralize (blue); equalized pairs (pink) end with equal and
+opposite values.
 """
 
 from __future__ import annotations
@@ -23,6 +28,14 @@ from explorer.widgets.cosine_bars import bar
 
 if TYPE_CHECKING:  # pragma: no cover - computed in a worker by explorer.jobs.analogies
     from explorer.jobs.analogies import DebiasRow
+
+FIGURES = len("+0.33 → +0.00")
+WORD_MAX = 12
+MIN_TWO_BARS = 4
+"""Cells per side below which the two bars become one."""
+PAIR_COLOUR = "deep_pink3"  # readable on dark and light
+NEUTRAL_COLOUR = "dodger_blue2"
+
 
 def right_bar(frac: float, width: int) -> str:
     """A right-aligned bar of ``frac`` ∈ [0, 1] in ``width`` cells, to half a cell (▐)."""
@@ -39,8 +52,38 @@ def diverging_bar(value: float, scale: float, half: int) -> tuple[str, str]:
     return " " * half, bar(frac, half)
 
 
+def overlay_bar(before: float, after: float, scale: float, half: int) -> tuple[str, str]:
+    """One axis for both values: ``after`` as a solid bar, and ░ where ``before`` reached beyond it."""
+    left, right = diverging_bar(after, scale, half)
+    cells = round(min(abs(before) / scale, 1.0) * half) if scale > 0 else 0
+    if before < 0:
+        left = "".join("░" if c == " " and i >= half - cells else c for i, c in enumerate(left))
+    elif before > 0:
+        right = "".join("░" if c == " " and i < cells else c for i, c in enumerate(right))
+    return left, right
+
+
+def layout(width: int, longest_word: int) -> tuple[int, int, bool]:
+    """(word width, cells per side of a bar, two bars?) for ``width`` cells."""
+    word_w = min(longest_word, WORD_MAX)
+    half = (width - word_w - 2 - FIGURES - 3) // 4  # word␣␣ bar␣ bar␣ figures
+    if half >= MIN_TWO_BARS:
+        return word_w, half, True
+    while True:
+        half = (width - word_w - 2 - FIGURES - 2) // 2  # word␣␣ bar␣␣ figures
+        if half >= 2 or word_w <= 6:
+            return word_w, max(half, 0), False
+        word_w -= 1
+
+
+def figures(before: float, after: float) -> tuple[str, str]:
+    """``"+0.33 → "`` and ``" 0.00"`` (no "-0.00": a neutralized word reads 0)."""
+    after = 0.0 if abs(after) < 5e-3 else after
+    return f"{before:+.2f} → ", (f"{after:+.2f}" if after else " 0.00")
+
+
 class DebiasBars(Widget):
-    """Projections on the bias direction before/after neutralize and equalize."""
+    """Cosines with the bias direction before/after neutralize and equalize."""
 
     DEFAULT_CSS = """
     DebiasBars {
@@ -48,44 +91,55 @@ class DebiasBars(Widget):
         min-height: 3;
         padding: 0 1;
         text-wrap: nowrap;
-        text-overflow: ellipsis;
+    }
+    DebiasBars.-stale {
+        color: $text-disabled;
     }
     """
 
     rows: reactive["tuple[DebiasRow, ...]"] = reactive((), layout=True)
-    title: reactive[str] = reactive("")
+    placeholder: reactive[str] = reactive("no debias data")
 
-    def show(self, rows: "Sequence[DebiasRow]", title: str = "") -> None:
-        self.title = title
+    def show(self, rows: "Sequence[DebiasRow]") -> None:
         self.rows = tuple(rows)
 
+    def clear(self, placeholder: str = "no debias data") -> None:
+        self.placeholder = placeholder
+        self.rows = ()
+
     def get_content_height(self, container, viewport, width: int) -> int:
-        return len(self.rows) + 2 if self.rows else 1
+        return len(self.rows) + 1 if self.rows else 1
+
+    def lines(self, width: int) -> list[Text]:
+        """The header and one line per word in ``width`` cells (pure: testable without an app)."""
+        if not self.rows:
+            return [Text(self.placeholder, style="dim")]
+        word_w, half, two = layout(width, max(len(r.word) for r in self.rows))
+        scale = max(max(abs(r.before), abs(r.after)) for r in self.rows) or 1.0
+        span = 2 * half + 1
+        if two:
+            head = " " * (word_w + 2) + "before".center(span) + " " + "after".center(span) + " " + "cos(e, g)"
+        else:
+            head = "░ before  █ after".ljust(word_w + 2 + span + 2) + "cos(e, g)"
+        out = [Text(head.rstrip(), style="dim", no_wrap=True)]
+        for row in self.rows:
+            colour = PAIR_COLOUR if row.kind == "pair" else NEUTRAL_COLOUR
+            line = Text(no_wrap=True)
+            word = row.word if len(row.word) <= word_w else row.word[: word_w - 1] + "…"
+            line.append(word.ljust(word_w) + "  ", style="bold" if row.kind == "pair" else None)
+            bars = ([diverging_bar(row.before, scale, half), diverging_bar(row.after, scale, half)] if two
+                    else [overlay_bar(row.before, row.after, scale, half)])
+            for left, right in bars:
+                line.append(left, style=colour)
+                line.append("│", style="dim")
+                line.append(right + " ", style=colour)
+            if not two:
+                line.append(" ")
+            before, after = figures(row.before, row.after)
+            line.append(before)
+            line.append(after, style="bold")
+            out.append(line)
+        return out
 
     def render(self) -> Text:
-        """One line per word: the 'before' and 'after' bars on one scale, then ``before → after``."""
-        if not self.rows:
-            return Text("no debias data", style="dim")
-        width = max(self.content_size.width, 30)
-        word_w = min(max(len(r.word) for r in self.rows), 12)
-        half = max((width - word_w - 2 - 4 - 16) // 4, 2)  # 2 spare cells for a scrollbar
-        scale = max(max(abs(r.before), abs(r.after)) for r in self.rows) or 1.0
-        text = Text(no_wrap=True, overflow="ellipsis")
-        if self.title:
-            text.append(self.title + "\n", style="bold")
-        text.append(" " * (word_w + 2) + "before".center(2 * half + 1) + " " + "after".center(2 * half + 1)
-                    + "\n", style="dim")
-        for i, row in enumerate(self.rows):
-            colour = "deep_pink3" if row.kind == "pair" else "dodger_blue2"  # readable on dark and light
-            text.append(row.word[:word_w].ljust(word_w) + "  ", style="bold" if row.kind == "pair" else None)
-            for value in (row.before, row.after):
-                left, right = diverging_bar(value, scale, half)
-                text.append(left, style=colour)
-                text.append("│", style="dim")
-                text.append(right + " ", style=colour)
-            after = 0.0 if abs(row.after) < 5e-3 else row.after  # no "-0.00"
-            text.append(f"{row.before:+.2f} → ")
-            text.append(f"{after:+.2f}" if after else " 0.00", style="bold")
-            if i < len(self.rows) - 1:
-                text.append("\n")
-        return text
+        return Text("\n").join(self.lines(self.content_size.width or 40))

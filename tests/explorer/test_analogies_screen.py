@@ -13,6 +13,7 @@ from engine.embeddings.vectors import WordVectors
 from explorer.app import make_app
 from explorer.jobs import vectors as vectors_job
 from explorer.jobs.vectors import store_for
+from explorer.widgets.analogy_scores import score_lines
 from explorer.widgets.cosine_bars import CosineBars
 
 # Axes: royalty, gender (+ male), capital city, country, youth, "person", noise...
@@ -284,18 +285,21 @@ async def test_google_analogy_evaluation_fills_the_table(tmp_path, monkeypatch):
         await settle(app, pilot)
         await settle(app, pilot)
         table = app.screen.query_one("#analogies-eval-table")
-        rows = {table.get_row_at(i)[0]: table.get_row_at(i) for i in range(table.row_count)}
+        rows = {name: (correct, total) for name, correct, total in table.rows}
         reference = evaluate_analogies(wv, str(path), restrict_vocab=30000)
         for section, counts in reference.sections.items():
-            correct, total = counts if isinstance(counts, tuple) else (counts["correct"], counts["total"])
-            assert tuple(rows[section][1:3]) == (f"{correct:,}", f"{total:,}")
+            assert rows[section] == tuple(counts)
         # independent check of the family section: answers by our own 3CosAdd query
         family = [("man", "woman", "king", "queen"), ("man", "woman", "boy", "girl"),
                   ("he", "she", "actor", "actress"), ("man", "woman", "prince", "princess")]
         correct = sum(wv.analogy(a, b, c, topn=1)[0][0] == d for a, b, c, d in family)
-        assert tuple(rows["family"][1:3]) == (str(correct), "4")
+        assert rows["family"] == (correct, 4)
+        totals = {name: (c, t) for name, c, t in table.totals}
+        assert totals["all"] == (sum(c for c, _ in rows.values()), sum(t for _, t in rows.values()))
+        text = "\n".join(line.plain for line in score_lines(table.rows, 76, table.totals))
+        assert f"{correct / 4:.1%}" in text  # the accuracy column is there
         info = str(app.screen.query_one("#analogies-eval-info").render())
-        assert "skipped" in info and "total" in info  # madrid/spain are unknown: skipped, counted
+        assert "1 skipped" in info  # madrid/spain are unknown: skipped, counted
         assert not app.screen.evaluating
 
 
@@ -313,31 +317,174 @@ async def test_real_glove_answers_queen():
         assert rows[0][1] == pytest.approx(0.8524, abs=1e-3)
 
 
+def _cos(u, v):
+    return float(u @ v / (np.linalg.norm(u) * np.linalg.norm(v)))
+
+
 @run_async
-async def test_debias_view_shows_projections_before_and_after():
+async def test_debias_view_shows_the_course_recipe_then_unit_vectors_then_pca():
     from explorer.widgets.analogy_debias import DebiasBars
 
     wv = tiny_vectors()
     app = make_test_app(wv)
+    e = {w: wv.vector(w).astype(np.float64) for w in wv.words}
+    unit = {w: v / np.linalg.norm(v) for w, v in e.items()}
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("ctrl+b")
         await settle(app, pilot)
         rows = {r.word: r for r in app.screen.query_one(DebiasBars).rows}
         assert set(rows) == {"nurse", "doctor", "actor", "actress"}  # the others are not in the tiny vocabulary
-        # g by the paper's recipe in numpy: first principal component of the centred definitional pairs
+        # the course: g = e_woman − e_man on the raw vectors
+        g = e["woman"] - e["man"]
+        for word in ("nurse", "doctor"):
+            assert rows[word].before == pytest.approx(_cos(e[word], g), abs=1e-6)
+            assert rows[word].after == pytest.approx(0.0, abs=1e-6)  # neutralized
+        assert rows["actor"].after == pytest.approx(-rows["actress"].after, abs=1e-6)  # equalized: symmetric
+        assert rows["actress"].kind == "pair" and rows["nurse"].kind == "neutral"
+        info = str(app.screen.query_one("#analogies-debias-info").render())
+        assert "g = e_woman − e_man (raw vectors)" in info and "Not in the vocabulary: receptionist" in info
+        assert "the course" in app.screen.query_one("#analogies-side").border_title
+
+        await pilot.press("ctrl+b")  # again: the course's revised notebook, on unit vectors
+        await settle(app, pilot)
+        rows = {r.word: r for r in app.screen.query_one(DebiasBars).rows}
+        g = unit["woman"] - unit["man"]
+        assert rows["nurse"].before == pytest.approx(_cos(e["nurse"], g), abs=1e-6)
+        assert "unit vectors" in app.screen.query_one("#analogies-side").border_title
+
+        await pilot.press("ctrl+b")  # and the paper's PCA over the definitional pairs
+        await settle(app, pilot)
+        rows = {r.word: r for r in app.screen.query_one(DebiasBars).rows}
         pairs = [("woman", "man"), ("she", "he"), ("girl", "boy"), ("mother", "father")]
-        unit = {w: wv.vector(w) / np.linalg.norm(wv.vector(w)) for w in wv.words}
         centred = np.vstack([[unit[a] - (unit[a] + unit[b]) / 2, unit[b] - (unit[a] + unit[b]) / 2] for a, b in pairs])
         g = np.linalg.svd(centred, full_matrices=False)[2][0]
         g = g if np.dot(unit["woman"] - unit["man"], g) > 0 else -g
         for word in ("nurse", "doctor"):
             assert rows[word].before == pytest.approx(float(unit[word] @ g), abs=1e-5)
-            assert rows[word].after == pytest.approx(0.0, abs=1e-6)  # neutralized
-        assert rows["actor"].before == pytest.approx(float(unit["actor"] @ g), abs=1e-5)
-        assert rows["actor"].after == pytest.approx(-rows["actress"].after, abs=1e-6)  # equalized: symmetric
-        assert rows["actress"].kind == "pair" and rows["nurse"].kind == "neutral"
-        assert "Not in the vocabulary: receptionist" in str(app.screen.query_one("#analogies-debias-info").render())
+            assert rows[word].after == pytest.approx(0.0, abs=1e-6)
+        assert rows["actor"].after == pytest.approx(-rows["actress"].after, abs=1e-6)
+        assert "PCA" in app.screen.query_one("#analogies-side").border_title
+
+
+# -- stale panels: each follows a change of its input --------------------------------------------
+
+
+def _other_vectors(wv: WordVectors) -> WordVectors:
+    """The tiny vectors with the gender axis stretched: every debias figure changes."""
+    vectors = np.array(wv.vectors)
+    vectors[:, 1] *= 3.0
+    return WordVectors(list(wv.words), vectors, name="trained")
+
+
+@run_async
+async def test_a_failed_query_takes_the_old_answers_away():
+    app = make_test_app(tiny_vectors())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await ask(app, pilot, "man : woman :: king : ?")
+        assert answers(app)[0][0] == "queen"
+        await ask(app, pilot, "man : woman :: kign : ?")  # an unknown word
+        assert "'kign' is not in the vocabulary" in message(app)
+        assert answers(app) == ()  # not queen under an error about kign
+        assert str(app.screen.query_one("#analogies-note").render()) == ""
+        await ask(app, pilot, "king")
+        assert answers(app)
+        await ask(app, pilot, "man : woman")  # a parse error
+        assert answers(app) == ()
+
+
+@run_async
+async def test_the_debias_view_follows_ctrl_g():
+    from explorer.jobs.analogies import compute_debias
+    from explorer.widgets.analogy_debias import DebiasBars
+
+    wv = tiny_vectors()
+    trained = _other_vectors(wv)
+    app = make_test_app(wv)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        store_for(app).trained = trained
+        await pilot.press("ctrl+b")
+        await settle(app, pilot)
+        bars = app.screen.query_one(DebiasBars)
+        assert bars.rows == compute_debias(wv).rows
+        await pilot.press("ctrl+g")  # the view is visible: it is computed again for the trained vectors
+        await settle(app, pilot)
+        assert bars.rows == compute_debias(trained).rows != compute_debias(wv).rows
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert bars.rows == compute_debias(wv).rows
+        # vectors without woman/man: the view says why and shows no stale bars
+        store_for(app).trained = WordVectors(["nurse", "doctor"], np.eye(2, dtype=np.float32), name="tiny2")
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert bars.rows == ()
+        assert "woman and man" in str(app.screen.query_one("#analogies-debias-info").render())
+
+
+@run_async
+async def test_an_evaluation_of_other_vectors_is_marked_stale_and_not_rerun(tmp_path, monkeypatch):
+    from explorer.jobs import analogies as analogies_job
+
+    path = tmp_path / "questions.txt"
+    path.write_text(QUESTIONS, encoding="utf-8")
+    monkeypatch.setattr(analogies_job, "questions_path", lambda: path)
+    runs = []
+    real = analogies_job.evaluation_factory
+
+    def counting(*args, **kwargs):
+        runs.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analogies_job, "evaluation_factory", counting)
+    wv = tiny_vectors()
+    app = make_test_app(wv)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        store_for(app).trained = _other_vectors(wv)
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        table = app.screen.query_one("#analogies-eval-table")
+        info = app.screen.query_one("#analogies-eval-info")
+        assert table.rows and not table.has_class("-stale") and len(runs) == 1
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert table.has_class("-stale") and "stale" in str(info.render())
+        assert "tiny" in str(info.render()) and "trained word2vec" in str(info.render())
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert not table.has_class("-stale")
+        await pilot.press("ctrl+r")  # the same vectors: the table is shown again, not recomputed
+        await settle(app, pilot)
+        assert len(runs) == 1 and table.rows
+        await pilot.press("ctrl+g", "ctrl+r")  # other vectors: evaluated
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert len(runs) == 2 and runs[1] is store_for(app).trained and not table.has_class("-stale")
+
+
+@run_async
+async def test_under_100_columns_the_panels_take_turns():
+    app = make_test_app(tiny_vectors())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        answers_panel = screen.query_one("#analogies-answers-panel")
+        side = screen.query_one("#analogies-side")
+        assert screen.has_class("-narrow") and answers_panel.display and not side.display
+        await pilot.press("ctrl+b")
+        await settle(app, pilot)
+        assert side.display and not answers_panel.display
+        assert side.region.width >= 76  # the whole width: no figure is cut
+        await pilot.press("escape")  # back to the answers, the query box keeps the focus
+        await pilot.pause()
+        assert answers_panel.display and not side.display and app.focused.id == "analogies-query"
+        await pilot.press("ctrl+b")
+        await settle(app, pilot)
+        await ask(app, pilot, "man : woman :: king : ?")  # a query brings the answers to the front
+        assert answers_panel.display and not side.display and answers(app)[0][0] == "queen"
 
 
 def test_bar_and_scale():

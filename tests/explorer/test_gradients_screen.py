@@ -1,13 +1,13 @@
-"""Pilot tests and snapshots of the Gradients screen, fed scripted engine events.
-
-Regenerate the snapshots with
-``pytest tests/explorer/test_gradients_screen.py --snapshot-update``.
-"""
+"""Pilot tests of the Gradients screen, fed scripted engine events (its snapshots, at 80×24 and
+120×40, are in test_snapshots_lessons.py)."""
 
 from __future__ import annotations
 
 import math
 import threading
+
+import pytest
+from rich.style import Style
 
 from engine.errors import InputError
 from engine.events import Finished, Started
@@ -107,13 +107,50 @@ def test_ribbon_render_log_scale_and_ratio():
     assert RibbonRender([], (), 40).lines()[0].plain == "no gradients yet"
 
 
+def _cell_starts(line) -> list[int]:
+    """Columns where the coloured cells of a ribbon line start."""
+    return [span.start for span in line.spans if isinstance(span.style, Style) and span.style.bgcolor is not None]
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120, 160])
+@pytest.mark.parametrize("distance", [2, 5, 20, 40])
+def test_token_labels_start_in_their_cells_column(width, distance):
+    """The label of token i starts at the column of cell i, at any width (80 included)."""
+    from engine.gradients.agreement import AgreementTask
+
+    tokens = AgreementTask(distance).examples(1, 3)[0].inputs
+    rows = [RibbonRow("gru a (autograd)", tuple(1.5 ** -k for k in range(len(tokens)))), RibbonRow("lstm c", (1.0,) * len(tokens))]
+    for row_height in (1, 2):
+        render = RibbonRender(rows, tokens, width - 2, row_height=row_height, marked=(1,))  # padding 0 1
+        lines = render.lines()
+        starts = _cell_starts(lines[1])
+        assert len(starts) == len(tokens) and starts == [render.cell_column(i) for i in range(len(tokens))]
+        assert all(line.cell_len <= width - 2 for line in lines)
+        label_lines = [line.plain for line in lines if line.plain.startswith("tokens")]
+        first = next(i for i, line in enumerate(lines) if line.plain.startswith("tokens"))
+        placed = render.token_placements()
+        assert 1 <= len(placed) <= 3 and label_lines
+        shown = set()
+        for k, line_placed in enumerate(placed):
+            text = lines[first + k].plain
+            for i, column, label in line_placed:
+                assert column == starts[i]  # the label's column is its cell's
+                assert text[column:column + len(label)] == label
+                assert column == 0 or text[column - 1] == " "
+                assert label == tokens[i] or label.endswith("…") and tokens[i].startswith(label[:-1])
+                shown.add(i)
+        assert 1 in shown  # the subject is always labelled
+        if render.cell_width() >= 3:
+            assert shown == set(range(len(tokens)))  # every token, when the cells give the room
+
+
 def test_ribbon_marks_zero_and_nan_steps():
     text = "\n".join(t.plain for t in RibbonRender([RibbonRow("x", (0.0, math.nan, 1.0))], ("a", "b", "c"), 40).lines())
     assert "·" in text
 
 
 def test_text_panels():
-    from explorer.screens.gradients_text import explode_info, grad_point, race_table, ribbon_info
+    from explorer.screens.gradients_text import explode_info, grad_point, race_table, ribbon_caption, ribbon_info
 
     table = race_table(20, 5, 300, {"rnn": {"hidden": 39, "parameters": 2943},
                                     "lstm": {"hidden": 16, "parameters": 2850, "accuracy": 0.75}},
@@ -122,7 +159,9 @@ def test_text_panels():
     assert "d = [b]20[/]" in lines[0] and "running" in lines[0] and len(lines) == 3
     assert "accuracy   –" in lines[1] and lines[2].endswith("█" * 10)  # (0.75 − 0.5)·40 blocks
     assert "[b u]cats[/]" in ribbon_info(20, "fresh", TOKENS, "agreement")
-    assert "last token" in ribbon_info(20, "lm", ("·", "a"), "text")
+    assert "next token" in ribbon_info(20, "lm", ("·", "a"), "text")
+    assert "verb" not in ribbon_caption("text") and "next token" in ribbon_caption("text")
+    assert "verb" in ribbon_caption("agreement")
     assert "press [b]e[/]" in explode_info({}, "norm", {}, False)
     step = ExplodingStep("value", 3, 10, 1.0, 50.0, 2.0, True, 0.1, 7.0)
     assert grad_point(step) == (3, 7.0, 0.1, True)  # by value: max |gᵢ| against N
@@ -177,12 +216,12 @@ async def test_g_computes_real_ribbons_and_plus_lengthens_the_gap():
         await settle(app, pilot)
         ribbon = app.screen.query_one(GradientRibbon)
         assert [r.label for r in ribbon.rows] == ["rnn a (bptt)", "gru a (autograd)", "lstm a (bptt)", "lstm c"]
-        assert len(ribbon.tokens) == 22  # d = 20 by default, Tx = d + 2
+        assert len(ribbon.tokens) == 42  # d = 40 by default (the race's), Tx = d + 2
         rnn = ribbon.rows[0].values
         assert rnn[0] < 1e-3 * rnn[-1]  # a fresh RNN's gradient vanishes across the gap
-        await pilot.press("plus")
+        await pilot.press("minus")
         await settle(app, pilot)
-        assert app.screen.distance == 40 and len(ribbon.tokens) == 42
+        assert app.screen.distance == 20 and len(ribbon.tokens) == 22
         lstm_c = ribbon.rows[3].values
         await pilot.press("b")  # gates biased to remember: the LSTM's c path keeps the gradient
         await settle(app, pilot)
@@ -203,10 +242,17 @@ async def test_text_box_gives_language_model_ribbons(tiny_checkpoint):
         ribbon = app.screen.query_one(GradientRibbon)
         assert [r.label for r in ribbon.rows] == ["lstm a (bptt)", "lstm c"]
         assert ribbon.tokens == ("·", *"stegosauru")
+        caption = str(app.screen.query_one("#ribbon-caption").render())
+        assert "next token" in caption and "verb" not in caption  # the text mode's own caption
+        assert ribbon.marked == ()  # no subject to underline in a text
         await pilot.press("escape")
         assert app.focused is None
         await pilot.press("m")  # keys act on the screen again
         assert app.screen.clip_mode == "none"
+        await pilot.press("g")  # back to the agreement sentence: its caption again
+        await settle(app, pilot)
+        assert "verb" in str(app.screen.query_one("#ribbon-caption").render())
+        assert app.screen.query_one(GradientRibbon).marked == (1,)
 
 
 async def test_race_runs_through_start_run_and_stop_dims(monkeypatch):
@@ -228,7 +274,10 @@ async def test_race_runs_through_start_run_and_stop_dims(monkeypatch):
         await settle(app, pilot)
         await pilot.press("t")
         await settle(app, pilot)
-        assert seen["config"].distance == 10 and seen["config"].profile
+        assert seen["config"].distance == 20 and seen["config"].profile
+        defaults = type(seen["config"])()
+        for name in ("steps", "budget", "gate_bias", "eval_size", "attractors", "learning_rate", "batch_size"):
+            assert getattr(seen["config"], name) == getattr(defaults, name), name  # the command line's defaults
         assert not screen.racing
         assert "finished" in str(screen.query_one("#race-table").render())
         assert screen.query_one("#gradients-tabs").active == "tab-race"
@@ -273,40 +322,3 @@ async def test_engine_error_becomes_a_dialog(monkeypatch):
         await pilot.press("g")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "ErrorDialog"
-
-
-# ---------------------------------------------------------------- snapshots
-
-
-def test_snapshot_ribbons(snap_compare):
-    async def run_before(pilot):
-        await settle(pilot.app, pilot)
-        await feed(pilot.app.screen, profiles(), "gradients.ribbon")
-        await pilot.pause()
-
-    assert snap_compare(make_test_app(), run_before=run_before, terminal_size=SIZE)
-
-
-def test_snapshot_exploding(snap_compare):
-    async def run_before(pilot):
-        await settle(pilot.app, pilot)
-        screen = pilot.app.screen
-        screen.query_one("#gradients-tabs").active = "tab-explode"
-        await feed(screen, exploding_events(), "gradients.explode")
-        await pilot.pause()
-        await pilot.pause()
-
-    assert snap_compare(make_test_app(), run_before=run_before, terminal_size=SIZE)
-
-
-def test_snapshot_race_at_80x24(snap_compare):
-    async def run_before(pilot):
-        await settle(pilot.app, pilot)
-        screen = pilot.app.screen
-        screen.query_one("#gradients-tabs").active = "tab-race"
-        screen.query_one("#race-chart", LineChart).set_threshold(0.5)
-        await feed(screen, race_events(), "gradients.race")
-        await pilot.pause()
-        await pilot.pause()
-
-    assert snap_compare(make_test_app(), run_before=run_before, terminal_size=(80, 24))
