@@ -167,8 +167,11 @@ def _config_from_args(args: argparse.Namespace):
 
 
 def _train(args: argparse.Namespace) -> int:
+    from engine.distributed import writes_here
     from engine.events import Diverged, Evaluated, Finished, Sampled, Saved, Started, Step
     from engine.training import train
+
+    main = writes_here()  # under torchrun only rank 0 reports (and writes); the others train silently
 
     config = _config_from_args(args)
     stop = threading.Event()
@@ -176,7 +179,7 @@ def _train(args: argparse.Namespace) -> int:
     finished = None
     progress = task = None
     console = None
-    if not args.json:
+    if not args.json and main:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -227,7 +230,9 @@ def _train(args: argparse.Namespace) -> int:
     assert finished is not None
     result.update(step=finished.step, reason=finished.reason, val_loss=finished.val_loss,
                   elapsed_s=round(finished.elapsed_s, 3), checkpoint=finished.checkpoint)
-    if args.json:
+    if not main:
+        pass
+    elif args.json:
         write_json(result, default=str)
     else:
         val = f"{finished.val_loss:.4f}" if finished.val_loss is not None else "n/a"
