@@ -252,6 +252,9 @@ class SeqExplorerApp(App):
 
         if not self._typing_in_box():
             raise SkipAction()  # the next binding of escape (the screen's) runs
+        first = getattr(self.screen, "escape_in_box", None)  # a screen's own Escape that keeps the box focused
+        if first is not None and first():
+            return
         self.screen.set_focus(None)
 
     def action_help(self) -> None:

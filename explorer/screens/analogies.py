@@ -365,18 +365,22 @@ class AnalogiesScreen(ExplorerScreen):
         self._eval_handle = start_run(self, evaluation_factory(wv, str(path), RESTRICT_VOCAB),
                                       group="analogies.eval")
 
-    def action_escape(self) -> None:
-        query = self.query_one("#analogies-query", Input)
+    def escape_in_box(self) -> bool:
+        """Escape while typing in the query box: stop a running evaluation or, under 100 columns, bring
+        the answers back to the front, the box keeping the focus; False when neither applies (the
+        app then leaves the box)."""
         if self._eval_handle is not None and self.evaluating:
             self._eval_handle.stop()
             self._say("stopping the evaluation…")
-        elif self.has_class("-narrow") and self.front == "side":
+            return True
+        if self.has_class("-narrow") and self.front == "side":
             self.front = "answers"
-        elif query.has_focus:
-            self.set_focus(None)
-            self._say("Left the query box: keys 1–6 switch screens; escape or a click comes back.")
-        else:
-            query.focus()
+            return True
+        return False
+
+    def action_escape(self) -> None:
+        """Escape out of the box: the same, never going back into the box (a click or Tab does)."""
+        self.escape_in_box()
 
     def action_scroll_panel(self, direction: int) -> None:
         side = self.query_one("#analogies-side", ContentSwitcher)

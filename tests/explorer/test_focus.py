@@ -21,12 +21,7 @@ def single_keys(screen) -> list[str]:
     return keys
 
 
-ANALOGIES_ESCAPE = pytest.mark.xfail(
-    strict=True, reason="screens/analogies.py action_escape puts the focus back into the query box on a second "
-    "Escape (the app now leaves boxes on Escape itself): its owner drops that branch, then this mark")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=ANALOGIES_ESCAPE) if n == "analogies" else n for n in SCREENS])
+@pytest.mark.parametrize("name", SCREENS)
 async def test_single_keys_typed_in_a_box_go_into_it_on_every_screen(app_factory, name):
     app = app_factory(name)
     async with app.run_test(size=(80, 24)) as pilot:
