@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--screen", choices=SCREENS, default="train", help="screen the app opens on")
     parser.add_argument("--checkpoint", metavar="DIR", help="language-model checkpoint the app shows")
-    parser.add_argument("--embeddings", metavar="glove|DIR", default="glove", help="embeddings the app queries")
+    parser.add_argument("--embeddings", metavar="glove|DIR|FILE", default="glove",
+                        help="word vectors the app queries: glove (the bundled GloVe 6B 50d), a folder written by "
+                             "word2vec/glove train, or a word2vec .txt/.bin file")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where models run")
     parser.add_argument("--watch", metavar="RUN_DIR",
                         help="open on the Train screen following a run started elsewhere (another terminal, "

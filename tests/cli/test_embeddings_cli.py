@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -204,3 +205,15 @@ def test_a_rare_or_briefly_trained_word_gets_a_one_line_warning_not_an_error(tmp
     assert 30 * 10 >= MIN_EXPOSURES > 30
     assert main(["analogy", "man", "woman", "boy", "--embeddings", str(out), "--json"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_embeddings_flag_is_described_alike_in_the_app_the_commands_and_the_readme():
+    from explorer.cli import build_parser
+
+    parser = build_parser()
+    app_flag = next(a for a in parser._actions if "--embeddings" in a.option_strings)
+    sub = next(a for a in parser._actions if a.dest == "command").choices["neighbors"]
+    cmd_flag = next(a for a in sub._actions if "--embeddings" in a.option_strings)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert app_flag.metavar == cmd_flag.metavar == "glove|DIR|FILE"
+    assert "`--embeddings glove|DIR|FILE`" in readme
