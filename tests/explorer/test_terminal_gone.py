@@ -85,7 +85,9 @@ def test_sigterm_stops_the_run_saves_it_and_restores_the_terminal(tmp_path):
     os.close(slave)
     try:
         deadline = time.monotonic() + 120
-        received = _read_until(master, b"", b"Keys", deadline)
+        received = b""
+        for marker in FRAME:  # the first frame
+            received = _read_until(master, received, marker, deadline)
         time.sleep(1.0)  # the form and the spare training process follow the first frame
         os.write(master, b"d")  # the demo, in its child process
         received = _read_until(master, received, b"step ", deadline)
