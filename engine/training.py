@@ -35,6 +35,7 @@ from typing import Iterator, Literal
 
 from engine.errors import InputError
 from engine.events import Event
+from engine.smoothing import smoothed
 from engine.limits import (
     MAX_BATCH_SIZE,
     MAX_BATCH_TOKENS,
@@ -206,17 +207,6 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
-def smoothed(ema: float, t: int, beta: float) -> float:
-    """Bias-corrected moving average ``m_t / (1 − β^t)`` (``t`` = number of updates)."""
-    return ema / (1.0 - beta**t) if t > 0 else float("nan")
-
-
-ADVICE = (
-    "{what}: lower the learning rate (lr, e.g. {lr:g}), clip the gradient "
-    "(clip by norm with threshold 1, or by value with 5), or use a gated cell (lstm, gru); the last good checkpoint is kept"
-)
-
-
 def train(
     config: TrainConfig,
     stop: threading.Event | None = None,
@@ -242,4 +232,4 @@ def train(
         run.close()
 
 
-__all__ = ["TrainConfig", "train", "smoothed", "ADVICE"]
+__all__ = ["TrainConfig", "train", "smoothed"]

@@ -28,8 +28,14 @@ from engine.lm.model import LanguageModel, ModelConfig
 from engine.lm.optim import make_optimizer
 from engine.lm.run_folder import RunFolder
 from engine.lm.sampling import sample
+from engine.smoothing import smoothed
 from engine.text import EncodedCorpus, Vocab, build_vocab, encode_corpus, read_lines
-from engine.training import ADVICE, smoothed
+
+ADVICE = (
+    "{what}: lower the learning rate (lr, e.g. {lr:g}), clip the gradient "
+    "(clip by norm with threshold 1, or by value with 5), or use a gated cell (lstm, gru); the last good checkpoint is kept"
+)
+"""What a diverged run is told (``Diverged.advice``)."""
 
 
 def clip_gradients(params: list[torch.Tensor], mode: str, threshold: float) -> tuple[float, float, bool]:

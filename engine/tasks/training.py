@@ -37,7 +37,7 @@ from engine.events import Diverged, Event, Saved, Started, Step
 from engine.tasks.base import TaskModel
 from engine.tasks.config import TaskConfig
 from engine.tasks.events import TaskEvaluated, TaskFinished
-from engine.training import smoothed
+from engine.smoothing import smoothed
 
 SMOOTHING = 0.98
 
