@@ -132,9 +132,9 @@ def sentiment_view(result) -> Text:
     out.append("P(positive) after each word (what each would answer if the sentence stopped there):\n", style="dim")
     w = max([len(t) for t in prefix.tokens] + [4])
     w = min(w, 14)
-    head = f"{'word':<{w}}  {'shown':<15}"
+    head = f"{'word':<{w}}  {(names[0] if names else 'shown')[:15]:<15}"
     if other_prefix is not None:
-        head += f"  {'other':<15}"
+        head += f"  {(names[1] if len(names) > 1 else 'other')[:15]:<15}"
     out.append(head + "\n", style="dim")
     for i, (tok, known, p) in enumerate(zip(prefix.tokens, prefix.known, prefix.positive)):
         out.append(f"{tok[:w]:<{w}}", style="" if known else "dim strike")
