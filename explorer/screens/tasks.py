@@ -199,10 +199,22 @@ class TasksScreen(ExplorerScreen):
         if getattr(message, "select", None) is not None and message.select.id == "task":
             self.current_task = str(message.value)
             self.refresh_bindings()
+            self._sync_form()
             self.example_index = 0
             self.query_one("#tasks-text", Input).value = ""
             self.message("")
             self._show_result(None)
+
+    def _sync_form(self) -> None:
+        """Set the architecture boxes to the shown model's, so the diagram is the model that answers."""
+        shown = self.models.get(self.shown_slot())
+        if shown is None:
+            return
+        cfg = shown[0].config
+        self.query_one("#cell", Select).value = cfg.cell if cfg.cell in CELLS else "lstm"
+        self.query_one("#bidirectional", Checkbox).value = cfg.bidirectional
+        if cfg.task != "dates":
+            self.query_one("#embeddings", Select).value = "none" if cfg.embeddings == "none" else "glove"
 
     def _show_diagram(self) -> None:
         try:
@@ -298,6 +310,7 @@ class TasksScreen(ExplorerScreen):
     def _loaded(self, message: EngineEvent) -> None:
         event = message.event
         self.models.update(event.models)
+        self._sync_form()
         missing = f" (missing: {', '.join(event.missing)})" if event.missing else ""
         self.status(f"bundled task models loaded{missing} · type a sentence (/) or n for an example")
         if self.last_result is None:

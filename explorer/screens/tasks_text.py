@@ -180,7 +180,7 @@ def ner_view(result) -> Text:
     w = min(max([len(t) for t in pred.tokens] + [5]), 14)
     head = f"{'token':<{w}} {'tag':<15} {'P':>4}"
     if parts is not None:
-        head += "   W→·→a   W←·←a   (logit of the tag, by direction)"
+        head += "   W→·→a   W←·←a"
     out.append(head + "\n", style="dim")
     for t, (tok, tag, p) in enumerate(zip(pred.tokens, pred.tags, pred.probabilities)):
         out.append(f"{tok[:w]:<{w}} ", style="" if pred.known[t] else "dim strike")
