@@ -84,7 +84,7 @@ async def test_help_lists_every_key_of_the_current_screen_in_words_without_ids(a
             assert binding.id not in text  # developer ids are not for learners
         assert "app.gates" not in text and "app.quit" not in text
         assert "? f1 List every key" in text  # the two keys of one action on one row
-        assert "1–6 show a screen: 1 Train · 2 Gates" in text
+        assert "1–7 show a screen: 1 Train · 2 Gates" in text
         assert "Esc leave a text box" in text
         assert "(not now)" in text  # stop/pause are dimmed while nothing runs
         await pilot.press("escape")
