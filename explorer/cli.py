@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 
 # Modules under explorer.commands that add subcommands; each has register(subparsers).
 COMMAND_MODULES: tuple[str, ...] = ("lm", "word2vec", "glove", "embeddings", "gradients", "tasks", "nplm")
-SCREENS: tuple[str, ...] = ("train", "gates", "generate", "embeddings", "analogies", "gradients")
+SCREENS: tuple[str, ...] = ("train", "gates", "generate", "embeddings", "analogies", "gradients", "tasks")
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1

@@ -93,6 +93,10 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
                    help="initial word embeddings (default: glove for sentiment and ner, none for dates)")
     p.add_argument("--freeze-embeddings", action="store_true", help="keep the pretrained embeddings fixed")
     p.add_argument("--train-size", default=None, metavar="N", help="train on only N examples")
+    p.add_argument("--pretrained-vocab", default="20000", metavar="N",
+                   help="the N most frequent pretrained words added to the vocabulary (default 20000)")
+    p.add_argument("--min-count", default="2", metavar="N",
+                   help="training words seen fewer times become UNK unless pretrained (default 2)")
     p.add_argument("--epochs", default=None, metavar="N")
     p.add_argument("--batch-size", default="32", metavar="B")
     p.add_argument("--lr", default=None, metavar="LR")
@@ -131,6 +135,8 @@ def config_from_args(args: argparse.Namespace, task: str | None = None):
         layers=_number(args, "layers"), bidirectional=args.bidirectional, attention=not args.no_attention,
         dropout=_number(args, "dropout", float), embeddings=args.task_embeddings,
         freeze_embeddings=args.freeze_embeddings, train_size=_number(args, "train_size", optional=True),
+        pretrained_vocab=_number(args, "pretrained_vocab") if hasattr(args, "pretrained_vocab") else 20_000,
+        min_count=_number(args, "min_count") if hasattr(args, "min_count") else 2,
         n_dates=_number(args, "n_dates"), epochs=_number(args, "epochs", optional=True),
         batch_size=_number(args, "batch_size"), lr=_number(args, "lr", float, optional=True),
         split_seed=_number(args, "split_seed"), seed=_number(args, "seed"), device=args.device,

@@ -19,6 +19,7 @@ SCREENS: dict[str, tuple[str, str, str]] = {
     "embeddings": ("explorer.screens.embeddings", "EmbeddingsScreen", "4"),
     "analogies": ("explorer.screens.analogies", "AnalogiesScreen", "5"),
     "gradients": ("explorer.screens.gradients", "GradientsScreen", "6"),
+    "tasks": ("explorer.screens.tasks", "TasksScreen", "7"),
 }
 
 TITLES: dict[str, str] = {
@@ -28,6 +29,7 @@ TITLES: dict[str, str] = {
     "embeddings": "Embeddings",
     "analogies": "Analogies",
     "gradients": "Gradients",
+    "tasks": "Tasks",
 }
 
 

@@ -53,10 +53,10 @@ def test_tab_bar_fits_every_width_keeping_every_key_and_the_current_title():
     assert wide.startswith("seq-explorer ") and "6 Gradients" in wide
     at_80 = plain(tab_markup("analogies", 80))
     assert len(at_80) <= 80 and " 4 Embeddings " in at_80 and " 6 Gradients " in at_80
-    at_64 = plain(tab_markup("analogies", 64))
-    assert len(at_64) <= 64 and " 5 Analogies " in at_64 and " 4 Embed. " in at_64
-    at_30 = plain(tab_markup("analogies", 30))
-    assert len(at_30) <= 30 and " 5 Analogies " in at_30 and " 1  2  3  4 " in at_30
+    at_70 = plain(tab_markup("analogies", 70))  # seven screens: the shortened titles need 70 columns
+    assert len(at_70) <= 70 and " 5 Analogies " in at_70 and " 4 Embed. " in at_70
+    at_32 = plain(tab_markup("analogies", 32))
+    assert len(at_32) <= 32 and " 5 Analogies " in at_32 and " 1  2  3  4 " in at_32 and " 7 " in at_32
 
 
 def plain(markup: str) -> str:
@@ -67,8 +67,8 @@ def plain(markup: str) -> str:
 
 def test_screen_registry_names_every_screen_once():
     keys = [key for _m, _c, key in SCREENS.values()]
-    assert list(SCREENS) == ["train", "gates", "generate", "embeddings", "analogies", "gradients"]
-    assert keys == ["1", "2", "3", "4", "5", "6"]
+    assert list(SCREENS) == ["train", "gates", "generate", "embeddings", "analogies", "gradients", "tasks"]
+    assert keys == ["1", "2", "3", "4", "5", "6", "7"]
 
 
 async def test_help_lists_every_key_of_the_current_screen_in_words_without_ids(app_factory):
@@ -84,7 +84,7 @@ async def test_help_lists_every_key_of_the_current_screen_in_words_without_ids(a
             assert binding.id not in text  # developer ids are not for learners
         assert "app.gates" not in text and "app.quit" not in text
         assert "? f1 List every key" in text  # the two keys of one action on one row
-        assert "1–6 show a screen: 1 Train · 2 Gates" in text
+        assert "1–7 show a screen: 1 Train · 2 Gates" in text
         assert "Esc leave a text box" in text
         assert "(not now)" in text  # stop/pause are dimmed while nothing runs
         await pilot.press("escape")
