@@ -34,18 +34,29 @@ class TrainingPreparing:
 
 @dataclass(frozen=True)
 class VectorsSaved:
-    """The trained vectors were written to ``path`` (the project format: safetensors + vocabulary)."""
+    """The trained vectors were written to the folder ``path`` (the project format, which
+    ``--embeddings DIR`` opens) and, as the command line's ``--out`` does, to ``word2vec_file`` in it
+    (``vectors.txt``, the word2vec text format other tools read; "" when a word has a space)."""
 
     path: str
+    word2vec_file: str = ""
 
 
 def save_factory(wv: Any, path: str):
     """Run factory: save ``wv`` to the directory ``path`` with the engine, yield :class:`VectorsSaved`."""
 
     def factory(stop: threading.Event) -> Iterator[VectorsSaved]:
-        from engine.embeddings.io import save_vectors
+        import os
 
-        yield VectorsSaved(save_vectors(wv, path, format="project"))
+        from engine.embeddings.io import save_vectors
+        from engine.errors import InputError
+
+        folder = save_vectors(wv, path, format="project")
+        try:
+            text = save_vectors(wv, os.path.join(folder, "vectors.txt"), format="word2vec-text")
+        except InputError:  # a word the word2vec format cannot hold: the folder alone is still complete
+            text = ""
+        yield VectorsSaved(folder, text)
 
     return factory
 

@@ -430,8 +430,9 @@ class EmbeddingsScreen(ExplorerScreen):
 
     @on(EngineEvent[VectorsSaved])
     def _saved(self, message: EngineEvent) -> None:
-        path = message.event.path
-        self._line(f"saved to {path} · open them with: seq-explorer --embeddings {path}")
+        path, text = message.event.path, message.event.word2vec_file
+        also = f" (word2vec text: {text})" if text else ""
+        self._line(f"saved to {path}{also} · open them with: seq-explorer --embeddings {path}")
 
     @on(EngineEvent[TrainingPreparing])
     def _preparing(self, message: EngineEvent) -> None:
