@@ -61,6 +61,14 @@ PAGES = {"settings": "embeddings-form-panel", "training": "embeddings-live", "sc
 """Page name → its panel."""
 
 
+def _fit(panel: Widget, *titles: str) -> str:
+    """The first of ``titles`` (longest first) that fits on ``panel``'s border, else the last."""
+    room = panel.size.width - 6  # the corners, the title's padding and a cell of the border line
+    if room <= 0:  # not laid out yet: the resize that follows fits it
+        return titles[0]
+    return next((title for title in titles if len(title) <= room), titles[-1])
+
+
 class EmbeddingsScreen(ExplorerScreen):
     """word2vec / GloVe training, the watch-list, the scatter plot and the one-hot lookup."""
 
@@ -70,11 +78,12 @@ class EmbeddingsScreen(ExplorerScreen):
     DEFAULT_CSS = """
     EmbeddingsScreen #embeddings-pages { height: 1; display: none; }
     EmbeddingsScreen.-compact #embeddings-pages { display: block; }
-    EmbeddingsScreen #embeddings-top { height: 15; max-height: 50%; }
+    EmbeddingsScreen #embeddings-top { height: 17; max-height: 50%; }
     EmbeddingsScreen #embeddings-form-panel { width: 46; max-width: 45%; height: 1fr; }
     EmbeddingsScreen #embeddings-form-message { height: auto; max-height: 3; color: $error; }
     EmbeddingsScreen #embeddings-live { width: 1fr; height: 1fr; }
     EmbeddingsScreen #embeddings-progress-line { height: auto; }
+    EmbeddingsScreen #embeddings-run { height: auto; color: $text-muted; }
     EmbeddingsScreen #embeddings-loss { height: 3; }
     EmbeddingsScreen #embeddings-epochs-line { height: auto; color: $text-muted; }
     EmbeddingsScreen #embeddings-watch { height: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -145,6 +154,7 @@ class EmbeddingsScreen(ExplorerScreen):
                 yield Static("", id="embeddings-form-message", markup=False)
             with Vertical(id="embeddings-live", classes="panel") as panel:
                 panel.border_title = "training"
+                yield Static("", id="embeddings-run", markup=False)
                 yield Static("ctrl+r trains with these settings.", id="embeddings-progress-line", markup=False)
                 yield ProgressBar(total=100, id="embeddings-progress", show_eta=False)
                 yield Sparkline([], id="embeddings-loss")
@@ -181,6 +191,12 @@ class EmbeddingsScreen(ExplorerScreen):
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout_for(event.size.width, event.size.height)
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        """Text laid out for a width (the watch list, the panels' titles) again, once resized."""
+        self._show_watch()
+        self._title_panels()
 
     def _layout_for(self, width: int, height: int) -> None:
         self.compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
@@ -195,6 +211,7 @@ class EmbeddingsScreen(ExplorerScreen):
     def _show_page(self) -> None:
         if not self._mounted:
             return  # not composed yet (a resize can come first): on_mount lays it out
+        self.call_after_refresh(self._refit)  # a page just shown has its width now
         for name, panel in PAGES.items():
             self.query_one(f"#{panel}").display = not self.compact or name == self.page
         self.query_one("#embeddings-top").display = not self.compact or self.page in ("settings", "training")
@@ -221,9 +238,13 @@ class EmbeddingsScreen(ExplorerScreen):
             what = f"live: {METHOD_NAMES[self._method]} at {self._snapshot.words_done:,} {unit}"
         else:
             what = self._label(self.which)
-        scatter.border_title = f"{PROJECTIONS[self.projection]} · watch words and neighbours · {what}"
+        projection = PROJECTIONS[self.projection]
+        scatter.border_title = _fit(scatter, f"{projection} · watch words and neighbours · {what}",
+                                    f"{projection} · {what}")
         lookup = self.query_one("#embeddings-lookup-panel")
-        lookup.border_title = f"E and the one-hot lookup e_j = E·O_j · {self._lookup_shows or self._label(self.which)}"
+        shows = self._lookup_shows or self._label(self.which)
+        lookup.border_title = _fit(lookup, f"E and the one-hot lookup e_j = E·O_j · {shows}",
+                                   f"lookup e_j = E·O_j · {shows}", f"e_j = E·O_j · {shows}")
         lookup.border_subtitle = ("edited: enter or ctrl+l redraws" if "lookup" in self._edited else
                                   "the previous run's vectors (this run's come when it ends)"
                                   if self.running and self.which == "trained" else "")
@@ -268,6 +289,16 @@ class EmbeddingsScreen(ExplorerScreen):
         for panel in panels:
             self._requests[panel] = self._request
         return self._request
+
+    def _show_watch(self) -> None:
+        """The latest snapshot's neighbours, as many per word as the panel's width holds."""
+        snap = self._snapshot
+        if snap is None:
+            return
+        box = self.query_one("#embeddings-watch", Static)
+        width = box.content_size.width or None
+        unit = UNITS[self._method][0]
+        box.update(watch_lines(snap.neighbours, f"nearest neighbours at {snap.words_done:,} {unit}:", width))
 
     def _line(self, text: str) -> None:
         self.query_one("#embeddings-progress-line", Static).update(text)
@@ -327,7 +358,8 @@ class EmbeddingsScreen(ExplorerScreen):
         self.query_one("#embeddings-epochs-line", Static).update("")
         self.query_one("#embeddings-progress", ProgressBar).update(total=100, progress=0)
         live = self.query_one("#embeddings-live")
-        live.border_title, live.border_subtitle = f"training {METHOD_NAMES[method]}", config.describe()
+        live.border_title, live.border_subtitle = f"training {METHOD_NAMES[method]}", ""
+        self.query_one("#embeddings-run", Static).update(config.describe())
         self.query_one("#embeddings-watch", Static).update(
             "The watch-list's neighbours appear at the first snapshot…" if config.watch else "(no watch words)")
         self._line("reading the corpus and building the vocabulary…")
@@ -436,7 +468,7 @@ class EmbeddingsScreen(ExplorerScreen):
 
     @on(EngineEvent[TrainingPreparing])
     def _preparing(self, message: EngineEvent) -> None:
-        self.query_one("#embeddings-live").border_subtitle = message.event.description
+        self.query_one("#embeddings-run", Static).update(message.event.description)
         self._line("reading the corpus and building the vocabulary…")
 
     @on(EngineEvent[Counting])
@@ -448,17 +480,15 @@ class EmbeddingsScreen(ExplorerScreen):
 
     @on(EngineEvent[EmbeddingsStarted])
     def _started(self, message: EngineEvent) -> None:
-        self.query_one("#embeddings-live").border_subtitle = started_line(message.event)
+        self.query_one("#embeddings-run", Static).update(started_line(message.event))
         self.query_one("#embeddings-progress", ProgressBar).update(total=max(message.event.total_words, 1), progress=0)
         self._line("started: training…")
 
     @on(EngineEvent[WatchNeighbours])
     def _watch(self, message: EngineEvent) -> None:
         event: WatchNeighbours = message.event
-        unit = UNITS[self._method][0]
         self._snapshot = event
-        self.query_one("#embeddings-watch", Static).update(
-            watch_lines(event.neighbours, f"nearest neighbours at {event.words_done:,} {unit}:"))
+        self._show_watch()
         if self.live and event.vectors:
             self._project_snapshot()
 

@@ -65,11 +65,22 @@ def epochs_line(losses: Sequence[tuple[int, float]], epochs: int | None = None, 
     return f"mean loss per epoch{f' (of {epochs})' if epochs else ''}  {more}{shown}"
 
 
-def watch_lines(neighbours: Any, heading: str = "") -> str:
-    """One line per watch word: ``king → queen 0.71  prince 0.68 …`` (a mapping or (word, pairs) items)."""
-    items = neighbours.items() if isinstance(neighbours, dict) else neighbours
+def watch_lines(neighbours: Any, heading: str = "", width: int | None = None, most: int = 5) -> str:
+    """One line per watch word: ``king → queen 0.71  prince 0.68 …`` (a mapping or (word, pairs) items).
+
+    With ``width`` each line holds as many whole neighbours (up to ``most``) as fit in it, at least
+    one, so a narrow panel shows fewer neighbours rather than a cut one.
+    """
+    items = list(neighbours.items() if isinstance(neighbours, dict) else neighbours)
+    pad = min(10, max((len(word) for word, _ in items), default=0))
     lines = [heading] if heading else []
     for word, near in items:
-        shown = "  ".join(f"{w} {s:.2f}" for w, s in list(near)[:5]) or "(not in the vocabulary)"
-        lines.append(f"{word:>10} → {shown}")
+        start = f"{word:>{pad}} → "
+        shown = ""
+        for w, s in list(near)[:most]:
+            piece = f"{w} {s:.2f}"
+            if shown and width is not None and len(start) + len(shown) + 2 + len(piece) > width:
+                break
+            shown = f"{shown}  {piece}" if shown else piece
+        lines.append(start + (shown or "(not in the vocabulary)"))
     return "\n".join(lines) or "(no watch words)"
