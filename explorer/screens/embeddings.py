@@ -296,7 +296,8 @@ class EmbeddingsScreen(ExplorerScreen):
         if snap is None:
             return
         box = self.query_one("#embeddings-watch", Static)
-        width = box.content_size.width or None
+        # not laid out while its page is hidden: a page is the screen's width less the panel's border
+        width = box.content_size.width or ((self.size.width - 4) if self.compact else None)
         unit = UNITS[self._method][0]
         box.update(watch_lines(snap.neighbours, f"nearest neighbours at {snap.words_done:,} {unit}:", width))
 
@@ -462,9 +463,13 @@ class EmbeddingsScreen(ExplorerScreen):
 
     @on(EngineEvent[VectorsSaved])
     def _saved(self, message: EngineEvent) -> None:
-        path, text = message.event.path, message.event.word2vec_file
-        also = f" (word2vec text: {text})" if text else ""
-        self._line(f"saved to {path}{also} · open them with: seq-explorer --embeddings {path}")
+        import os
+
+        home = os.path.expanduser("~")
+        path = message.event.path
+        path = "~" + path[len(home):] if home != "/" and path.startswith(home + os.sep) else path
+        also = " (and vectors.txt, word2vec text)" if message.event.word2vec_file else ""
+        self._line(f"saved{also} · open them with: seq-explorer --embeddings {path}")
 
     @on(EngineEvent[TrainingPreparing])
     def _preparing(self, message: EngineEvent) -> None:

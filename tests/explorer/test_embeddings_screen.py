@@ -331,3 +331,16 @@ def test_render_scatter_places_points_labels_and_axes():
     crowded = [Point(f"w{i}", 0.0, 0.0) for i in range(6)]
     footer = render_scatter(crowded, 30, 8)[-1].plain
     assert footer.strip() == "6 words · 2 hidden"  # 6 markers share a cell; 4 labels fit around it
+
+
+def test_watch_lines_fit_whole_neighbours_in_the_width():
+    from explorer.screens.embeddings_text import watch_lines
+
+    near = (("king", (("queen", 0.71), ("prince", 0.68), ("monarch", 0.6), ("throne", 0.5), ("crown", 0.4))),
+            ("paris", (("branched-chain", 0.61), ("rome", 0.5))), ("zzz", ()))
+    lines = watch_lines(near, "nearest neighbours at 1,000 words:", width=31).splitlines()
+    assert lines[0] == "nearest neighbours at 1,000 words:"
+    assert lines[1] == " king → queen 0.71  prince 0.68" and len(lines[1]) == 31  # monarch would not fit
+    assert lines[2] == "paris → branched-chain 0.61"  # whole neighbours only, at least one
+    assert lines[3] == "  zzz → (not in the vocabulary)"
+    assert watch_lines(near).splitlines()[0].count(" 0.") == 5  # no width: up to five
