@@ -154,7 +154,7 @@ class AnalogiesScreen(ExplorerScreen):
         store = store_for(self.app)
         wv = self._vectors()
         if self.which == "trained":
-            name = "trained word2vec" + (f" ({store.trained_note})" if store.trained_note else "")
+            name = store.trained_label()
         else:
             name = source_label(store.source, store.pretrained)
         size = f"{len(wv):,} × {wv.dim}" if wv is not None else ("not loaded" if self.which == "pretrained"
@@ -236,10 +236,10 @@ class AnalogiesScreen(ExplorerScreen):
     def action_toggle_vectors(self) -> None:
         store = store_for(self.app)
         if self.which == "pretrained" and store.trained is None:
-            self._say("No trained vectors yet: train word2vec on the Embeddings screen (key 4) first.", error=True)
+            self._say("No trained vectors yet: train word2vec or GloVe on the Embeddings screen (key 4) first.", error=True)
             return
         self.which = "trained" if self.which == "pretrained" else "pretrained"
-        self._say(f"now querying the {'trained word2vec' if self.which == 'trained' else 'pretrained'} vectors.")
+        self._say(f"now querying the {store.trained_label() if self.which == 'trained' else 'pretrained'} vectors.")
         self._requery()
 
     def action_toggle_method(self) -> None:

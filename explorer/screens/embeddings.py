@@ -221,15 +221,9 @@ class EmbeddingsScreen(ExplorerScreen):
         self.query_one("#embeddings-pages", Static).update("│".join(strip) + "   [dim]ctrl+t next[/]")
 
     # -- what the panels show ------------------------------------------------------------
-    def _trained_label(self) -> str:
-        store = store_for(self.app)
-        name = getattr(store.trained, "name", "") or "word2vec"
-        return "trained " + ("GloVe" if name.startswith("GloVe") else "word2vec") + (
-            f" ({store.trained_note.split(', ')[-1]})" if store.trained_note else "")
-
     def _label(self, which: str) -> str:
         store = store_for(self.app)
-        return self._trained_label() if which == "trained" else source_label(store.source, store.pretrained)
+        return store.trained_label() if which == "trained" else source_label(store.source, store.pretrained)
 
     def _title_panels(self) -> None:
         scatter = self.query_one("#embeddings-scatter-panel")
@@ -526,7 +520,7 @@ class EmbeddingsScreen(ExplorerScreen):
         event: EmbeddingsFinished = message.event
         store = store_for(self.app)
         store.trained = event.vectors
-        store.trained_note = event.reason if self._method == "word2vec" else f"GloVe, {event.reason}"
+        store.trained_note, store.trained_method = event.reason, METHOD_NAMES[self._method]
         self._finished, self.has_trained = True, True
         self._line(f"finished ({event.reason}): {describe_vectors(event.vectors)} · ctrl+s saves them · "
                    "the Analogies screen (5) queries them after ctrl+g")

@@ -265,6 +265,12 @@ async def test_glove_choice_trains_saves_and_loads(tmp_path, monkeypatch):
         for path in (saved[0], saved[0] / "vectors.txt"):
             again = load_vectors(str(path))
             assert again.words == trained.words and np.allclose(again.vectors, trained.vectors, atol=1e-6)
+        # the Analogies screen queries them, named for what trained them
+        await pilot.press("5")
+        await settle(app, pilot)
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert "trained GloVe (completed)" in line(app, "analogies-options")
 
 
 @run_async
