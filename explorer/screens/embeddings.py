@@ -31,7 +31,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Input, ProgressBar, Sparkline, Static
+from textual.widgets import Input, Static
 
 from engine.embeddings.events import EmbeddingsFinished, EmbeddingsStarted, EpochFinished, Progress, QuickAnalogy
 from engine.embeddings.events import WatchNeighbours
@@ -43,13 +43,12 @@ from explorer.jobs.word2vec import TrainingPreparing, TrainingRejected, VectorsS
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import start_run
 from explorer.screens.base import ExplorerScreen
-from explorer.screens.embeddings_text import (METHOD_NAMES, UNITS, counting_line, epochs_line, progress_line,
-                                              started_line, watch_lines)
+from explorer.screens.embeddings_text import METHOD_NAMES, UNITS
 from explorer.widgets.embedding_lookup import EmbeddingLookup
+from explorer.widgets.embeddings_live import TrainingView
 from explorer.widgets.embeddings_form import DEFAULT_WATCH, LABELS, EmbeddingsForm, parse_watch
 from explorer.widgets.scatter import Point, Scatter
 
-LOSS_POINTS = 240
 WATCH_EVERY = 100_000  # word2vec: corpus words between two refreshes of the watch-list's neighbours
 GLOVE_WATCH_EVERY = 500_000  # GloVe: co-occurrence entries between two refreshes
 ANALOGY_EVERY = 500_000  # words between two quick analogy scores
@@ -82,11 +81,6 @@ class EmbeddingsScreen(ExplorerScreen):
     EmbeddingsScreen #embeddings-form-panel { width: 46; max-width: 45%; height: 1fr; }
     EmbeddingsScreen #embeddings-form-message { height: auto; max-height: 3; color: $error; }
     EmbeddingsScreen #embeddings-live { width: 1fr; height: 1fr; }
-    EmbeddingsScreen #embeddings-progress-line { height: auto; }
-    EmbeddingsScreen #embeddings-run { height: auto; color: $text-muted; }
-    EmbeddingsScreen #embeddings-loss { height: 3; }
-    EmbeddingsScreen #embeddings-epochs-line { height: auto; color: $text-muted; }
-    EmbeddingsScreen #embeddings-watch { height: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     EmbeddingsScreen #embeddings-bottom { height: 1fr; }
     EmbeddingsScreen #embeddings-scatter-panel { width: 1fr; height: 1fr; }
     EmbeddingsScreen #embeddings-lookup-panel { width: 62; max-width: 50%; height: 1fr; }
@@ -131,12 +125,7 @@ class EmbeddingsScreen(ExplorerScreen):
         super().__init__()
         self._train_handle = None
         self._method = "word2vec"  # of the latest run
-        self._losses: list[float] = []
-        self._epochs: int | None = None
-        self._epoch_losses: list[tuple[int, float]] = []
-        self._quick = ""
         self._finished = False
-        self._snapshot: WatchNeighbours | None = None
         self._mounted = False
         self._request = 0
         self._requests = {"scatter": 0, "lookup": 0}  # the latest projection each panel waits for
@@ -152,15 +141,9 @@ class EmbeddingsScreen(ExplorerScreen):
                 panel.border_title = "train word vectors"
                 yield EmbeddingsForm(id="embeddings-form")
                 yield Static("", id="embeddings-form-message", markup=False)
-            with Vertical(id="embeddings-live", classes="panel") as panel:
-                panel.border_title = "training"
-                yield Static("", id="embeddings-run", markup=False)
-                yield Static("ctrl+r trains with these settings.", id="embeddings-progress-line", markup=False)
-                yield ProgressBar(total=100, id="embeddings-progress", show_eta=False)
-                yield Sparkline([], id="embeddings-loss")
-                yield Static("", id="embeddings-epochs-line", markup=False)
-                yield Static("The watch-list's nearest neighbours appear here while it trains.",
-                             id="embeddings-watch", markup=False)
+            live = TrainingView(id="embeddings-live", classes="panel")
+            live.border_title = "training"
+            yield live
         with Horizontal(id="embeddings-bottom"):
             with Vertical(id="embeddings-scatter-panel", classes="panel"):
                 yield Scatter(id="embeddings-scatter")
@@ -191,12 +174,7 @@ class EmbeddingsScreen(ExplorerScreen):
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout_for(event.size.width, event.size.height)
-        self.call_after_refresh(self._refit)
-
-    def _refit(self) -> None:
-        """Text laid out for a width (the watch list, the panels' titles) again, once resized."""
-        self._show_watch()
-        self._title_panels()
+        self.call_after_refresh(self._title_panels)  # titles fitted to the new widths
 
     def _layout_for(self, width: int, height: int) -> None:
         self.compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
@@ -211,7 +189,7 @@ class EmbeddingsScreen(ExplorerScreen):
     def _show_page(self) -> None:
         if not self._mounted:
             return  # not composed yet (a resize can come first): on_mount lays it out
-        self.call_after_refresh(self._refit)  # a page just shown has its width now
+        self.call_after_refresh(self._title_panels)  # a page just shown has its width now
         for name, panel in PAGES.items():
             self.query_one(f"#{panel}").display = not self.compact or name == self.page
         self.query_one("#embeddings-top").display = not self.compact or self.page in ("settings", "training")
@@ -284,19 +262,17 @@ class EmbeddingsScreen(ExplorerScreen):
             self._requests[panel] = self._request
         return self._request
 
-    def _show_watch(self) -> None:
-        """The latest snapshot's neighbours, as many per word as the panel's width holds."""
-        snap = self._snapshot
-        if snap is None:
-            return
-        box = self.query_one("#embeddings-watch", Static)
-        # not laid out while its page is hidden: a page is the screen's width less the panel's border
-        width = box.content_size.width or ((self.size.width - 4) if self.compact else None)
-        unit = UNITS[self._method][0]
-        box.update(watch_lines(snap.neighbours, f"nearest neighbours at {snap.words_done:,} {unit}:", width))
+    @property
+    def _snapshot(self) -> WatchNeighbours | None:
+        """The run's latest watch snapshot (the scatter follows it while ``live``)."""
+        return self._live.snapshot
+
+    @property
+    def _live(self) -> TrainingView:
+        return self.query_one("#embeddings-live", TrainingView)
 
     def _line(self, text: str) -> None:
-        self.query_one("#embeddings-progress-line", Static).update(text)
+        self._live.line(text)
 
     # -- actions -------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -347,17 +323,10 @@ class EmbeddingsScreen(ExplorerScreen):
         self.query_one("#embeddings-form-message", Static).update("")
         from explorer.jobs import glove, word2vec
 
-        self._method, self._epochs, self._finished, self._snapshot = method, config.epochs, False, None
-        self._losses, self._epoch_losses, self._quick = [], [], ""
-        self.query_one("#embeddings-loss", Sparkline).data = []
-        self.query_one("#embeddings-epochs-line", Static).update("")
-        self.query_one("#embeddings-progress", ProgressBar).update(total=100, progress=0)
-        live = self.query_one("#embeddings-live")
-        live.border_title, live.border_subtitle = f"training {METHOD_NAMES[method]}", ""
-        self.query_one("#embeddings-run", Static).update(config.describe())
-        self.query_one("#embeddings-watch", Static).update(
-            "The watch-list's neighbours appear at the first snapshot…" if config.watch else "(no watch words)")
-        self._line("reading the corpus and building the vocabulary…")
+        self._method, self._finished = method, False
+        live = self._live
+        live.border_title = f"training {METHOD_NAMES[method]}"
+        live.begin(method, config.describe(), config.epochs, bool(config.watch))
         self.running, self.live = True, bool(config.watch)
         self._title_panels()
         factory = (glove if method == "glove" else word2vec).training_factory(config)
@@ -467,53 +436,33 @@ class EmbeddingsScreen(ExplorerScreen):
 
     @on(EngineEvent[TrainingPreparing])
     def _preparing(self, message: EngineEvent) -> None:
-        self.query_one("#embeddings-run", Static).update(message.event.description)
-        self._line("reading the corpus and building the vocabulary…")
+        self._live.preparing(message.event.description)
 
     @on(EngineEvent[Counting])
     def _counting(self, message: EngineEvent) -> None:
-        event: Counting = message.event
-        self._line(counting_line(event))
-        self.query_one("#embeddings-progress", ProgressBar).update(total=max(event.total_words, 1),
-                                                                    progress=event.words_read)
+        self._live.counting(message.event)
 
     @on(EngineEvent[EmbeddingsStarted])
     def _started(self, message: EngineEvent) -> None:
-        self.query_one("#embeddings-run", Static).update(started_line(message.event))
-        self.query_one("#embeddings-progress", ProgressBar).update(total=max(message.event.total_words, 1), progress=0)
-        self._line("started: training…")
-
-    @on(EngineEvent[WatchNeighbours])
-    def _watch(self, message: EngineEvent) -> None:
-        event: WatchNeighbours = message.event
-        self._snapshot = event
-        self._show_watch()
-        if self.live and event.vectors:
-            self._project_snapshot()
-
-    @on(EngineEvent[QuickAnalogy])
-    def _quick_analogy(self, message: EngineEvent) -> None:
-        e = message.event
-        self._quick = (f"quick analogy test {e.correct}/{e.total} ({e.correct / e.total:.1%})"
-                       if e.total else "quick analogy test: no question fits this vocabulary yet")
-
-    @on(EngineEvent[EpochFinished])
-    def _epoch(self, message: EngineEvent) -> None:
-        e = message.event
-        self._epoch_losses.append((e.epoch, e.loss))
-        self.query_one("#embeddings-epochs-line", Static).update(
-            " · ".join(x for x in (epochs_line(self._epoch_losses, e.epochs), self._quick) if x))
+        self._live.started(message.event)
 
     @on(EngineEvent[Progress])
     def _progress(self, message: EngineEvent) -> None:
-        event: Progress = message.event  # the newest: the line, the bar and one point of the sparkline
-        self._line(progress_line(event, epochs=self._epochs, method=self._method))
-        if event.total_words:
-            self.query_one("#embeddings-progress", ProgressBar).update(total=event.total_words,
-                                                                        progress=event.words_done)
-        if event.loss == event.loss:  # not NaN
-            self._losses = (self._losses + [float(event.loss)])[-LOSS_POINTS:]
-            self.query_one("#embeddings-loss", Sparkline).data = list(self._losses)
+        self._live.progress(message.event)
+
+    @on(EngineEvent[QuickAnalogy])
+    def _quick_analogy(self, message: EngineEvent) -> None:
+        self._live.quick_analogy(message.event)
+
+    @on(EngineEvent[EpochFinished])
+    def _epoch(self, message: EngineEvent) -> None:
+        self._live.epoch(message.event)
+
+    @on(EngineEvent[WatchNeighbours])
+    def _watch(self, message: EngineEvent) -> None:
+        self._live.watch(message.event)
+        if self.live and message.event.vectors:
+            self._project_snapshot()
 
     @on(EngineEvent[EmbeddingsFinished])
     def _trained(self, message: EngineEvent) -> None:

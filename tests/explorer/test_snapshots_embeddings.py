@@ -114,10 +114,11 @@ async def _train_scripted(pilot, events, method: str = "word2vec", epochs: int =
     screen.query_one("#embeddings-watch-words").value = "king paris" if method == "word2vec" else "king paris queen"
     await pilot.press("ctrl+l")
     await settle(app, pilot)
-    screen.running, screen._method, screen._epochs = True, method, epochs
+    screen.running, screen._method = True, method
     screen.live = method == "glove"  # the scatter follows GloVe's snapshots (they carry vectors)
     live = screen.query_one("#embeddings-live")
     live.border_title = "training " + ("GloVe" if method == "glove" else "word2vec")
+    live.begin(method, "", epochs, watching=True)
     await feed(screen, events, "embeddings.train")
     await settle(app, pilot)
 
