@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import events
-from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import ProgressBar, Sparkline, Static
 
 from explorer.screens.embeddings_text import UNITS, counting_line, epochs_line, progress_line, started_line, watch_lines
@@ -28,10 +28,11 @@ LOSS_POINTS = 240
 """The sparkline shows the latest this many loss reports."""
 
 
-class TrainingView(Vertical):
+class TrainingView(Widget):
     """Progress, loss, per-epoch means and the watch-list's neighbours of one run."""
 
     DEFAULT_CSS = """
+    TrainingView { layout: vertical; width: 1fr; height: 1fr; overflow: hidden hidden; }
     TrainingView #embeddings-run { height: auto; color: $text-muted; }
     TrainingView #embeddings-progress-line { height: auto; }
     TrainingView #embeddings-loss { height: 3; }
