@@ -88,13 +88,15 @@ def parse_settings(method: str, raw: dict[str, str]) -> dict[str, object]:
         try:
             out[key] = int(text)
         except ValueError:
-            raise InputError(f"{key} must be a whole number, got {text!r}", field=key) from None
+            raise InputError(f"{key} must be a whole number, got {text!r}" if text else
+                             f"{key} is empty: type a whole number", field=key) from None
     for key in _FLOATS if method == "glove" else ():
         text = str(raw.get(key, "")).strip()
         try:
             out[key] = float(text)
         except ValueError:
-            raise InputError(f"{key} must be a number, got {text!r}", field=key) from None
+            raise InputError(f"{key} must be a number, got {text!r}" if text else
+                             f"{key} is empty: type a number", field=key) from None
     if method == "word2vec":
         out.update(model=raw["model"], loss=raw["loss"], negatives=raw["negatives"])
     watch = parse_watch(raw.get("watch", ""))

@@ -179,6 +179,11 @@ async def test_bad_settings_are_reported_under_the_form(tmp_path):
         await settle(app, pilot)
         assert line(app, "embeddings-form-message") == "min count must be an integer >= 1, got 0"
         assert app.focused is app.screen.query_one("#embeddings-min-count")
+        # an empty box says so, in the form's words
+        await set_form(app, pilot, min_count="")
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert line(app, "embeddings-form-message") == "min count is empty: type a whole number"
         # a missing corpus file is refused before a worker starts, and the corpus box gets the focus
         await set_form(app, pilot, min_count="1", corpus=str(tmp_path / "missing.txt"))
         await pilot.press("ctrl+r")
