@@ -65,6 +65,9 @@ class WatchNeighbours(Event):
 
     words_done: int
     neighbours: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
+    vectors: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    """The vectors at ``words_done`` of the watch words and of their neighbours, each word once (for a
+    live picture of them: the app's scatter follows the training with these)."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Public API::
 
-    GloveConfig(...)                                            # frozen; every field documented
+    GloveConfig(...)                                            # frozen, torch-free: glove_config
     train_glove(config, stop=None, sentences=None) -> Iterator[Event]   # see glove_events
     adagrad_step(params, i, j, x, config) -> float              # one batch; Σ cost of the batch
 
@@ -37,87 +37,19 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Literal
+from typing import Iterable, Iterator
 
 import numpy as np
 import torch
 
 from engine.embeddings.chunks import ChunkedCorpus
-from engine.embeddings.corpus import CorpusOptions, Punctuation, SentenceFiles, corpus_files
+from engine.embeddings.corpus import CorpusOptions, SentenceFiles, corpus_files
+from engine.embeddings.glove_config import LIMITS, GloveConfig  # noqa: F401  (torch-free; re-exported)
 from engine.embeddings.glove_cooccur import Cooccurrences, count_cooccurrences
 from engine.embeddings.events import EmbeddingsFinished, EmbeddingsStarted, EpochFinished, Progress
+from engine.embeddings.w2v_watch import watch_neighbours
 from engine.errors import InputError
 from engine.events import Event
-
-LIMITS = {"dim": 10_000, "window": 100, "epochs": 10_000, "batch_size": 1 << 22}
-
-
-@dataclass(frozen=True)
-class GloveConfig:
-    """A GloVe run (defaults: the Stanford tool's, except ``dim`` 100 like word2vec's)."""
-
-    corpus: str = "default"
-    """``"default"`` (the bundled Gutenberg + Wikipedia sample) or a path to a text file / .gz."""
-    dim: int = 100
-    """D, the vector size (at most 10,000)."""
-    window: int = 15
-    """Co-occurrences are counted within this many words on each side, weighted 1/distance (at most 100)."""
-    min_count: int = 5
-    """Words seen fewer times are dropped before counting."""
-    max_vocab: int | None = None
-    """Keep only this many most frequent words (None: no limit)."""
-    epochs: int = 15
-    """Passes over the co-occurrence entries (at most 10,000)."""
-    eta: float = 0.05
-    """η, AdaGrad's initial learning rate."""
-    x_max: float = 100.0
-    """Counts at or above x_max get weight 1."""
-    alpha: float = 0.75
-    """α, the exponent of the weighting f(x) = (x / x_max)^α."""
-    grad_clip: float = 100.0
-    """Each gradient component is clipped to ±grad_clip before the step (glove.c)."""
-    seed: int = 1
-    """Seeds the initial parameters and the order of the entries."""
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    """Where the parameters live; ``auto`` = CUDA when available."""
-    batch_size: int = 4096
-    """Entries per vectorised AdaGrad step (bigger is faster, staler; CUDA likes 65,536)."""
-    memory_mb: float = 512.0
-    """Co-occurrence counting holds at most about this much; beyond it, sorted shards go to disk."""
-    workdir: str | None = None
-    """Folder for the shards (None: the system's temporary folder); removed at the end."""
-    lowercase: bool = True
-    """Fold case when reading the corpus."""
-    punctuation: Punctuation = "strip"
-    """Punctuation handling of the corpus reader (``strip``, ``split`` or ``keep``)."""
-    progress_interval_s: float = 0.1
-    """Yield ``Progress`` at most this often (seconds)."""
-
-    def __post_init__(self) -> None:
-        def need(ok: bool, message: str, name: str) -> None:
-            if not ok:
-                raise InputError(message, field=name)
-
-        need(self.device in ("auto", "cpu", "cuda"), f"device must be auto, cpu or cuda, got {self.device!r}", "device")
-        for name in ("dim", "window", "epochs", "min_count", "batch_size"):
-            value = getattr(self, name)
-            need(isinstance(value, int) and value >= 1, f"{name} must be an integer >= 1, got {value!r}", name)
-            if name in LIMITS:
-                need(value <= LIMITS[name], f"{name} must be at most {LIMITS[name]:,}, got {value:,}", name)
-        need(self.max_vocab is None or self.max_vocab >= 1, f"max_vocab must be >= 1 or None, got {self.max_vocab}",
-             "max_vocab")
-        for name in ("eta", "x_max", "alpha", "grad_clip"):
-            value = getattr(self, name)
-            need(isinstance(value, (int, float)) and 0 < value < math.inf, f"{name} must be > 0, got {value}", name)
-        need(self.memory_mb >= 1, f"memory_mb must be >= 1, got {self.memory_mb}", "memory_mb")
-        need(self.progress_interval_s >= 0, f"progress_interval_s must be >= 0, got {self.progress_interval_s}",
-             "progress_interval_s")
-        CorpusOptions(lowercase=self.lowercase, punctuation=self.punctuation)  # validates punctuation
-
-    def describe(self) -> str:
-        return (f"GloVe D={self.dim}, window={self.window}, min_count={self.min_count}, x_max={self.x_max:g}, "
-                f"α={self.alpha:g}, η={self.eta:g}, epochs={self.epochs}")
-
 
 @dataclass
 class GloveParameters:
@@ -192,7 +124,8 @@ def adagrad_step(p: GloveParameters, i: torch.Tensor, j: torch.Tensor, x: torch.
 def train_glove(
     config: GloveConfig, stop: threading.Event | None = None, sentences: Iterable[list[str]] | None = None
 ) -> Iterator[Event]:
-    """Count co-occurrences, then fit GloVe; yields ``Counting`` then word2vec-shaped training events.
+    """Count co-occurrences, then fit GloVe; yields ``Counting`` then word2vec-shaped training events
+    (with ``WatchNeighbours`` when ``config.watch`` names words).
 
     ``sentences`` replaces reading ``config.corpus``. Setting ``stop`` ends the run at the next
     batch; ``Finished(reason="stopped")`` carries the vectors so far (none while still counting:
@@ -236,6 +169,12 @@ def _fit(config, stop, device, cooc: Cooccurrences, vocab, corpus_words: int, t0
     yield EmbeddingsStarted(total_words=total, vocab_size=v, corpus_words=corpus_words, device=str(device), workers=1,
                   description=f"{config.describe()}; {cooc.entries:,} co-occurrence entries")
     done, reason, final = 0, "completed", None
+    next_watch = config.watch_every_entries
+
+    def watched() -> Event:  # the watch words' neighbours by the vectors as they are now, θ + e
+        wv = WordVectors(vocab.words, params.vectors(), counts=vocab.counts, name="GloVe (snapshot)")
+        return watch_neighbours(wv, config.watch, config.watch_topn, done)
+
     t_train = last = time.perf_counter()
     window = [0.0, 0]
     for epoch in range(1, config.epochs + 1):
@@ -265,11 +204,17 @@ def _fit(config, stop, device, cooc: Cooccurrences, vocab, corpus_words: int, t0
                                    epoch_loss=epoch_cost[0] / epoch_cost[1], words_per_s=rate, lr=config.eta,
                                    elapsed_s=elapsed, eta_s=(total - done) / rate if rate > 0 else float("inf"))
                     window, last = [0.0, 0], now
+                if config.watch and done >= next_watch:
+                    next_watch = done + config.watch_every_entries
+                    yield watched()
             if reason == "stopped":
                 break
         final = epoch_cost[0] / epoch_cost[1] if epoch_cost[1] else final
         if reason == "stopped":
             break
+        if config.watch:
+            next_watch = done + config.watch_every_entries
+            yield watched()
         yield EpochFinished(epoch=epoch, epochs=config.epochs, loss=final, words_done=done,
                             elapsed_s=time.perf_counter() - t_train)
     vectors = params.vectors()

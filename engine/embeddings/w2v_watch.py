@@ -20,11 +20,17 @@ from engine.errors import InputError
 
 
 def watch_neighbours(wv, words: tuple[str, ...], topn: int, done: int) -> WatchNeighbours:
-    """The ``topn`` nearest neighbours of each of ``words`` (an empty tuple for an unknown word)."""
+    """The ``topn`` nearest neighbours of each of ``words`` (an empty tuple for an unknown word), and the
+    vectors of the known words and their neighbours (each once)."""
     out = []
+    vectors: dict[str, tuple[float, ...]] = {}
     for word in words:
-        out.append((word, tuple(wv.neighbours(word, topn)) if word in wv else ()))
-    return WatchNeighbours(words_done=done, neighbours=tuple(out))
+        near = tuple(wv.neighbours(word, topn)) if word in wv else ()
+        out.append((word, near))
+        for w in ([word] if near else []) + [n for n, _ in near]:
+            if w not in vectors:
+                vectors[w] = tuple(float(x) for x in wv.vector(w))
+    return WatchNeighbours(words_done=done, neighbours=tuple(out), vectors=tuple(vectors.items()))
 
 
 class QuickAnalogies:

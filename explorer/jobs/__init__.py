@@ -8,7 +8,7 @@ says how the engine runs it: a generator factory for :func:`explorer.runs.start_
 - :mod:`~explorer.jobs.train` — a language model's training (``engine.training.train``), in a child process;
 - :mod:`~explorer.jobs.lm` — looking at a language model: load, trace, sample, walk, score;
 - :mod:`~explorer.jobs.vectors` — the word vectors the Embeddings and Analogies screens share;
-- :mod:`~explorer.jobs.word2vec` — word2vec training and saving;
+- :mod:`~explorer.jobs.word2vec` — word2vec training and saving; :mod:`~explorer.jobs.glove` — GloVe training;
 - :mod:`~explorer.jobs.projection` — the scatter's PCA / t-SNE and the one-hot lookup;
 - :mod:`~explorer.jobs.analogies` — queries, the Google analogy evaluation, the debias view;
 - :mod:`~explorer.jobs.gradients` — gradients through time, the agreement race, exploding gradients.

@@ -33,7 +33,7 @@ class LookupView:
     """max |E·O_j − E[:, j]| over every dimension (0 when the lookup is the column)."""
 
 
-def lookup_view(wv: Any, word: str, rows: int = 6, cols: int = 5) -> LookupView:
+def lookup_view(wv: Any, word: str, rows: int = 6, cols: int = 9) -> LookupView:
     """Compute the view for ``word`` (raises the engine's UnknownWordError when unknown).
 
     In the course E is a D × V matrix, one column per word, and the embedding of word j is the
@@ -69,6 +69,8 @@ class Projected(ProgressEvent):
     lookup_error: str = ""
     error: str = ""
     """Why the projection could not be drawn (e.g. t-SNE with fewer than 3 words)."""
+    request: int = 0
+    """The screen's number for the picture it asked for (a late answer to an older request is dropped)."""
 
 
 def neighbour_words(wv: Any, watch: Sequence[str], per_word: int = 4) -> tuple[list[str], list[int], list[str]]:
@@ -90,33 +92,67 @@ def neighbour_words(wv: Any, watch: Sequence[str], per_word: int = 4) -> tuple[l
     return words, groups, missing
 
 
-def project(wv: Any, words: Sequence[str], method: str, seed: int = 0) -> Any:
-    """(N, 2) coordinates of ``words`` by the engine's PCA or (seeded) t-SNE."""
+def _coordinates(matrix: Any, method: str) -> tuple[tuple[tuple[float, float], ...], str]:
+    """(N, 2) coordinates of the rows of ``matrix`` as tuples, or () and why not."""
     import numpy as np
 
     from engine.embeddings import projection
+    from engine.errors import InputError
 
-    matrix = np.stack([np.asarray(wv.vector(w), dtype=np.float32) for w in words])
-    return projection.tsne(matrix, seed=seed) if method == "tsne" else projection.pca(matrix)
+    if len(matrix) < 2:
+        return ((0.0, 0.0),) * len(matrix), ""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    try:
+        coords = projection.tsne(matrix, seed=0) if method == "tsne" else projection.pca(matrix)
+    except InputError as exc:
+        return (), str(exc)
+    return tuple((float(x), float(y)) for x, y in coords), ""
 
 
-def projection_factory(wv: Any, watch: Sequence[str], method: str, lookup_word: str | None):
+def snapshot_words(neighbours: Sequence[tuple[str, Sequence[tuple[str, float]]]], vectors: Sequence[tuple[str, Any]],
+                   per_word: int = 4) -> tuple[list[str], list[int], list[str], list[Any]]:
+    """A training run's watch snapshot (``WatchNeighbours.neighbours`` and ``.vectors``) as the scatter's
+    points: each known watch word and its first ``per_word`` neighbours (words, groups, missing, vectors)."""
+    known = dict(vectors)
+    words: list[str] = []
+    groups: list[int] = []
+    missing: list[str] = []
+    group = 0
+    for word, near in neighbours:
+        if word not in known:
+            missing.append(word)
+            continue
+        for w in [word] + [n for n, _ in list(near)[:per_word]]:
+            if w not in words and w in known:
+                words.append(w)
+                groups.append(group)
+        group += 1
+    return words, groups, missing, [known[w] for w in words]
+
+
+def snapshot_factory(neighbours: Any, vectors: Any, method: str, request: int = 0):
+    """Run factory: one :class:`Projected` of a training run's watch snapshot (no lookup: the run's E
+    is not there until it ends)."""
+
+    def factory(stop: threading.Event) -> Iterator[Projected]:
+        words, groups, missing, rows = snapshot_words(neighbours, vectors)
+        xy, failure = _coordinates(rows, method) if words else ((), "")
+        yield Projected(tuple(words), xy, tuple(groups), method, tuple(missing), error=failure, request=request)
+
+    return factory
+
+
+def projection_factory(wv: Any, watch: Sequence[str], method: str, lookup_word: str | None, request: int = 0):
     """Run factory: one :class:`Projected` (scatter of the watch words and neighbours, and the lookup)."""
 
     def factory(stop: threading.Event) -> Iterator[Projected]:
+        import numpy as np
+
         from engine.errors import InputError
 
         words, groups, missing = neighbour_words(wv, watch)
-        xy: tuple[tuple[float, float], ...] = ()
-        failure = ""
-        if len(words) >= 2:
-            try:
-                coords = project(wv, words, method)
-                xy = tuple((float(x), float(y)) for x, y in coords)
-            except InputError as exc:
-                failure = str(exc)
-        elif words:
-            xy = ((0.0, 0.0),)
+        rows = [np.asarray(wv.vector(w), dtype=np.float32) for w in words]
+        xy, failure = _coordinates(rows, method) if words else ((), "")
         view, error = None, ""
         if lookup_word:
             try:
@@ -124,6 +160,6 @@ def projection_factory(wv: Any, watch: Sequence[str], method: str, lookup_word: 
                 view = lookup_view(wv, key if key in wv else lookup_word)
             except InputError as exc:
                 error = str(exc)
-        yield Projected(tuple(words), xy, tuple(groups), method, tuple(missing), view, error, failure)
+        yield Projected(tuple(words), xy, tuple(groups), method, tuple(missing), view, error, failure, request)
 
     return factory

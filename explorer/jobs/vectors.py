@@ -41,6 +41,9 @@ class EmbeddingStore:
         self.pretrained: Any = None
         self.trained: Any = None
         self.trained_note: str = ""
+        """How the training ended ("completed", "stopped")."""
+        self.trained_method: str = "word2vec"
+        """What trained them, as the app names it: "word2vec" or "GloVe"."""
         self.load_error: str | None = None
         """One line: why loading ``source`` failed (None while it loads or once it has loaded)."""
 
@@ -49,6 +52,10 @@ class EmbeddingStore:
 
     def failed(self, error: BaseException) -> None:
         self.load_error = " ".join(str(error).split()) or type(error).__name__
+
+    def trained_label(self) -> str:
+        """'trained GloVe (completed)', 'trained word2vec (stopped)': the trained vectors in the app's words."""
+        return f"trained {self.trained_method}" + (f" ({self.trained_note})" if self.trained_note else "")
 
     def vectors(self, which: str) -> Any:
         return self.trained if which == "trained" else self.pretrained

@@ -1,10 +1,10 @@
-"""The Embeddings screen's training job: word2vec on the form's settings, and saving what it learned.
+"""The Embeddings screen's word2vec job: train on a ``Word2VecConfig`` the screen built, save the result.
 
-Run factories for :func:`explorer.runs.start_run` (the engine is imported inside the worker thread,
-never at module level). The engine's ``Word2VecConfig`` lives in a module that imports torch, so it
-is built here, in the worker, rather than by the screen on the UI thread: a bad setting does not
-raise (which would open an error dialog) but yields a :class:`TrainingRejected` with the engine's
-one-line message, which the screen shows under its form.
+Run factories for :func:`explorer.runs.start_run` (the engine, torch and numba are imported inside
+the worker thread, never at module level). The screen builds and validates the config on the UI
+thread (``engine.embeddings.w2v_config`` is torch-free); what the engine can only refuse once it has
+read the corpus (no word over min_count, a missing file, a diverging run) arrives as a
+:class:`TrainingRejected` the screen shows in its form's words.
 """
 
 from __future__ import annotations
@@ -13,33 +13,17 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-DEFAULT_WATCH = ("king", "france", "two", "good")
-
-
-@dataclass(frozen=True)
-class Word2VecForm:
-    """The Embeddings form's choices, as typed (strings) or chosen."""
-
-    corpus: str = "default"
-    model: str = "skipgram"
-    loss: str = "negative"
-    dim: str = "50"
-    window: str = "5"
-    epochs: str = "1"
-    min_count: str = "5"
-    watch: str = ", ".join(DEFAULT_WATCH)
-
 
 @dataclass(frozen=True)
 class TrainingRejected:
-    """The configuration was refused: the engine's :class:`~engine.errors.InputError`."""
+    """The engine refused the run (an :class:`~engine.errors.InputError`, its ``field`` named)."""
 
     error: Exception
 
 
 @dataclass(frozen=True)
 class TrainingPreparing:
-    """The configuration is valid and the engine imported; the corpus is being read next.
+    """The engine is imported; the corpus is being read next (``description``: the config's own words).
 
     Yielded at once so that :data:`explorer.runs.IMPORT_LOCK` (held until a run's first event)
     is not held while a big corpus is scanned.
@@ -50,78 +34,50 @@ class TrainingPreparing:
 
 @dataclass(frozen=True)
 class VectorsSaved:
-    """The trained vectors were written to ``path`` (the project format: safetensors + vocabulary)."""
+    """The trained vectors were written to the folder ``path`` (the project format, which
+    ``--embeddings DIR`` opens) and, as the command line's ``--out`` does, to ``word2vec_file`` in it
+    (``vectors.txt``, the word2vec text format other tools read; "" when a word has a space)."""
 
     path: str
+    word2vec_file: str = ""
 
 
 def save_factory(wv: Any, path: str):
     """Run factory: save ``wv`` to the directory ``path`` with the engine, yield :class:`VectorsSaved`."""
 
     def factory(stop: threading.Event) -> Iterator[VectorsSaved]:
-        from engine.embeddings.io import save_vectors
+        import os
 
-        yield VectorsSaved(save_vectors(wv, path, format="project"))
+        from engine.embeddings.io import save_vectors
+        from engine.errors import InputError
+
+        folder = save_vectors(wv, path, format="project")
+        try:
+            text = save_vectors(wv, os.path.join(folder, "vectors.txt"), format="word2vec-text")
+        except InputError:  # a word the word2vec format cannot hold: the folder alone is still complete
+            text = ""
+        yield VectorsSaved(folder, text)
 
     return factory
 
 
-def parse_watch(text: str) -> tuple[str, ...]:
-    """'king, france two' → ('king', 'france', 'two'): commas or spaces, duplicates dropped."""
-    seen: list[str] = []
-    for word in text.replace(",", " ").split():
-        if word not in seen:
-            seen.append(word)
-    return tuple(seen)
-
-
-def _int(text: str, name: str, low: int) -> int:
+def refusals_as_events(events: Iterator[object]) -> Iterator[object]:
+    """``events``, with an engine :class:`~engine.errors.InputError` ending them as a :class:`TrainingRejected`."""
     from engine.errors import InputError
 
     try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise InputError(f"{name} must be a whole number, got {text!r}", field=name) from None
-    if value < low:
-        raise InputError(f"{name} must be >= {low}, got {value}", field=name)
-    return value
+        yield from events
+    except InputError as exc:
+        yield TrainingRejected(exc)
 
 
-def word2vec_config(form: Word2VecForm, device: str = "auto", **extra: Any) -> Any:
-    """A ``Word2VecConfig`` from the form (raises the engine's InputError on a bad value)."""
-    from engine.embeddings.word2vec import Word2VecConfig
-
-    kwargs = dict(
-        corpus=form.corpus.strip() or "default",
-        model=form.model,
-        loss=form.loss,
-        dim=_int(form.dim, "dim", 1),
-        window=_int(form.window, "window", 1),
-        epochs=_int(form.epochs, "epochs", 1),
-        min_count=_int(form.min_count, "min_count", 1),
-        device=device,
-    )
-    watch = parse_watch(form.watch)
-    if watch:
-        kwargs["watch"] = watch
-    kwargs.update(extra)
-    return Word2VecConfig(**kwargs)
-
-
-def training_factory(form: Word2VecForm, device: str = "auto", **extra: Any):
-    """Run factory: ``train_word2vec`` events, or one TrainingRejected for a bad form."""
+def training_factory(config: Any):
+    """Run factory: ``train_word2vec(config)``'s events after a :class:`TrainingPreparing`."""
 
     def factory(stop: threading.Event) -> Iterator[object]:
-        from engine.errors import InputError
-
-        try:
-            config = word2vec_config(form, device, **extra)
-        except InputError as exc:
-            yield TrainingRejected(exc)
-            return
         from engine.embeddings.word2vec import train_word2vec
 
         yield TrainingPreparing(config.describe())
-        yield from train_word2vec(config, stop)
+        yield from refusals_as_events(train_word2vec(config, stop))
 
     return factory

@@ -185,7 +185,7 @@ class AnalogiesScreen(ExplorerScreen):
     def _vectors_name(self) -> str:
         store = store_for(self.app)
         if self.which == "trained":
-            return "trained word2vec" + (f" ({store.trained_note})" if store.trained_note else "")
+            return store.trained_label()
         return source_label(store.source, store.pretrained)
 
     def _refresh_options(self) -> None:
@@ -324,10 +324,10 @@ class AnalogiesScreen(ExplorerScreen):
     def action_toggle_vectors(self) -> None:
         store = store_for(self.app)
         if self.which == "pretrained" and store.trained is None:
-            self._say("No trained vectors yet: train word2vec on the Embeddings screen (key 4) first.", error=True)
+            self._say("No trained vectors yet: train word2vec or GloVe on the Embeddings screen (key 4) first.", error=True)
             return
         self.which = "trained" if self.which == "pretrained" else "pretrained"
-        self._say(f"now querying the {'trained word2vec' if self.which == 'trained' else 'pretrained'} vectors.")
+        self._say(f"now querying the {store.trained_label() if self.which == 'trained' else 'pretrained'} vectors.")
         self._requery()
         self._follow_vectors()
 

@@ -56,7 +56,8 @@ def render_lookup(view: "LookupView", width: int = 60) -> Text:
         text.append(label.ljust(label_w), style="dim")
         text.append(" … " if left_more else "   ", style="dim")
         for value, is_j in values:
-            text.append(value[:cell - 1].rjust(cell - 1) + " ", style="bold reverse" if is_j else None)
+            shown = value if len(value) < cell else value[:cell - 2] + "…"  # "princess" → "princ…", not "prince"
+            text.append(shown.rjust(cell - 1) + " ", style="bold reverse" if is_j else None)
         text.append(" … " if right_more else "   ", style="dim")
         if tail:
             text.append(tail, style=tail_style)
@@ -70,7 +71,10 @@ def render_lookup(view: "LookupView", width: int = 60) -> Text:
         row("⋮", [("⋮", False) for _ in view.columns], "    ⋮")
     row("O_jᵀ", [("1" if k == view.j else "0", k == view.j) for k, _ in view.columns])
     check = "equals" if view.max_error < 1e-6 else f"differs by {view.max_error:.2g} from"
-    text.append(f"E·O_j {check} column j of E: a lookup is a product with a one-hot O_j.", style="dim")
+    said = f"E·O_j {check} column j of E: a lookup is a product with a one-hot O_j."
+    if len(said) > width:  # two lines rather than a cut sentence (a lookup panel ~55 cells wide)
+        said = said.replace(": a lookup", ":\na lookup")
+    text.append(said, style="dim")
     return text
 
 

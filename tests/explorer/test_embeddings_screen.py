@@ -1,4 +1,5 @@
-"""Pilot tests of the Embeddings screen: scatter and lookup on fixed vectors, a tiny word2vec run."""
+"""Pilot tests of the Embeddings screen: scatter and lookup on fixed vectors, tiny word2vec and GloVe runs,
+the form's options reaching the engine's config and its refusals shown under it."""
 
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ def tiny_corpus(path, sentences: int = 400, seed: int = 0) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-async def set_form(app, pilot, **values: str) -> None:
+async def set_form(app, pilot, prefix: str = "embeddings", **values: str) -> None:
+    """Set the form's controls by id (``prefix``: "glove" for GloVe's own settings)."""
     for key, value in values.items():
-        app.screen.query_one(f"#embeddings-{key.replace('_', '-')}").value = value
+        app.screen.query_one(f"#{prefix}-{key.replace('_', '-')}").value = value
     await pilot.pause()
 
 
@@ -69,7 +71,7 @@ async def test_scatter_and_lookup_on_fixed_vectors():
         xy = np.array([(p.x, p.y) for p in scatter.points])
         top2 = np.linalg.svd(centred, compute_uv=False)[:2] ** 2
         assert np.allclose(sorted(np.linalg.eigvalsh(xy.T @ xy)), sorted(top2), rtol=1e-3)
-        assert "zzz" in line(app, "embeddings-form-message")
+        assert "not in the vocabulary: zzz" in str(app.screen.query_one("#embeddings-scatter-panel").border_subtitle)
         view = app.screen.query_one(EmbeddingLookup).view
         assert view.word == "king" and view.j == wv.index("king")
         assert np.allclose(view.e_j, wv.vector("king")[: len(view.e_j)])
@@ -127,6 +129,8 @@ async def test_tiny_word2vec_run_trains_and_feeds_the_analogies_screen(tmp_path,
 
         again = load_vectors(str(saved[0]))
         assert again.words == trained.words and np.allclose(again.vectors, trained.vectors)
+        text = load_vectors(str(saved[0] / "vectors.txt"))  # and the word2vec text format beside it
+        assert text.words == trained.words and np.allclose(text.vectors, trained.vectors, atol=1e-6)
         # the Analogies screen can query the trained model
         await pilot.press("5")
         await settle(app, pilot)
@@ -164,15 +168,114 @@ async def test_bad_settings_are_reported_under_the_form(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await set_form(app, pilot, dim="0")
         await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert not app.screen.running  # refused on the UI thread: no run started
+        assert line(app, "embeddings-form-message") == "dim must be an integer >= 1, got 0"
+        assert app.screen.__class__.__name__ == "EmbeddingsScreen"  # inline, no dialog
+        assert app.focused is app.screen.query_one("#embeddings-dim")  # back to the field at fault
+        # the config's field name is said in the form's words: min_count is "min count"
+        await set_form(app, pilot, dim="8", min_count="0")
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert line(app, "embeddings-form-message") == "min count must be an integer >= 1, got 0"
+        assert app.focused is app.screen.query_one("#embeddings-min-count")
+        # an empty box says so, in the form's words
+        await set_form(app, pilot, min_count="")
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert line(app, "embeddings-form-message") == "min count is empty: type a whole number"
+        # a missing corpus file is refused before a worker starts, and the corpus box gets the focus
+        await set_form(app, pilot, min_count="1", corpus=str(tmp_path / "missing.txt"))
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert "missing.txt" in line(app, "embeddings-form-message") and not app.screen.running
+        assert app.focused is app.screen.query_one("#embeddings-corpus")
+        # GloVe's own settings: α = 0 is refused by GloveConfig, named α as on the form
+        await set_form(app, pilot, method="glove", corpus="default")
+        await set_form(app, pilot, "glove", alpha="0")
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert line(app, "embeddings-form-message") == "α must be > 0, got 0.0"
+        assert app.focused is app.screen.query_one("#glove-alpha")
+        # the message goes once the settings are good (here: the config builds; nothing is run)
+        await set_form(app, pilot, "glove", alpha="0.75")
+        method, config = app.screen.build_config()
+        assert method == "glove" and config.alpha == 0.75 and config.x_max == 100.0
+
+
+@run_async
+async def test_negatives_option_reaches_the_config():
+    from engine.embeddings.glove_config import GloveConfig
+    from engine.embeddings.w2v_config import Word2VecConfig
+
+    app = make_test_app(tiny_vectors(), screen="embeddings")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        note = lambda: line(app, "embeddings-note")  # noqa: E731
+        method, config = screen.build_config()
+        assert isinstance(config, Word2VecConfig) and config.negatives == "shared" and "share" in note()
+        await set_form(app, pilot, negatives="per-pair", model="cbow")
+        method, config = screen.build_config()
+        assert (config.negatives, config.model, config.loss) == ("per-pair", "cbow", "negative")
+        assert "K fresh negatives for every (context, target) pair" in note()
+        assert "(per-pair)" in config.describe()
+        # the option belongs to negative sampling: hidden under hierarchical softmax
+        await set_form(app, pilot, loss_kind="hierarchical")
+        assert not screen.query_one("#embeddings-negatives-row").display and "Huffman" in note()
+        # GloVe: its own settings, word2vec's hidden
+        await set_form(app, pilot, method="glove")
+        await set_form(app, pilot, "glove", x_max="50", alpha="0.5", dim="16", window="4", epochs="3")
+        assert not screen.query_one("#embeddings-w2v-settings").display
+        assert screen.query_one("#embeddings-glove-settings").display
+        method, config = screen.build_config()
+        assert isinstance(config, GloveConfig) and method == "glove"
+        assert (config.x_max, config.alpha, config.dim, config.window, config.epochs) == (50.0, 0.5, 16, 4, 3)
+        assert config.watch == ("king", "france", "two", "good")
+
+
+@run_async
+async def test_glove_choice_trains_saves_and_loads(tmp_path, monkeypatch):
+    from engine.embeddings.io import load_vectors
+    from explorer.screens import embeddings
+
+    monkeypatch.setattr(embeddings, "GLOVE_WATCH_EVERY", 50)  # refresh the watch-list often on a tiny corpus
+    corpus = tmp_path / "tiny.txt"
+    tiny_corpus(corpus)
+    app = make_test_app(tiny_vectors(), screen="embeddings")
+    app.options["runs_dir"] = str(tmp_path / "runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await set_form(app, pilot, method="glove", corpus=str(corpus), watch_words="king paris")
+        await set_form(app, pilot, "glove", dim="8", window="2", epochs="50", min_count="1")
+        await pilot.press("ctrl+r")  # (a run this small may be over by the time the key press returns)
+        assert "training GloVe" in str(app.screen.query_one("#embeddings-live").border_title)
         assert await wait_for(app, pilot, lambda: not app.screen.running)
         await settle(app, pilot)
-        assert "dim must be >= 1, got 0" in line(app, "embeddings-form-message")
-        assert app.screen.__class__.__name__ == "EmbeddingsScreen"  # inline, no dialog
-        # an engine error from the run itself (missing file) reaches the form and the error dialog
-        await set_form(app, pilot, dim="8", corpus=str(tmp_path / "missing.txt"))
-        await pilot.press("ctrl+r")
-        assert await wait_for(app, pilot, lambda: app.screen.__class__.__name__ == "ErrorDialog")
-        assert "missing.txt" in str(app.screen.message)
+        trained = store_for(app).trained
+        assert trained is not None and trained.dim == 8 and trained.name.startswith("GloVe")
+        assert set(trained.words) == set(corpus.read_text().split())
+        assert "finished (completed)" in line(app, "embeddings-progress-line")
+        epochs = line(app, "embeddings-epochs-line")
+        assert "mean loss per epoch (of 50)" in epochs and "50: " in epochs
+        watch = line(app, "embeddings-watch")
+        assert "entries" in watch and "king →" in watch and "paris →" in watch
+        # GloVe learns the planted topics: king's 7 nearest neighbours are the other royal words
+        royal = set("king queen prince princess crown throne palace royal".split())
+        assert {w for w, _ in trained.neighbours("king", 7)} == royal - {"king"}
+        assert "trained GloVe" in str(app.screen.query_one("#embeddings-scatter-panel").border_title)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        saved = list((tmp_path / "runs").iterdir())
+        assert len(saved) == 1 and saved[0].name.startswith("glove-")
+        assert f"--embeddings {saved[0]}" in line(app, "embeddings-progress-line")
+        for path in (saved[0], saved[0] / "vectors.txt"):
+            again = load_vectors(str(path))
+            assert again.words == trained.words and np.allclose(again.vectors, trained.vectors, atol=1e-6)
+        # the Analogies screen queries them, named for what trained them
+        await pilot.press("5")
+        await settle(app, pilot)
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert "trained GloVe (completed)" in line(app, "analogies-options")
 
 
 @run_async
@@ -239,3 +342,16 @@ def test_render_scatter_places_points_labels_and_axes():
     crowded = [Point(f"w{i}", 0.0, 0.0) for i in range(6)]
     footer = render_scatter(crowded, 30, 8)[-1].plain
     assert footer.strip() == "6 words · 2 hidden"  # 6 markers share a cell; 4 labels fit around it
+
+
+def test_watch_lines_fit_whole_neighbours_in_the_width():
+    from explorer.screens.embeddings_text import watch_lines
+
+    near = (("king", (("queen", 0.71), ("prince", 0.68), ("monarch", 0.6), ("throne", 0.5), ("crown", 0.4))),
+            ("paris", (("branched-chain", 0.61), ("rome", 0.5))), ("zzz", ()))
+    lines = watch_lines(near, "nearest neighbours at 1,000 words:", width=31).splitlines()
+    assert lines[0] == "nearest neighbours at 1,000 words:"
+    assert lines[1] == " king → queen 0.71  prince 0.68" and len(lines[1]) == 31  # monarch would not fit
+    assert lines[2] == "paris → branched-chain 0.61"  # whole neighbours only, at least one
+    assert lines[3] == "  zzz → (not in the vocabulary)"
+    assert watch_lines(near).splitlines()[0].count(" 0.") == 5  # no width: up to five
