@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from explorer.cli import main
-from explorer.commands.tasks import _clean
+from explorer.commands._output import json_safe as _clean
 from tests.engine.tasks.conftest import conll_text, sentiment_lines
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
