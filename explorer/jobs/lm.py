@@ -30,11 +30,17 @@ class ModelInfo:
     corpus: str = ""
     best: bool = False
     """The folder's ``best/`` checkpoint (lowest validation loss) was read, not its last save."""
+    task: str = ""
+    """A sequence task's model (``ner``, ``sentiment``, ``dates``: its recurrent encoder), not a
+    language model."""
 
     @property
     def short(self) -> str:
-        """``char lstm 1×50 · dinos`` (what the model is, without where it lives)."""
+        """``char lstm 1×50 · dinos`` (what the model is, without where it lives); a task's model:
+        ``ner bi-lstm 1×64 · wnut17``."""
         where = f" · {self.corpus}" if self.corpus else ""
+        if self.task:
+            return f"{self.task} {'bi-' if self.bidirectional else ''}{self.cell} {self.layers}×{self.hidden}{where}"
         return f"{self.level} {self.cell} {self.layers}×{self.hidden}{where}"
 
     @property

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import on
 from textual.widgets import Select, Static
 
@@ -25,6 +26,22 @@ from explorer.messages import EngineEvent, RunFinished
 from explorer.model_choice import ModelChoice
 from explorer.runs import start_call
 from explorer.screens.base import ExplorerScreen
+
+
+def model_words(choice, info: lm_jobs.ModelInfo) -> str:
+    """Which model is shown, in words (markup), short enough for 80 columns beside the model box
+    (which names the run): ``your run, best val. loss · char lstm 1×50 · dinos``."""
+    if choice is not None and choice.is_bundled:
+        return escape(info.short)
+    who = {"trained": "your run", "watched": "the watched run", "checkpoint": "checkpoint"}.get(
+        choice.origin if choice is not None else "", "checkpoint")
+    if info.best:
+        kept = ", best val. loss"  # the folder's best/ (lowest validation loss)
+    elif choice is not None and choice.step is not None:
+        kept = f", step {choice.step:,}"
+    else:
+        kept = ""
+    return f"[b]{who}{kept}[/] · {escape(info.short)}"
 
 
 class ModelScreen(ExplorerScreen):
@@ -120,6 +137,10 @@ class ModelScreen(ExplorerScreen):
         event.stop()
         if not self.is_mounted or event.value is Select.NULL:
             return
+        if event.value != event.select.value:
+            # Stale: show_choice's set_options passed through its first option (the --checkpoint) on
+            # its way to the current model; acting on it would make that the current model again.
+            return
         chosen = self._choices.get(str(event.value))
         if chosen is not None and self._current() != chosen:
             self.app.current_model = chosen  # every following screen shows it
@@ -131,7 +152,11 @@ class ModelScreen(ExplorerScreen):
         self.loaded_choice = choice
         self.before_load()
         self.query_one(f"#{self.MODEL_LABEL_ID}", Static).update("loading the model…")
-        start_call(self, lambda: lm_jobs.load_model(choice), group=f"{self.GROUP}.load")
+        start_call(self, lambda: self.load_job(choice), group=f"{self.GROUP}.load")
+
+    def load_job(self, choice: str) -> lm_jobs.ModelLoaded:
+        """Hook, run in the worker: load ``choice`` (a language model; Gates also takes a task's)."""
+        return lm_jobs.load_model(choice)
 
     def before_load(self) -> None:
         """Hook: reset what depends on the previous model."""
