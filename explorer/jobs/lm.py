@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.assets import BUNDLED_CHECKPOINTS
-
 BUNDLED_PREFIX = "bundled:"
 
 
@@ -92,16 +90,6 @@ class Scored:
     """The probability of a text (:class:`engine.lm.scoring.SentenceScore`)."""
 
     score: Any
-
-
-def model_choices(checkpoint: str | None, latest_run: str | None = None) -> list[tuple[str, str]]:
-    # (A model box that follows App.current_model lists explorer.model_choice.choices() instead.)
-    """Options of a model selector: the ``--checkpoint`` directory (if any), the latest run trained
-    on the Train screen (if any), then the bundled ones (``bundled:NAME``)."""
-    choices = [(f"checkpoint {checkpoint}", checkpoint)] if checkpoint else []
-    if latest_run and latest_run != checkpoint:
-        choices.append(("latest run (Train)", latest_run))
-    return choices + [(name, f"{BUNDLED_PREFIX}{name}") for name in BUNDLED_CHECKPOINTS]
 
 
 def load_model(choice: str | None) -> ModelLoaded:

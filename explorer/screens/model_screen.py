@@ -8,7 +8,7 @@ A subclass that sets ``FOLLOWS_CURRENT_MODEL = True`` shows the app's current mo
 (``App.current_model``, :mod:`explorer.model_choice`): it opens on it, loads the run the Train screen
 just finished or saved when it is next shown (at once if it is on screen), and a choice in its
 ``#model`` box becomes the app's current model (so every following screen shows it too).
-Otherwise the box starts on ``--checkpoint`` or the first bundled model and offers the latest run.
+Otherwise the box starts on ``--checkpoint`` or the first bundled model (Gates and Generate both follow).
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ class ModelScreen(ExplorerScreen):
         self.model = None
         self.info: lm_jobs.ModelInfo | None = None
         self.loaded_choice: str | None = None
-        self._offered_run: str | None = None
         self._pending: ModelChoice | None = None
         """A current model that changed while this screen was not shown (loaded when it is)."""
         self._choices: dict[str, ModelChoice] = {}
@@ -74,9 +73,9 @@ class ModelScreen(ExplorerScreen):
     def model_select(self, tooltip: str) -> Select:
         """The ``#model`` selector: the ``--checkpoint`` (if any), the current run, the bundled models."""
         current = self._current()
-        if current is None:
-            return Select(lm_jobs.model_choices(self.options.get("checkpoint")), id="model", allow_blank=False,
-                          compact=True, tooltip=tooltip)
+        if current is None:  # a screen that does not follow the current model: the --checkpoint or the first bundled
+            options = self._following_options(None)
+            return Select(options, value=options[0][1], id="model", allow_blank=False, compact=True, tooltip=tooltip)
         return Select(self._following_options(current), value=current.path, id="model", allow_blank=False,
                       compact=True, tooltip=tooltip)
 
@@ -95,7 +94,6 @@ class ModelScreen(ExplorerScreen):
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self.show_choice(pending)
-        self.offer_latest_run()
 
     def _current_model_changed(self, current: ModelChoice | None) -> None:
         if current is None:
@@ -112,20 +110,6 @@ class ModelScreen(ExplorerScreen):
         select.value = choice.path
         if self.options.get("autoload", True) and (choice.path != self.loaded_choice or choice.step is not None):
             self.load(choice.path)
-
-    def offer_latest_run(self) -> None:
-        """Offer the Train screen's latest checkpoint in the ``#model`` selector (keeps the choice)."""
-        if self.FOLLOWS_CURRENT_MODEL:
-            return  # the current model is in the box already
-        latest = getattr(self.app, "latest_checkpoint", None)
-        if not latest or self._offered_run == latest:
-            return
-        self._offered_run = latest
-        select = self.query_one("#model", Select)
-        value = select.value
-        select.set_options(lm_jobs.model_choices(self.options.get("checkpoint"), latest))
-        if value is not Select.NULL:
-            select.value = value
 
     @property
     def choice(self) -> ModelChoice | None:
