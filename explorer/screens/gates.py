@@ -114,6 +114,7 @@ class GatesScreen(ModelScreen):
     GatesScreen #side { width: 48; height: 1fr; }
     GatesScreen.-narrow #side { width: 36; }
     GatesScreen #matches { height: auto; padding: 0 1; }
+    GatesScreen #matches.-empty { display: none; }
     GatesScreen #strip { border-top: solid $primary-darken-2; }
     """
 
@@ -171,8 +172,8 @@ class GatesScreen(ModelScreen):
         with Horizontal(id="gates-main"):
             yield VerticalScroll(id="maps")
             with VerticalScroll(id="side"):
+                yield Static("", id="matches", classes="-empty")  # first: short, and on show at 80×24 above the equations
                 yield EquationPanel(id="equations")
-                yield Static("", id="matches")
         yield TokenStrip(id="strip")
 
     # -- actions ------------------------------------------------------------------------
@@ -292,7 +293,7 @@ class GatesScreen(ModelScreen):
         return gates_jobs.load_model(choice)  # a language model, or a sequence task's encoder
 
     def before_load(self) -> None:
-        self.query_one("#matches", Static).update("")  # the units found belong to the previous model
+        self._show_matches("")  # the units found belong to the previous model
 
     def run_trace(self, text: str) -> None:
         model = self.model
@@ -305,20 +306,24 @@ class GatesScreen(ModelScreen):
         from engine.lm.correlate import correlate_pattern
 
         layer = self.current_layer()
-        matches = self.query_one("#matches", Static)
         self.pattern = pattern
         try:
             best = correlate_pattern(self.tokens, layer.a[0], pattern)
         except InputError as error:
             if not quiet:
                 self.app.show_error(error)
-            matches.update(f"[b]/{escape(pattern)}/[/]: {escape(str(error))}" if quiet else "")
+            self._show_matches(f"[b]/{escape(pattern)}/[/]: {escape(str(error))}" if quiet else "")
             return
         where = f"{ARROWS[layer.direction]} " if self.trace.bidirectional else ""
-        matches.update(
+        self._show_matches(
             f"[b]{where}units tracking /{escape(pattern)}/[/] (Pearson r of a with the match indicator)\n"
             + "  ".join(f"{u}: {r:+.2f}" for u, r in best))
         self.unit = best[0][0]
+
+    def _show_matches(self, text: str) -> None:
+        matches = self.query_one("#matches", Static)
+        matches.update(text)
+        matches.set_class(not text, "-empty")
 
     def _find_again(self) -> None:
         """The units of the last pattern, for what is shown now (they follow text, model, direction)."""
