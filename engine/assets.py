@@ -25,7 +25,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-BUNDLED_CHECKPOINTS: tuple[str, ...] = ("dinos-lstm", "dinos-gru", "shakespeare-lstm")
+BUNDLED_CHECKPOINTS: tuple[str, ...] = ("dinos-lstm", "dinos-gru", "dinos-rnn", "shakespeare-lstm")
 """Language-model checkpoints under ``assets/checkpoints`` (here, not in engine.lm, so the
 command line and the app can name them without importing torch)."""
 

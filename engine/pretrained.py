@@ -10,6 +10,7 @@ name               model                                           data
 =================  ==============================================  =======================
 dinos-lstm         char LSTM, n_a = 50, one-hot input (the course)   dinosaur names
 dinos-gru          char GRU, course variant (Γr inside W_c), 50      dinosaur names
+dinos-rnn          char basic RNN (tanh), n_a = 50, one-hot input    dinosaur names
 shakespeare-lstm   char LSTM, 1 × 128, embedding 32, windows of 64   tiny Shakespeare
 =================  ==============================================  =======================
 """
@@ -33,6 +34,10 @@ RECIPES: dict[str, TrainConfig] = {
     "dinos-lstm": TrainConfig(data="dinos", cell="lstm", hidden=50, steps=600, batch_size=32, lr=0.01, seed=0, device="cpu",
                               eval_every=200, sample_every=0, checkpoint_every=10_000),
     "dinos-gru": TrainConfig(data="dinos", cell="gru-course", hidden=50, steps=600, batch_size=32, lr=0.01, seed=0,
+                             device="cpu", eval_every=200, sample_every=0, checkpoint_every=10_000),
+    # = seq-explorer train lm --data dinos --cell rnn --hidden 50 --steps 600 --batch-size 32 --lr 0.01 --seed 0
+    #   --device cpu --eval-every 200 --sample-every 0 (then saved without the optimiser state)
+    "dinos-rnn": TrainConfig(data="dinos", cell="rnn", hidden=50, steps=600, batch_size=32, lr=0.01, seed=0,
                              device="cpu", eval_every=200, sample_every=0, checkpoint_every=10_000),
     "shakespeare-lstm": TrainConfig(data="shakespeare", cell="lstm", layers=1, hidden=128, input="embedding", embedding_dim=32,
                                     seq_len=64, steps=1500, batch_size=32, lr=0.005, clip="norm", clip_threshold=1.0,

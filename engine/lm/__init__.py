@@ -3,7 +3,7 @@
 Public API (what the app and the command line call)::
 
     load_language_model(path, device="cpu", which="best") -> LanguageModel   # best/ of a run folder when it has one
-    default_checkpoint(name="dinos-lstm") -> Path                  # bundled: dinos-lstm, dinos-gru, shakespeare-lstm
+    default_checkpoint(name="dinos-lstm") -> Path                  # bundled: dinos-lstm, dinos-gru, dinos-rnn, shakespeare-lstm
     sample(model, n=10, temperature=1.0, top_k=None, prefix="", max_len=50, seed=None) -> list[Sample]
     iter_samples(model, n=10, ...) -> Iterator[Sample]             # the same, streamed batch by batch
     step_distribution(model, prefix_tokens, k=10) -> list[(token, probability)]

@@ -7,7 +7,7 @@ Public API::
     load_language_model(path, device="cpu", *, which="best") -> LanguageModel
     model_from_checkpoint(data) -> LanguageModel           # validated: see below
     default_checkpoint(name="dinos-lstm") -> Path          # a bundled checkpoint under assets/checkpoints
-    BUNDLED_CHECKPOINTS                                    # ("dinos-lstm", "dinos-gru", "shakespeare-lstm")
+    BUNDLED_CHECKPOINTS                                    # ("dinos-lstm", "dinos-gru", "dinos-rnn", "shakespeare-lstm")
 
 ``config.json`` holds ``config`` (the training configuration, with ``model`` = the
 :class:`~engine.lm.model.ModelConfig` and the resolved ``case_mode``/``sequence_mode``) and

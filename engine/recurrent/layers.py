@@ -19,7 +19,7 @@ from engine.errors import InputError
 from engine.recurrent.cells import RecurrentCell, State, check_nonlinearity, check_positive_int
 from engine.recurrent.kinds import CellKind, kind_of
 from engine.recurrent.loops import run_sequence
-from engine.recurrent.recording import record_gates, to_numpy
+from engine.recurrent.recording import record_gates, record_preactivation, to_numpy
 from engine.recurrent.trace import LayerTrace, Trace
 
 DIRECTIONS: tuple[str, ...] = ("forward", "backward")
@@ -257,6 +257,8 @@ class Recurrent(torch.nn.Module):
                         LayerTrace(
                             layer=layer + 1, direction=DIRECTIONS[d], x=x_np,  # type: ignore[arg-type]
                             a0=to_numpy(a0s[d]), c0=c0_np, a=a_np, c=c_np, gates=gates,
+                            z=record_preactivation(inp, a_seqs[d], a0s[d], params[d], reverse=bool(d))
+                            if self.spec.family == "rnn" else None,
                         )
                     )
             inp = out

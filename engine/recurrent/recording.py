@@ -79,3 +79,15 @@ def record_gates(
     peephole = params.get("peephole")
     _, gates = cell_step(kind, xw, state, w_hh, b_hh, peephole, nonlinearity, record=True)
     return {k: to_numpy(v.reshape(B, T, H)) for k, v in gates.items()}, None
+
+
+@torch.no_grad()
+def record_preactivation(x: Tensor, a: Tensor, a0: Tensor, params: dict[str, Tensor],
+                         reverse: bool = False) -> np.ndarray:
+    """The basic RNN's ``z⟨t⟩ = W_a[a⟨t−1⟩, x⟨t⟩] + b_a`` ``(B, T, H)`` of every step at once (``a⟨t⟩ =
+    g(z⟨t⟩)``), from the layer input ``x`` ``(B, T, n_x)`` and its states ``a``; original time order."""
+    B, T, n_x = x.shape
+    H = a.shape[2]
+    xw = torch.addmm(params["bias_ih"] + params["bias_hh"], x.reshape(B * T, n_x), params["weight_ih"].t())
+    z = torch.addmm(xw, shift_prev(a, a0, reverse).reshape(B * T, H), params["weight_hh"].t())
+    return to_numpy(z.view(B, T, H))

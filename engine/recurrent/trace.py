@@ -42,6 +42,9 @@ class LayerTrace:
     """``(B, T, n_a)`` the memory cell ``c⟨t⟩`` (LSTMs; equal to ``a`` for GRUs; None for rnn)."""
     gates: dict[str, np.ndarray] = field(default_factory=dict)
     """Gate name → ``(B, T, n_a)``; only the gates the cell kind has (Γu in the course's sense)."""
+    z: np.ndarray | None = None
+    """``(B, T, n_a)`` the basic RNN's pre-activation ``z⟨t⟩ = W_a[a⟨t−1⟩, x⟨t⟩] + b_a``, so that
+    ``a⟨t⟩ = g(z⟨t⟩)`` (tanh or ReLU); None for the gated kinds."""
 
     @property
     def steps(self) -> int:

@@ -72,7 +72,7 @@ def _unreverse_trace(lt: LayerTrace, idx: np.ndarray) -> LayerTrace:
             return None
         return np.take_along_axis(arr, idx[:, :, None], axis=1)
 
-    return replace(lt, direction="backward", x=back(lt.x), a=back(lt.a), c=back(lt.c),
+    return replace(lt, direction="backward", x=back(lt.x), a=back(lt.a), c=back(lt.c), z=back(lt.z),
                    gates={k: back(v) for k, v in lt.gates.items()})
 
 

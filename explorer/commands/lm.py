@@ -7,7 +7,7 @@
     seq-explorer score DIR TEXT [--which best|last] [--json]
     seq-explorer gates DIR --text TEXT [--layer L] [--parameters] [--which best|last] [--json]
 
-DIR is a checkpoint directory or the name of a bundled one (dinos-lstm, dinos-gru, shakespeare-lstm).
+DIR is a checkpoint directory or the name of a bundled one (dinos-lstm, dinos-gru, dinos-rnn, shakespeare-lstm).
 A run folder keeps its last checkpoint and, in DIR/best, the one with the lowest validation loss;
 ``--which best`` (the default) loads that one when it exists. ``train lm`` refuses an ``--out`` that
 holds a checkpoint unless it is the ``--resume`` folder or ``--overwrite`` is given. ``sample``

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.assets import BUNDLED_CHECKPOINTS
-
 BUNDLED_PREFIX = "bundled:"
 
 
@@ -30,11 +28,17 @@ class ModelInfo:
     corpus: str = ""
     best: bool = False
     """The folder's ``best/`` checkpoint (lowest validation loss) was read, not its last save."""
+    task: str = ""
+    """A sequence task's model (``ner``, ``sentiment``, ``dates``: its recurrent encoder), not a
+    language model."""
 
     @property
     def short(self) -> str:
-        """``char lstm 1×50 · dinos`` (what the model is, without where it lives)."""
+        """``char lstm 1×50 · dinos`` (what the model is, without where it lives); a task's model:
+        ``ner bi-lstm 1×64 · wnut17``."""
         where = f" · {self.corpus}" if self.corpus else ""
+        if self.task:
+            return f"{self.task} {'bi-' if self.bidirectional else ''}{self.cell} {self.layers}×{self.hidden}{where}"
         return f"{self.level} {self.cell} {self.layers}×{self.hidden}{where}"
 
     @property
@@ -86,16 +90,6 @@ class Scored:
     """The probability of a text (:class:`engine.lm.scoring.SentenceScore`)."""
 
     score: Any
-
-
-def model_choices(checkpoint: str | None, latest_run: str | None = None) -> list[tuple[str, str]]:
-    # (A model box that follows App.current_model lists explorer.model_choice.choices() instead.)
-    """Options of a model selector: the ``--checkpoint`` directory (if any), the latest run trained
-    on the Train screen (if any), then the bundled ones (``bundled:NAME``)."""
-    choices = [(f"checkpoint {checkpoint}", checkpoint)] if checkpoint else []
-    if latest_run and latest_run != checkpoint:
-        choices.append(("latest run (Train)", latest_run))
-    return choices + [(name, f"{BUNDLED_PREFIX}{name}") for name in BUNDLED_CHECKPOINTS]
 
 
 def load_model(choice: str | None) -> ModelLoaded:

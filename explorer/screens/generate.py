@@ -36,7 +36,7 @@ from explorer.fields import field_of
 from explorer.jobs import lm as lm_jobs
 from explorer.messages import EngineEvent
 from explorer.runs import start_call
-from explorer.screens.model_screen import ModelScreen
+from explorer.screens.model_screen import ModelScreen, model_words
 from explorer.widgets.prob_bars import ProbabilityBars, sampled_label, shown_token
 
 SAMPLE_LABELS = {"temperature": "temperature", "top_k": "top-k", "n": "n", "seed": "seed", "prefix": "prefix"}
@@ -70,22 +70,6 @@ def score_table(rows: list[tuple[str, float, bool]], log_p: float, ppl: float) -
             label.stylize("bold cyan")
         table.add_row(str(t), label, f"{p:.4f}")
     return table
-
-
-def model_words(choice, info: lm_jobs.ModelInfo) -> str:
-    """Which model is shown, in words (markup), short enough for 80 columns beside the model box
-    (which names the run): ``your run, best val. loss · char lstm 1×50 · dinos``."""
-    if choice is not None and choice.is_bundled:
-        return escape(info.short)
-    who = {"trained": "your run", "watched": "the watched run", "checkpoint": "checkpoint"}.get(
-        choice.origin if choice is not None else "", "checkpoint")
-    if info.best:
-        kept = ", best val. loss"  # the folder's best/ (lowest validation loss)
-    elif choice is not None and choice.step is not None:
-        kept = f", step {choice.step:,}"
-    else:
-        kept = ""
-    return f"[b]{who}{kept}[/] · {escape(info.short)}"
 
 
 class GenerateScreen(ModelScreen):

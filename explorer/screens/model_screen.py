@@ -8,13 +8,14 @@ A subclass that sets ``FOLLOWS_CURRENT_MODEL = True`` shows the app's current mo
 (``App.current_model``, :mod:`explorer.model_choice`): it opens on it, loads the run the Train screen
 just finished or saved when it is next shown (at once if it is on screen), and a choice in its
 ``#model`` box becomes the app's current model (so every following screen shows it too).
-Otherwise the box starts on ``--checkpoint`` or the first bundled model and offers the latest run.
+Otherwise the box starts on ``--checkpoint`` or the first bundled model (Gates and Generate both follow).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import on
 from textual.widgets import Select, Static
 
@@ -25,6 +26,22 @@ from explorer.messages import EngineEvent, RunFinished
 from explorer.model_choice import ModelChoice
 from explorer.runs import start_call
 from explorer.screens.base import ExplorerScreen
+
+
+def model_words(choice, info: lm_jobs.ModelInfo) -> str:
+    """Which model is shown, in words (markup), short enough for 80 columns beside the model box
+    (which names the run): ``your run, best val. loss · char lstm 1×50 · dinos``."""
+    if choice is not None and choice.is_bundled:
+        return escape(info.short)
+    who = {"trained": "your run", "watched": "the watched run", "checkpoint": "checkpoint"}.get(
+        choice.origin if choice is not None else "", "checkpoint")
+    if info.best:
+        kept = ", best val. loss"  # the folder's best/ (lowest validation loss)
+    elif choice is not None and choice.step is not None:
+        kept = f", step {choice.step:,}"
+    else:
+        kept = ""
+    return f"[b]{who}{kept}[/] · {escape(info.short)}"
 
 
 class ModelScreen(ExplorerScreen):
@@ -40,7 +57,6 @@ class ModelScreen(ExplorerScreen):
         self.model = None
         self.info: lm_jobs.ModelInfo | None = None
         self.loaded_choice: str | None = None
-        self._offered_run: str | None = None
         self._pending: ModelChoice | None = None
         """A current model that changed while this screen was not shown (loaded when it is)."""
         self._choices: dict[str, ModelChoice] = {}
@@ -57,9 +73,9 @@ class ModelScreen(ExplorerScreen):
     def model_select(self, tooltip: str) -> Select:
         """The ``#model`` selector: the ``--checkpoint`` (if any), the current run, the bundled models."""
         current = self._current()
-        if current is None:
-            return Select(lm_jobs.model_choices(self.options.get("checkpoint")), id="model", allow_blank=False,
-                          compact=True, tooltip=tooltip)
+        if current is None:  # a screen that does not follow the current model: the --checkpoint or the first bundled
+            options = self._following_options(None)
+            return Select(options, value=options[0][1], id="model", allow_blank=False, compact=True, tooltip=tooltip)
         return Select(self._following_options(current), value=current.path, id="model", allow_blank=False,
                       compact=True, tooltip=tooltip)
 
@@ -78,7 +94,6 @@ class ModelScreen(ExplorerScreen):
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self.show_choice(pending)
-        self.offer_latest_run()
 
     def _current_model_changed(self, current: ModelChoice | None) -> None:
         if current is None:
@@ -96,20 +111,6 @@ class ModelScreen(ExplorerScreen):
         if self.options.get("autoload", True) and (choice.path != self.loaded_choice or choice.step is not None):
             self.load(choice.path)
 
-    def offer_latest_run(self) -> None:
-        """Offer the Train screen's latest checkpoint in the ``#model`` selector (keeps the choice)."""
-        if self.FOLLOWS_CURRENT_MODEL:
-            return  # the current model is in the box already
-        latest = getattr(self.app, "latest_checkpoint", None)
-        if not latest or self._offered_run == latest:
-            return
-        self._offered_run = latest
-        select = self.query_one("#model", Select)
-        value = select.value
-        select.set_options(lm_jobs.model_choices(self.options.get("checkpoint"), latest))
-        if value is not Select.NULL:
-            select.value = value
-
     @property
     def choice(self) -> ModelChoice | None:
         """What the ``#model`` box shows, as a :class:`ModelChoice` (following screens)."""
@@ -119,6 +120,10 @@ class ModelScreen(ExplorerScreen):
     def _model_chosen(self, event: Select.Changed) -> None:
         event.stop()
         if not self.is_mounted or event.value is Select.NULL:
+            return
+        if event.value != event.select.value:
+            # Stale: show_choice's set_options passed through its first option (the --checkpoint) on
+            # its way to the current model; acting on it would make that the current model again.
             return
         chosen = self._choices.get(str(event.value))
         if chosen is not None and self._current() != chosen:
@@ -131,7 +136,11 @@ class ModelScreen(ExplorerScreen):
         self.loaded_choice = choice
         self.before_load()
         self.query_one(f"#{self.MODEL_LABEL_ID}", Static).update("loading the model…")
-        start_call(self, lambda: lm_jobs.load_model(choice), group=f"{self.GROUP}.load")
+        start_call(self, lambda: self.load_job(choice), group=f"{self.GROUP}.load")
+
+    def load_job(self, choice: str) -> lm_jobs.ModelLoaded:
+        """Hook, run in the worker: load ``choice`` (a language model; Gates also takes a task's)."""
+        return lm_jobs.load_model(choice)
 
     def before_load(self) -> None:
         """Hook: reset what depends on the previous model."""

@@ -16,7 +16,7 @@ import functools
 
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from explorer.deferred import after_first_frame
 
@@ -89,6 +89,15 @@ def parse_form(raw: dict[str, str]) -> dict[str, object]:
     return out
 
 
+BIDIRECTIONAL_NOTE = "an LM reads → only · see Tasks 7"
+"""Why the Train screen offers no bidirectional layer (one line under the disabled box)."""
+BIDIRECTIONAL_WHY = (
+    "A language model predicts each next character from the ones before it; a backward layer would read "
+    "the very character it has to predict, so a bidirectional language model learns nothing worth sampling. "
+    "Bidirectional layers (→a and ←a) belong to tasks that see the whole sentence first, such as "
+    "named-entity tagging: the Tasks screen (key 7) trains them, and Gates shows both directions.")
+
+
 def cell_options() -> list[tuple[str, str]]:
     """The cell selector's options: every kind of the engine's table, by name."""
     from engine.recurrent import kinds
@@ -118,6 +127,8 @@ class TrainForm(VerticalScroll, can_focus=False):
     TrainForm Horizontal { height: auto; }
     TrainForm #path { width: 1fr; }
     TrainForm #browse { min-width: 3; width: 5; }
+    TrainForm #bidirectional { margin-top: 1; width: auto; }
+    TrainForm #bidirectional-note { color: $text-muted; text-style: italic; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -155,6 +166,8 @@ class TrainForm(VerticalScroll, can_focus=False):
                        compact=True),
                 Select(cell_options(), value=d["cell"], allow_blank=False, id="cell", compact=True,
                        tooltip=cell_tooltip())),
+            Checkbox("bidirectional", False, id="bidirectional", disabled=True, compact=True, tooltip=BIDIRECTIONAL_WHY),
+            Static(BIDIRECTIONAL_NOTE, id="bidirectional-note"),
             Label("layers · hidden"),
             Horizontal(Input(d["layers"], id="layers", restrict=whole, compact=True),
                 Input(d["hidden"], id="hidden", restrict=whole, compact=True)),

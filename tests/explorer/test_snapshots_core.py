@@ -1,4 +1,4 @@
-"""SVG snapshots of the Train, Gates and Generate screens (and the help and error dialogs), at
+"""SVG snapshots of the Train and Generate screens (and the help and error dialogs; Gates: test_snapshots_gates.py), at
 120×40 and at 80×24 (which must work: tab bar, key line, Save button, samples panel), and of the
 Train screen watching a run started elsewhere (``--watch``).
 
@@ -18,7 +18,6 @@ from engine.lm.sampling import Candidate, SampleConfig, StepChoices
 from explorer.app import make_app
 from explorer.jobs.lm import ModelInfo, ModelLoaded, Walked
 from tests.explorer.conftest import diverging_events, feed, form_ready, training_events
-from tests.explorer.test_gates import lstm_layer
 
 SIZE = (120, 40)
 
@@ -65,25 +64,6 @@ def test_train_screen_diverged(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app("train"), terminal_size=SIZE, run_before=run_before)
-
-
-def gates_trace():
-    from engine.recurrent.trace import Trace
-
-    tokens = list("tyrannosaurus") + ["<eos>"]
-    return tokens, Trace("lstm", (lstm_layer("forward", T=len(tokens), H=12, seed=3),))
-
-
-def test_gates_screen(snap_compare):
-    async def run_before(pilot):
-        screen = pilot.app.screen
-        screen.show_model_info(INFO)
-        screen.show_trace(*gates_trace())
-        await pilot.pause()
-        await pilot.press("right", "right", "right", "down", "down")
-        await pilot.pause()
-
-    assert snap_compare(app("gates"), terminal_size=SIZE, run_before=run_before)
 
 
 def scripted_walk(temperature: float = 0.8, top_k: int | None = 4) -> Walked:
