@@ -136,7 +136,6 @@ class SeqExplorerApp(App):
         self._first_frame_callbacks: list | None = []
         """Callbacks waiting for the first frame (None once it is on screen)."""
         self.device_label = device
-        self.latest_checkpoint: str | None = None
         """Set by the Train screen when a run saves; a model box that does not follow ``current_model``
         offers it."""
         self.set_reactive(SeqExplorerApp.current_model, initial_choice(checkpoint))

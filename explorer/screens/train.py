@@ -393,7 +393,7 @@ class TrainScreen(ExplorerScreen):
         path = self.run_dir
         if not path:
             return
-        self.last_checkpoint = self.app.latest_checkpoint = path
+        self.last_checkpoint = path
         if hasattr(self.app, "current_model"):
             self.app.current_model = ModelChoice(path, "watched" if self.watching else "trained", step)
 
