@@ -136,8 +136,6 @@ class SeqExplorerApp(App):
         self._first_frame_callbacks: list | None = []
         """Callbacks waiting for the first frame (None once it is on screen)."""
         self.device_label = device
-        """Set by the Train screen when a run saves; a model box that does not follow ``current_model``
-        offers it."""
         self.set_reactive(SeqExplorerApp.current_model, initial_choice(checkpoint))
         for name in SCREENS:
             self.add_mode(name, lambda name=name: make_screen(name))
