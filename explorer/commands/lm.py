@@ -137,9 +137,10 @@ def _which(parser: argparse.ArgumentParser) -> None:
 def _load(name_or_dir: str, device: str = "cpu", which: str = "best"):
     from engine.lm import default_checkpoint, load_language_model
 
+    name = name_or_dir.removeprefix("bundled:")  # the app's --checkpoint spelling is accepted too
     path = Path(name_or_dir).expanduser()
-    if not path.exists() and name_or_dir in BUNDLED:
-        path = default_checkpoint(name_or_dir)
+    if not path.exists() and name in BUNDLED:
+        path = default_checkpoint(name)
     return load_language_model(path, device=device, which=which)
 
 

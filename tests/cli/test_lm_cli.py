@@ -232,3 +232,10 @@ def test_train_without_a_kind_is_a_usage_error(capsys):
         main(["train"])
     assert exc.value.code == 2
     assert "train lm" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["dinos-rnn", "bundled:dinos-rnn"])
+def test_a_bundled_model_by_name_or_by_the_apps_spelling(name, capsys):
+    assert main(["sample", name, "--n", "3", "--seed", "0", "--json"]) == 0
+    samples = json.loads(capsys.readouterr().out)
+    assert len(samples) == 3 and all(s["text"] for s in samples)
