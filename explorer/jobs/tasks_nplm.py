@@ -83,14 +83,15 @@ def load_bundled():
     return call
 
 
-def live_config(*, epochs: int | None, max_words: int | None, device: str = "auto", **overrides):
-    """The :class:`~engine.embeddings.nplm.NPLMConfig` of a live run (validated here: an ``InputError``)."""
+def live_config(*, epochs: int | None, max_words: int | None, device: str = "auto", overrides: dict | None = None):
+    """The :class:`~engine.embeddings.nplm.NPLMConfig` of a live run (validated here: an ``InputError``);
+    ``overrides`` (the app's ``nplm_overrides`` option, for tests) go on top."""
     from engine.embeddings.nplm import NPLMConfig
 
-    settings = {**LIVE_DEFAULTS, "epochs": epochs or 2, "device": device, **overrides}
+    settings = {**LIVE_DEFAULTS, "epochs": 2 if epochs is None else epochs, "device": device}
     if max_words is not None:
         settings["max_words"] = max_words
-    return NPLMConfig(**settings)
+    return NPLMConfig(**{**settings, **(overrides or {})})
 
 
 def train(config):

@@ -60,8 +60,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 }
 LABELS: dict[str, str] = {"task": "task", "model": "model", "cell": "cell", "bidirectional": "bidirectional",
                           "embeddings": "embeddings", "freeze_embeddings": "freeze E", "epochs": "epochs",
-                          "train_size": "train size", "hidden": "hidden"}
-"""TaskConfig field → its name on the form."""
+                          "train_size": "train size", "hidden": "hidden", "max_words": "train size"}
+"""TaskConfig (and the NPLM's NPLMConfig) field → its name on the form."""
 
 GROUP_LOAD, GROUP_TRAIN, GROUP_PREDICT, GROUP_SAVE = "tasks.load", "tasks.train", "tasks.predict", "tasks.save"
 
@@ -263,10 +263,10 @@ class TasksScreen(ExplorerScreen):
             return True if self.training else None
         if action == "train":
             return True if not self.training else None
-        if action in ("teddy", "neighbours"):
-            return True if self.task_name == {"teddy": "ner", "neighbours": "nplm"}[action] else None
-        if action == "charts":
-            return True if self.task_name != "nplm" else None
+        if action == "teddy":
+            return True if self.task_name == "ner" else None
+        if action in ("neighbours", "charts"):  # the NPLM's own key; it has no charts: hidden where they don't apply
+            return (self.task_name == "nplm") == (action == "neighbours")
         if action == "save":
             trained = self.nplm.trained if self.task_name == "nplm" else self._shown_origin() == "trained"
             return True if trained and not self.training else None
@@ -306,7 +306,7 @@ class TasksScreen(ExplorerScreen):
 
         values = self.form()
         return live_config(epochs=values["epochs"], max_words=values["train_size"],
-                           device=self.options.get("device", "auto"), **self.options.get("nplm_overrides", {}))
+                           device=self.options.get("device", "auto"), overrides=self.options.get("nplm_overrides"))
 
     def action_stop(self) -> None:
         self.nplm.stop()
