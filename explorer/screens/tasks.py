@@ -34,7 +34,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Checkbox, ContentSwitcher, Input, Label, Select, Static
+from textual.widgets import Checkbox, ContentSwitcher, Input, Select, Static
 
 from engine.events import Started, Step
 from engine.tasks.architecture import architecture
@@ -44,12 +44,11 @@ from explorer.jobs import tasks as jobs
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import RunHandle, start_call, start_run
 from explorer.screens.base import ExplorerScreen
+from explorer.screens.tasks_form import TasksForm
 from explorer.screens.tasks_nplm import EXAMPLES as NPLM_EXAMPLES, NPLMPanel
-from explorer.screens.tasks_text import dates_view, diagram, ner_view, sentiment_view, teddy_view
+from explorer.screens.tasks_text import diagram, result_view
 from explorer.widgets.line_chart import LineChart, Series
 
-TASKS = ("sentiment", "ner", "dates", "nplm")
-CELLS = ("lstm", "gru", "rnn")
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "sentiment": ("a wonderful , moving film", "not good", "completely lacking in good taste",
                   "the plot is thin but the acting is superb"),
@@ -75,11 +74,6 @@ class TasksScreen(ExplorerScreen):
             "attention. Bars: P(positive) after each word. NER: W→·→a and W←·←a are what each direction adds "
             "to the tag's logit.")
     DEFAULT_CSS = """
-    TasksScreen #tasks-form { width: 24; height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
-    TasksScreen #tasks-form Label { color: $text-muted; }
-    TasksScreen #tasks-form Select, TasksScreen #tasks-form Input { width: 1fr; }
-    TasksScreen #tasks-form Checkbox { width: 1fr; }
-    TasksScreen #tasks-form #tasks-link { margin-top: 1; color: $text-muted; }
     TasksScreen #tasks-main { width: 1fr; height: 1fr; }
     TasksScreen #tasks-diagram { height: auto; max-height: 14; padding: 0 1; }
     TasksScreen #tasks-text { margin: 0 1; width: 1fr; }
@@ -121,24 +115,7 @@ class TasksScreen(ExplorerScreen):
     # ------------------------------------------------------------------ layout
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal():
-            with VerticalScroll(id="tasks-form", can_focus=False):
-                yield Label("task")
-                yield Select([(t, t) for t in TASKS], value="sentiment", allow_blank=False, id="task", compact=True)
-                yield Label("model · cell")
-                yield Select([("RNN", "rnn"), ("average", "average")], value="rnn", allow_blank=False, id="model",
-                             compact=True)
-                yield Select([(c, c) for c in CELLS], value="lstm", allow_blank=False, id="cell", compact=True)
-                yield Checkbox("bidirectional", False, id="bidirectional", compact=True)
-                yield Label("embeddings")
-                yield Select([("GloVe", "glove"), ("none", "none")], value="glove", allow_blank=False,
-                             id="embeddings", compact=True)
-                yield Checkbox("freeze E", False, id="freeze_embeddings", compact=True)
-                yield Label("epochs · train size")
-                with Horizontal(classes="pair"):
-                    yield Input("2", id="epochs", restrict=r"[0-9]*", compact=True)
-                    yield Input("", placeholder="all", id="train_size", restrict=r"[0-9]*", compact=True)
-                yield Static("[@click=app.switch_mode('generate')]One-to-many: sampling a language model, "
-                             "Generate (3)[/]", id="tasks-link")
+            yield TasksForm(id="tasks-form")
             with Vertical(id="tasks-main"):
                 yield Static("", id="tasks-diagram")
                 yield Input(placeholder="/: type a sentence, Enter: the prediction", id="tasks-text", compact=True)
@@ -164,31 +141,8 @@ class TasksScreen(ExplorerScreen):
 
     # ------------------------------------------------------------------ the form
     def form(self) -> dict[str, object]:
-        """The TaskConfig fields the form sets, typed (whole numbers for the number boxes)."""
-        from engine.errors import InputError
-
-        values: dict[str, object] = {
-            "task": self.query_one("#task", Select).value,
-            "model": self.query_one("#model", Select).value,
-            "cell": self.query_one("#cell", Select).value,
-            "bidirectional": self.query_one("#bidirectional", Checkbox).value,
-            "embeddings": self.query_one("#embeddings", Select).value,
-            "freeze_embeddings": self.query_one("#freeze_embeddings", Checkbox).value,
-        }
-        if values["task"] != "sentiment":
-            values["model"] = "rnn"
-        if values["task"] == "dates":
-            values["embeddings"] = "none"
-        for key in ("epochs", "train_size"):
-            text = self.query_one(f"#{key}", Input).value.strip()
-            if not text:
-                values[key] = None
-                continue
-            try:
-                values[key] = int(text)
-            except ValueError:
-                raise InputError(f"{key} must be a whole number, got {text!r}", field=key) from None
-        return values
+        """The TaskConfig fields the form sets, typed (:meth:`TasksForm.values`)."""
+        return self.query_one(TasksForm).values()
 
     def build_config(self):
         """The engine's frozen config of the form (``task_overrides`` from the app's options on top)."""
@@ -214,8 +168,7 @@ class TasksScreen(ExplorerScreen):
         if getattr(message, "select", None) is not None and message.select.id == "task":
             self.current_task = str(message.value)
             self.refresh_bindings()
-            for box in ("#model", "#cell", "#bidirectional", "#embeddings", "#freeze_embeddings"):
-                self.query_one(box).disabled = self.current_task == "nplm"  # the NPLM has one architecture
+            self.query_one(TasksForm).show_task(self.current_task)
             if self.current_task == "nplm":
                 self.nplm.ensure_loaded()
             self._sync_form()
@@ -230,11 +183,7 @@ class TasksScreen(ExplorerScreen):
         shown = self.models.get(self.shown_slot())
         if shown is None:
             return
-        cfg = shown[0].config
-        self.query_one("#cell", Select).value = cfg.cell if cfg.cell in CELLS else "lstm"
-        self.query_one("#bidirectional", Checkbox).value = cfg.bidirectional
-        if cfg.task != "dates":
-            self.query_one("#embeddings", Select).value = "none" if cfg.embeddings == "none" else "glove"
+        self.query_one(TasksForm).sync(shown[0].config)
 
     @property
     def nplm(self) -> NPLMPanel:
@@ -282,7 +231,7 @@ class TasksScreen(ExplorerScreen):
         from engine.errors import InputError
 
         try:
-            config = self.nplm_config() if self.task_name == "nplm" else self.build_config()
+            config = self.nplm.config(self.form(), self.options) if self.task_name == "nplm" else self.build_config()
         except InputError as error:
             self.message(in_own_words(error, LABELS))
             return
@@ -299,14 +248,6 @@ class TasksScreen(ExplorerScreen):
         self.training = True
         self.status(f"reading the {config.task} data and building the model…")
         self.handles[GROUP_TRAIN] = start_run(self, jobs.train(config, self.train_slot), group=GROUP_TRAIN)
-
-    def nplm_config(self):
-        """A live NPLM run: the form's epochs, and its train size as the corpus words read."""
-        from explorer.jobs.tasks_nplm import live_config
-
-        values = self.form()
-        return live_config(epochs=values["epochs"], max_words=values["train_size"],
-                           device=self.options.get("device", "auto"), overrides=self.options.get("nplm_overrides"))
 
     def action_stop(self) -> None:
         self.nplm.stop()
@@ -336,14 +277,12 @@ class TasksScreen(ExplorerScreen):
     def action_save(self) -> None:
         from explorer.jobs.train import runs_dir
 
-        if self.task_name == "nplm":
-            path = str(runs_dir(self.options) / f"nplm-{time.strftime('%Y%m%d-%H%M%S')}")
-        else:
-            model = self.models[self.shown_slot()][0]
-            path = str(runs_dir(self.options) / f"{jobs.save_name(model)}-{time.strftime('%Y%m%d-%H%M%S')}")
-        again = path == self.overwrite
-        self.overwrite = ""
-        if self.task_name == "nplm":
+        nplm = self.task_name == "nplm"
+        model = None if nplm else self.models[self.shown_slot()][0]
+        stem = "nplm" if nplm else jobs.save_name(model)
+        path = str(runs_dir(self.options) / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+        again, self.overwrite = path == self.overwrite, ""
+        if nplm:
             self.nplm.save(path, overwrite=again)
         else:
             self.handles[GROUP_SAVE] = start_call(self, jobs.save(model, path, overwrite=again), group=GROUP_SAVE)
@@ -473,11 +412,4 @@ class TasksScreen(ExplorerScreen):
             target.update(Text(what + "\n/ type a sentence · n an example" +
                                (" · y Teddy Roosevelt vs Teddy bears" if self.task_name == "ner" else ""), style="dim"))
             return
-        if result.teddy is not None:
-            target.update(teddy_view(result.teddy))
-        elif result.task == "sentiment":
-            target.update(sentiment_view(result))
-        elif result.task == "ner":
-            target.update(ner_view(result))
-        else:
-            target.update(dates_view(result, width=max(20, self.query_one("#tasks-result").size.width - 2)))
+        target.update(result_view(result, width=max(20, self.query_one("#tasks-result").size.width - 2)))

@@ -164,6 +164,13 @@ class NPLMPanel(VerticalScroll):
         nxt = known[(known.index(last.word) + 1) % len(known)] if last.word in known else known[-1]
         self.predict(last.text, nxt)
 
+    @staticmethod
+    def config(values: dict, options: dict):
+        """A live run's NPLMConfig: the form's epochs, and its train size as the corpus words read
+        (an ``InputError`` names the field); the app's ``nplm_overrides`` option on top (tests)."""
+        return jobs.live_config(epochs=values["epochs"], max_words=values["train_size"],
+                                device=options.get("device", "auto"), overrides=options.get("nplm_overrides"))
+
     def train(self, config) -> None:
         self._epochs = []
         self.handles[GROUP_TRAIN] = start_run(self, jobs.train(config), group=GROUP_TRAIN)

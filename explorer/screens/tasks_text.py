@@ -267,3 +267,14 @@ def dates_view(result, width: int = 60) -> Text:
         out.append("\n")
     out.rstrip()
     return out
+
+
+def result_view(result, width: int = 60) -> Text:
+    """A :class:`~explorer.jobs.tasks.TaskPredicted` drawn as its task's view (Teddy when asked)."""
+    if result.teddy is not None:
+        return teddy_view(result.teddy)
+    if result.task == "sentiment":
+        return sentiment_view(result)
+    if result.task == "ner":
+        return ner_view(result)
+    return dates_view(result, width=width)
