@@ -91,6 +91,21 @@ class ManyToOneHead(torch.nn.Module):
     def forward(self, a: Tensor, lengths: Tensor | None = None) -> Tensor:
         return self.linear(self.summary(a, lengths))  # (B, n_y)
 
+    def by_direction(self, a: Tensor, lengths: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """Each direction's share of a bidirectional head's logits (the head is linear)::
+
+            ŷ = W_→ →a⟨T_x⟩  +  W_← ←a⟨1⟩  +  b_y,      W_y = [W_→ ⋮ W_←]
+
+        Returns ``(W_→ →a⟨T_x⟩, W_← ←a⟨1⟩, b_y)``, the first two ``(B, n_y)``; their sum with
+        ``b_y`` is ``forward(a, lengths)`` (up to rounding).
+        """
+        if not self.bidirectional:
+            raise InputError("by_direction needs a bidirectional head (bidirectional=True)", field="bidirectional")
+        H = self.hidden_size
+        s = self.summary(a, lengths)  # (B, 2H): [→a⟨T_x⟩, ←a⟨1⟩]
+        W, b = self.linear.weight, self.linear.bias
+        return s[:, :H] @ W[:, :H].t(), s[:, H:] @ W[:, H:].t(), b
+
 
 def generate(
     recurrent: Recurrent,

@@ -5,6 +5,7 @@ Public API::
     SentimentTask.build(config) -> SentimentTask          # data, vocabulary, model (average or rnn)
     task.predict(text) -> SentimentPrediction              # label and probabilities
     task.prefix_probabilities(text) -> PrefixReading       # P(positive) after each word is read
+    task.by_direction(text) -> DirectionParts              # bidirectional RNN: W_→ →a⟨T_x⟩ + W_← ←a⟨1⟩ + b_y
     task.probabilities(split) -> (P (N, 2), gold (N,))     # for comparing models on one split
     task.texts(split) -> tuple[str, ...]
 
@@ -25,6 +26,7 @@ import torch.nn.functional as F
 
 from engine.errors import InputError
 from engine.tasks.base import Batch, Evaluation, TaskModel
+from engine.tasks.ner import DirectionParts
 from engine.tasks.config import TaskConfig
 from engine.tasks.sentiment_data import LABELS, load_sentiment
 from engine.tasks.sentiment_models import AveragingClassifier, RecurrentClassifier
@@ -223,6 +225,23 @@ class SentimentTask(TaskModel):
     def _trace_inputs(self, text: str) -> tuple[tuple[str, ...], torch.Tensor]:
         toks, ids, _ = encode_words(self.vocab, text)
         return tuple(toks), self.model.embedding(torch.tensor([ids], device=self.device))
+
+    @torch.no_grad()
+    def by_direction(self, text: str) -> DirectionParts:
+        """A bidirectional RNN's logits split by direction: ``W_→ →a⟨T_x⟩ + W_← ←a⟨1⟩ + b_y``.
+
+        ``forward``/``backward`` are ``(1, 2)`` (one summary, the classes in ``LABELS`` order): what
+        reading left to right and right to left each add to the negative and positive logits.
+        """
+        if self.config.model != "rnn" or not self.config.bidirectional:
+            raise InputError("the directions exist only for a bidirectional RNN; this model is "
+                             f"{'averaging' if self.config.model == 'average' else 'forward-only'}",
+                             field="bidirectional")
+        toks, ids, _ = encode_words(self.vocab, text)
+        self.model.eval()
+        dev = self.device
+        fwd, bwd, bias = self.model.by_direction(torch.tensor([ids], device=dev), torch.tensor([len(ids)], device=dev))
+        return DirectionParts(tuple(toks), fwd.cpu().numpy(), bwd.cpu().numpy(), bias.detach().cpu().numpy(), LABELS)
 
     @torch.no_grad()
     def prefix_probabilities(self, text: str) -> PrefixReading:

@@ -91,6 +91,12 @@ class RecurrentClassifier(torch.nn.Module):
         return self.head.linear(F.dropout(summary, self.dropout, self.training))  # (B, n_classes)
 
     @torch.no_grad()
+    def by_direction(self, ids: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """Bidirectional: ``(W_→ →a⟨T_x⟩, W_← ←a⟨1⟩, b_y)``, each class's logit split by direction (eval mode)."""
+        out = self.encoder(self.embedding(ids), lengths).out  # (B, T, 2H)
+        return self.head.by_direction(out, lengths)
+
+    @torch.no_grad()
     def prefix_logits(self, ids: Tensor) -> Tensor:
         """``(T, n_classes)``: row t is the prediction once words 1…t+1 are read.
 

@@ -62,12 +62,51 @@ class TaskPredicted:
     """sentiment: the other model's SentimentPrediction (averaging beside the RNN, or the reverse)."""
     other_prefix: Any = None
     directions: Any = None
-    """ner, bidirectional: DirectionParts (W_→ →a + W_← ←a + b per token)."""
+    """bidirectional: DirectionParts — ner: W_→ →a⟨t⟩ + W_← ←a⟨t⟩ + b per token; sentiment: W_→ →a⟨T_x⟩ + W_← ←a⟨1⟩ + b."""
     teddy: Any = None
     """ner: the TeddyReport of the course's two sentences (when asked)."""
     error: str = ""
     names: tuple[str, ...] = field(default_factory=tuple)
     """Descriptions of the models used (shown, other)."""
+
+
+@dataclass(frozen=True)
+class TaskSaved:
+    """A shown model written as a task checkpoint folder; ``error`` a one-line refusal."""
+
+    path: str
+    error: str = ""
+    exists: bool = False
+    """The folder was there already (and ``overwrite`` was not asked): nothing was written."""
+
+
+def save(model, path: str, *, overwrite: bool = False):
+    """A call writing ``model`` to ``path`` with :meth:`engine.tasks.base.TaskModel.save` — the writer of
+    ``task train --out`` (atomic; ``task predict|eval DIR`` read it). An existing folder is refused unless
+    ``overwrite``."""
+
+    def call() -> TaskSaved:
+        from pathlib import Path
+
+        from engine.errors import InputError
+
+        target = Path(path).expanduser()
+        if target.exists() and not overwrite and (not target.is_dir() or any(target.iterdir())):
+            return TaskSaved(str(target), error=f"{target} already exists", exists=True)
+        try:
+            model.save(target)
+        except InputError as exc:  # CheckpointWriteError: a full disk, no permission
+            return TaskSaved(str(target), error=" ".join(str(exc).split()))
+        return TaskSaved(str(target))
+
+    return call
+
+
+def save_name(model) -> str:
+    """The folder name's stem for a task model: "task-sentiment-lstm-bi", "task-sentiment-average"."""
+    cfg = model.config
+    what = "average" if cfg.model == "average" else cfg.cell + ("-bi" if cfg.bidirectional else "")
+    return f"task-{cfg.task}-{what}"
 
 
 def short_name(task) -> str:
@@ -132,7 +171,9 @@ def predict(task_name: str, shown, other=None, *, teddy: bool = False):
                     o = op = None
                     if other is not None:
                         o, op = other.predict(text), other.prefix_probabilities(text)
-                    return TaskPredicted(task_name, text, pred, prefix, o, op, names=names)
+                    bi = shown.config.model == "rnn" and shown.config.bidirectional
+                    parts = shown.by_direction(text) if bi else None
+                    return TaskPredicted(task_name, text, pred, prefix, o, op, directions=parts, names=names)
                 if task_name == "ner":
                     pred = shown.predict(text)
                     parts = shown.by_direction(text) if shown.config.bidirectional else None

@@ -10,7 +10,13 @@
 - The text box (``/``): type a sentence, Enter. Sentiment: the label and P(positive) after each word,
   the RNN beside the averaging model; NER: the tokens coloured by entity, tag and probability, and
   for a BiLSTM what →a and ←a each add to the tag's logit; dates: the output, the beam's candidates
-  and the attention weights α⟨t,t'⟩. ``y``: the course's "Teddy Roosevelt" vs "Teddy bears".
+  and the attention weights α⟨t,t'⟩. ``y``: the course's "Teddy Roosevelt" vs "Teddy bears". A
+  bidirectional sentiment RNN also shows what →a⟨T_x⟩ and ←a⟨1⟩ each add to the two logits.
+- The fourth choice, ``nplm``: the neural language model that learns embeddings — the top next words
+  of a typed context and the neighbours in E (:mod:`explorer.screens.tasks_nplm`, its own panel).
+- ``w`` saves the shown model trained here as a checkpoint folder under the runs folder (the writer of
+  ``task train --out``; ``task predict DIR`` reads it); an existing folder is kept unless w is pressed
+  again.
 
 The bundled models (``assets/tasks/models``) are loaded when the screen opens, so it predicts before
 anything is trained. The screen builds the engine's :class:`~engine.tasks.config.TaskConfig`; a
@@ -19,6 +25,7 @@ refusal is one line above the result, in the form's words (:mod:`explorer.fields
 
 from __future__ import annotations
 
+import time
 from typing import Iterable
 
 from rich.text import Text
@@ -27,7 +34,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Checkbox, ContentSwitcher, Input, Label, Select, Static
+from textual.widgets import Checkbox, ContentSwitcher, Input, Select, Static
 
 from engine.events import Started, Step
 from engine.tasks.architecture import architecture
@@ -37,24 +44,25 @@ from explorer.jobs import tasks as jobs
 from explorer.messages import EngineEvent, RunFinished
 from explorer.runs import RunHandle, start_call, start_run
 from explorer.screens.base import ExplorerScreen
-from explorer.screens.tasks_text import dates_view, diagram, ner_view, sentiment_view, teddy_view
+from explorer.screens.tasks_form import TasksForm
+from explorer.screens.tasks_nplm import EXAMPLES as NPLM_EXAMPLES, NPLMPanel
+from explorer.screens.tasks_text import diagram, result_view
 from explorer.widgets.line_chart import LineChart, Series
 
-TASKS = ("sentiment", "ner", "dates")
-CELLS = ("lstm", "gru", "rnn")
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "sentiment": ("a wonderful , moving film", "not good", "completely lacking in good taste",
                   "the plot is thin but the acting is superb"),
     "ner": ("He said , Teddy Roosevelt was a great President", "I 'm flying to Paris with Emma on Friday",
             "Just bought a new iPhone from Apple in London"),
     "dates": ("Wednesday, March 25, 2026", "25th of March 2026", "3/25/26", "1 jan 1999"),
+    "nplm": NPLM_EXAMPLES,
 }
 LABELS: dict[str, str] = {"task": "task", "model": "model", "cell": "cell", "bidirectional": "bidirectional",
                           "embeddings": "embeddings", "freeze_embeddings": "freeze E", "epochs": "epochs",
-                          "train_size": "train size", "hidden": "hidden"}
-"""TaskConfig field → its name on the form."""
+                          "train_size": "train size", "hidden": "hidden", "max_words": "train size"}
+"""TaskConfig (and the NPLM's NPLMConfig) field → its name on the form."""
 
-GROUP_LOAD, GROUP_TRAIN, GROUP_PREDICT = "tasks.load", "tasks.train", "tasks.predict"
+GROUP_LOAD, GROUP_TRAIN, GROUP_PREDICT, GROUP_SAVE = "tasks.load", "tasks.train", "tasks.predict", "tasks.save"
 
 
 class TasksScreen(ExplorerScreen):
@@ -66,11 +74,6 @@ class TasksScreen(ExplorerScreen):
             "attention. Bars: P(positive) after each word. NER: W→·→a and W←·←a are what each direction adds "
             "to the tag's logit.")
     DEFAULT_CSS = """
-    TasksScreen #tasks-form { width: 24; height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
-    TasksScreen #tasks-form Label { color: $text-muted; }
-    TasksScreen #tasks-form Select, TasksScreen #tasks-form Input { width: 1fr; }
-    TasksScreen #tasks-form Checkbox { width: 1fr; }
-    TasksScreen #tasks-form #tasks-link { margin-top: 1; color: $text-muted; }
     TasksScreen #tasks-main { width: 1fr; height: 1fr; }
     TasksScreen #tasks-diagram { height: auto; max-height: 14; padding: 0 1; }
     TasksScreen #tasks-text { margin: 0 1; width: 1fr; }
@@ -86,7 +89,11 @@ class TasksScreen(ExplorerScreen):
         Binding("n", "example", "Example", id="tasks.example", tooltip="The next example sentence of the task"),
         Binding("y", "teddy", "Teddy", id="tasks.teddy",
                 tooltip="NER: Teddy Roosevelt vs Teddy bears (a forward-only tagger cannot see what follows)"),
+        Binding("e", "neighbours", "Neighbours", id="tasks.neighbours",
+                tooltip="NPLM: the neighbours in E of the next word of the context"),
         Binding("c", "charts", "Charts", id="tasks.charts", tooltip="Switch between the prediction and the charts"),
+        Binding("w", "save", "Save", id="tasks.save",
+                tooltip="Save the model you trained here (a folder 'task predict DIR' / 'nplm predict DIR' reads)"),
     ]
 
     training: reactive[bool] = reactive(False, bindings=True, repaint=False)
@@ -102,28 +109,13 @@ class TasksScreen(ExplorerScreen):
         self.train_slot = ""
         self.current_task = "sentiment"
         """The task the form shows (kept here: key checks run before the form exists)."""
+        self.overwrite = ""
+        """The folder a save refused because it existed: a second w overwrites it."""
 
     # ------------------------------------------------------------------ layout
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal():
-            with VerticalScroll(id="tasks-form", can_focus=False):
-                yield Label("task")
-                yield Select([(t, t) for t in TASKS], value="sentiment", allow_blank=False, id="task", compact=True)
-                yield Label("model · cell")
-                yield Select([("RNN", "rnn"), ("average", "average")], value="rnn", allow_blank=False, id="model",
-                             compact=True)
-                yield Select([(c, c) for c in CELLS], value="lstm", allow_blank=False, id="cell", compact=True)
-                yield Checkbox("bidirectional", False, id="bidirectional", compact=True)
-                yield Label("embeddings")
-                yield Select([("GloVe", "glove"), ("none", "none")], value="glove", allow_blank=False,
-                             id="embeddings", compact=True)
-                yield Checkbox("freeze E", False, id="freeze_embeddings", compact=True)
-                yield Label("epochs · train size")
-                with Horizontal(classes="pair"):
-                    yield Input("2", id="epochs", restrict=r"[0-9]*", compact=True)
-                    yield Input("", placeholder="all", id="train_size", restrict=r"[0-9]*", compact=True)
-                yield Static("[@click=app.switch_mode('generate')]One-to-many: sampling a language model, "
-                             "Generate (3)[/]", id="tasks-link")
+            yield TasksForm(id="tasks-form")
             with Vertical(id="tasks-main"):
                 yield Static("", id="tasks-diagram")
                 yield Input(placeholder="/: type a sentence, Enter: the prediction", id="tasks-text", compact=True)
@@ -136,43 +128,21 @@ class TasksScreen(ExplorerScreen):
                                         id="tasks-loss", empty_text="t: train; the loss per step")
                         yield LineChart(Series("val", "bold green", markers=True), id="tasks-metric",
                                         empty_text="the task's metric after each epoch")
+                    yield NPLMPanel(id="tasks-nplm")
 
     def on_mount(self) -> None:
         self.query_one("#tasks-form").styles.height = "1fr"
-        self._show_diagram()
+        self.show_diagram()
         if self.options.get("autoload", True):
             self.handles[GROUP_LOAD] = start_call(self, jobs.load_bundled(), group=GROUP_LOAD)
 
     def on_resize(self, event) -> None:
-        self._show_diagram()
+        self.show_diagram()
 
     # ------------------------------------------------------------------ the form
     def form(self) -> dict[str, object]:
-        """The TaskConfig fields the form sets, typed (whole numbers for the number boxes)."""
-        from engine.errors import InputError
-
-        values: dict[str, object] = {
-            "task": self.query_one("#task", Select).value,
-            "model": self.query_one("#model", Select).value,
-            "cell": self.query_one("#cell", Select).value,
-            "bidirectional": self.query_one("#bidirectional", Checkbox).value,
-            "embeddings": self.query_one("#embeddings", Select).value,
-            "freeze_embeddings": self.query_one("#freeze_embeddings", Checkbox).value,
-        }
-        if values["task"] != "sentiment":
-            values["model"] = "rnn"
-        if values["task"] == "dates":
-            values["embeddings"] = "none"
-        for key in ("epochs", "train_size"):
-            text = self.query_one(f"#{key}", Input).value.strip()
-            if not text:
-                values[key] = None
-                continue
-            try:
-                values[key] = int(text)
-            except ValueError:
-                raise InputError(f"{key} must be a whole number, got {text!r}", field=key) from None
-        return values
+        """The TaskConfig fields the form sets, typed (:meth:`TasksForm.values`)."""
+        return self.query_one(TasksForm).values()
 
     def build_config(self):
         """The engine's frozen config of the form (``task_overrides`` from the app's options on top)."""
@@ -195,28 +165,35 @@ class TasksScreen(ExplorerScreen):
     @on(Select.Changed)
     @on(Checkbox.Changed)
     def _form_changed(self, message) -> None:
-        self._show_diagram()
         if getattr(message, "select", None) is not None and message.select.id == "task":
             self.current_task = str(message.value)
             self.refresh_bindings()
+            self.query_one(TasksForm).show_task(self.current_task)
+            if self.current_task == "nplm":
+                self.nplm.ensure_loaded()
             self._sync_form()
             self.example_index = 0
             self.query_one("#tasks-text", Input).value = ""
             self.message("")
             self._show_result(None)
+        self.show_diagram()
 
     def _sync_form(self) -> None:
         """Set the architecture boxes to the shown model's, so the diagram is the model that answers."""
         shown = self.models.get(self.shown_slot())
         if shown is None:
             return
-        cfg = shown[0].config
-        self.query_one("#cell", Select).value = cfg.cell if cfg.cell in CELLS else "lstm"
-        self.query_one("#bidirectional", Checkbox).value = cfg.bidirectional
-        if cfg.task != "dates":
-            self.query_one("#embeddings", Select).value = "none" if cfg.embeddings == "none" else "glove"
+        self.query_one(TasksForm).sync(shown[0].config)
 
-    def _show_diagram(self) -> None:
+    @property
+    def nplm(self) -> NPLMPanel:
+        return self.query_one(NPLMPanel)
+
+    def show_diagram(self) -> None:
+        if self.task_name == "nplm":
+            width = self.query_one("#tasks-diagram").size.width or self.app.size.width - 26
+            self.query_one("#tasks-diagram", Static).update(self.nplm.diagram(width=width - 2))
+            return
         try:
             values = self.form()
         except Exception:  # noqa: BLE001 - a number box being typed in: the diagram needs no numbers
@@ -237,17 +214,33 @@ class TasksScreen(ExplorerScreen):
             return True if not self.training else None
         if action == "teddy":
             return True if self.task_name == "ner" else None
+        if action in ("neighbours", "charts"):  # the NPLM's own key; it has no charts: hidden where they don't apply
+            return (self.task_name == "nplm") == (action == "neighbours")
+        if action == "save":
+            trained = self.nplm.trained if self.task_name == "nplm" else self._shown_origin() == "trained"
+            return True if trained and not self.training else None
         return True
+
+    def _shown_origin(self) -> str:
+        try:
+            return self.models.get(self.shown_slot(), (None, ""))[1]
+        except Exception:  # noqa: BLE001 - keys are checked before the form exists
+            return ""
 
     def action_train(self) -> None:
         from engine.errors import InputError
 
         try:
-            config = self.build_config()
+            config = self.nplm.config(self.form(), self.options) if self.task_name == "nplm" else self.build_config()
         except InputError as error:
             self.message(in_own_words(error, LABELS))
             return
         self.message("")
+        if self.task_name == "nplm":
+            self.training = True
+            self.status("reading the corpus and building the NPLM…")
+            self.nplm.train(config)
+            return
         self.train_slot = f"{config.task}.{config.model}"
         for chart in self.query(LineChart):
             chart.clear()
@@ -257,6 +250,7 @@ class TasksScreen(ExplorerScreen):
         self.handles[GROUP_TRAIN] = start_run(self, jobs.train(config, self.train_slot), group=GROUP_TRAIN)
 
     def action_stop(self) -> None:
+        self.nplm.stop()
         handle = self.handles.get(GROUP_TRAIN)
         if handle is not None and handle.running:
             handle.stop()
@@ -277,6 +271,36 @@ class TasksScreen(ExplorerScreen):
         self.query_one("#tasks-text", Input).value = EXAMPLES["ner"][0]
         self.predict(EXAMPLES["ner"][0], teddy=True)
 
+    def action_neighbours(self) -> None:
+        self.nplm.next_word()
+
+    def action_save(self) -> None:
+        from explorer.jobs.train import runs_dir
+
+        nplm = self.task_name == "nplm"
+        model = None if nplm else self.models[self.shown_slot()][0]
+        stem = "nplm" if nplm else jobs.save_name(model)
+        path = str(runs_dir(self.options) / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+        again, self.overwrite = path == self.overwrite, ""
+        if nplm:
+            self.nplm.save(path, overwrite=again)
+        else:
+            self.handles[GROUP_SAVE] = start_call(self, jobs.save(model, path, overwrite=again), group=GROUP_SAVE)
+
+    def saved(self, event, command: str) -> None:
+        """A save's outcome (either kind of model): the folder and the command that reads it, or why not."""
+        if event.exists:
+            self.overwrite = event.path
+            self.message(f"{event.path} already exists: press w again to overwrite it")
+        elif event.error:
+            self.message(f"not saved: {event.error}")
+        else:
+            self.message(f"saved to {event.path} · try: {command}", style="bold")
+
+    @on(EngineEvent[jobs.TaskSaved])
+    def _task_saved(self, message: EngineEvent) -> None:
+        self.saved(message.event, f'seq-explorer task predict {message.event.path} "…"')
+
     def action_charts(self) -> None:
         switcher = self.query_one("#tasks-views", ContentSwitcher)
         switcher.current = "tasks-result" if switcher.current == "tasks-charts" else "tasks-charts"
@@ -294,6 +318,9 @@ class TasksScreen(ExplorerScreen):
     def predict(self, text: str, *, teddy: bool = False) -> None:
         """Read ``text`` with the shown model (a one-line message when there is none or the text is refused)."""
         task = self.task_name
+        if task == "nplm":
+            self.nplm.predict(text)
+            return
         shown = self.models.get(self.shown_slot())
         if shown is None:
             self.message(f"no {task} model yet: press t to train one (the bundled ones are still loading or missing)")
@@ -373,6 +400,11 @@ class TasksScreen(ExplorerScreen):
     # ------------------------------------------------------------------ drawing
     def _show_result(self, result) -> None:
         target = self.query_one("#tasks-result-text", Static)
+        if self.task_name == "nplm":
+            self.query_one("#tasks-views", ContentSwitcher).current = "tasks-nplm"
+            if self.nplm.last is None:
+                self.nplm.show(None)
+            return
         self.query_one("#tasks-views", ContentSwitcher).current = "tasks-result"
         if result is None:
             shown = self.models.get(self.shown_slot())
@@ -380,11 +412,4 @@ class TasksScreen(ExplorerScreen):
             target.update(Text(what + "\n/ type a sentence · n an example" +
                                (" · y Teddy Roosevelt vs Teddy bears" if self.task_name == "ner" else ""), style="dim"))
             return
-        if result.teddy is not None:
-            target.update(teddy_view(result.teddy))
-        elif result.task == "sentiment":
-            target.update(sentiment_view(result))
-        elif result.task == "ner":
-            target.update(ner_view(result))
-        else:
-            target.update(dates_view(result, width=max(20, self.query_one("#tasks-result").size.width - 2)))
+        target.update(result_view(result, width=max(20, self.query_one("#tasks-result").size.width - 2)))

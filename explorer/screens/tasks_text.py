@@ -129,6 +129,8 @@ def sentiment_view(result) -> Text:
         out.append(f"{names[1] if len(names) > 1 else 'other'}: ", style="bold")
         out.append(f"{other.label} ", style="bold " + _p_style(q))
         out.append(f"P(positive) {q:.2f}\n")
+    if result.directions is not None:
+        out.append_text(sentiment_directions(result.directions))
     out.append("P(positive) after each word (what each would answer if the sentence stopped there):\n", style="dim")
     w = max([len(t) for t in prefix.tokens] + [4])
     w = min(w, 14)
@@ -150,6 +152,22 @@ def sentiment_view(result) -> Text:
     if not all(prefix.known):
         out.append("struck-through words are outside the vocabulary (read as UNK)\n", style="dim")
     out.rstrip()
+    return out
+
+
+def sentiment_directions(parts) -> Text:
+    """A bidirectional RNN's two summaries: what →a⟨Tx⟩ and ←a⟨1⟩ each add to the logits, and the margin."""
+    labels = list(parts.tag_names)
+    neg, pos = labels.index("negative"), labels.index("positive")
+    rows = (("W→·→a⟨Tx⟩", parts.forward[0], "bold cyan"), ("W←·←a⟨1⟩", parts.backward[0], "bold magenta"),
+            ("b", parts.bias, "dim"))
+    out = Text()
+    out.append(f"{'':<11}{'negative':>9}{'positive':>9}{'pos−neg':>9}\n", style="dim")
+    for name, row, style in rows:
+        margin = float(row[pos] - row[neg])
+        out.append(f"{name:<11}", style=style)
+        out.append(f"{float(row[neg]):+9.2f}{float(row[pos]):+9.2f}")
+        out.append(f"{margin:+9.2f}\n", style=_p_style(0.5 + margin))
     return out
 
 
@@ -249,3 +267,14 @@ def dates_view(result, width: int = 60) -> Text:
         out.append("\n")
     out.rstrip()
     return out
+
+
+def result_view(result, width: int = 60) -> Text:
+    """A :class:`~explorer.jobs.tasks.TaskPredicted` drawn as its task's view (Teddy when asked)."""
+    if result.teddy is not None:
+        return teddy_view(result.teddy)
+    if result.task == "sentiment":
+        return sentiment_view(result)
+    if result.task == "ner":
+        return ner_view(result)
+    return dates_view(result, width=width)

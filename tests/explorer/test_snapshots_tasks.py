@@ -1,5 +1,6 @@
 """SVG snapshots of the Tasks screen at 80×24 and 120×40: the bundled models (deterministic on the CPU)
-reading the screen's first example sentence of each task, and the charts of a scripted run.
+reading the screen's first example sentence of each task (nplm: the bundled NPLM's next words and
+neighbours in E), and the charts of a scripted run.
 Regenerate with ``pytest tests/explorer/test_snapshots_tasks.py --snapshot-update``.
 """
 
@@ -27,7 +28,7 @@ def _predict(task: str):
     return run_before
 
 
-@pytest.mark.parametrize("task", ["sentiment", "ner", "dates"])
+@pytest.mark.parametrize("task", ["sentiment", "ner", "dates", "nplm"])
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_tasks_prediction(snap_compare, size, task):
     assert snap_compare(make_test_app(), run_before=_predict(task), terminal_size=size)

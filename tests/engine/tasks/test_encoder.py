@@ -78,3 +78,22 @@ def test_many_to_many_head_splits_exactly_by_direction():
     assert not torch.allclose(fwd, torch.zeros_like(fwd)) and not torch.allclose(bwd, torch.zeros_like(bwd))
     with pytest.raises(InputError, match="bidirectional"):
         head.by_direction(a, 3)
+
+
+def test_many_to_one_head_splits_exactly_by_direction_against_the_weights_by_hand():
+    """W_y = [W_→ ⋮ W_←] split by hand in numpy, on →a⟨T_x⟩ and ←a⟨1⟩ read from the output by hand."""
+    torch.manual_seed(4)
+    enc = SequenceEncoder("lstm", 3, 4, bidirectional=True)
+    head = ManyToOneHead(4, 2, bidirectional=True)
+    x, lengths = torch.randn(2, 5, 3), torch.tensor([5, 2])
+    out = enc(x, lengths).out
+    fwd, bwd, bias = head.by_direction(out, lengths)
+    a = out.detach().numpy()
+    W, b = head.linear.weight.detach().numpy(), head.linear.bias.detach().numpy()
+    for i, T in enumerate(lengths.tolist()):
+        np.testing.assert_allclose(fwd[i].detach().numpy(), W[:, :4] @ a[i, T - 1, :4], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(bwd[i].detach().numpy(), W[:, 4:] @ a[i, 0, 4:], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bias.detach().numpy(), b)
+    torch.testing.assert_close(fwd + bwd + bias, head(out, lengths))
+    with pytest.raises(InputError, match="bidirectional"):
+        ManyToOneHead(4, 2).by_direction(out[..., :4])

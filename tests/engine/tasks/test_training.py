@@ -86,6 +86,24 @@ def test_ner_on_a_conll_file(conll_file, tmp_path):
     np.testing.assert_allclose(p / p.sum(1, keepdims=True), task.predict("i met Anna in Lima").distribution, atol=1e-5)
 
 
+def test_bidirectional_sentiment_splits_by_direction_into_its_prediction(sentiment_file):
+    task = build_task(tiny("sentiment", sentiment_file, bidirectional=True, epochs=1))
+    parts = task.by_direction("the film was not good")
+    assert parts.forward.shape == parts.backward.shape == (1, 2) and parts.tag_names == ("negative", "positive")
+    W = task.model.head.linear.weight.detach().numpy()  # (2, 2H): [W_→ ⋮ W_←] split by hand
+    H = W.shape[1] // 2
+    import torch
+
+    ids = torch.tensor([task.vocab.encode("the film was not good".split())])
+    out = task.model.encoder(task.model.embedding(ids), torch.tensor([5])).out[0].detach().numpy()
+    np.testing.assert_allclose(parts.forward[0], W[:, :H] @ out[4, :H], rtol=1e-5, atol=1e-6)  # →a⟨T_x⟩
+    np.testing.assert_allclose(parts.backward[0], W[:, H:] @ out[0, H:], rtol=1e-5, atol=1e-6)  # ←a⟨1⟩
+    p = np.exp(parts.logits[0] - parts.logits[0].max())
+    np.testing.assert_allclose(p / p.sum(), [q for _, q in task.predict("the film was not good").probabilities], atol=1e-5)
+    with pytest.raises(InputError, match="bidirectional"):
+        build_task(tiny("sentiment", sentiment_file, epochs=1)).by_direction("good")
+
+
 def test_dates_run_translates_and_decodes(tmp_path):
     cfg = tiny("dates", hidden=16, epochs=1, bidirectional=True, out=str(tmp_path / "dates"))
     fin = list(train_task(cfg))[-1]
