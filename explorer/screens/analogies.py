@@ -101,7 +101,7 @@ class AnalogiesScreen(ExplorerScreen):
                         "again: the next recipe for g (the course's e_woman − e_man, unit vectors, PCA)"),
         Binding("escape", "escape", "Stop/Back", id="analogies.escape",
                 tooltip="Stop the running evaluation; under 100 columns bring the answers back; otherwise leave "
-                        "the query box (so 1–6 switch screens) or go back to it"),
+                        "the query box (so 1–7 switch screens); never back into it (a click or Tab is)"),
         Binding("pagedown", "scroll_panel(1)", "Page down", id="analogies.page_down", show=False,
                 tooltip="Scroll the evaluation or debias panel"),
         Binding("pageup", "scroll_panel(-1)", "Page up", id="analogies.page_up", show=False,

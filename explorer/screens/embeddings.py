@@ -109,7 +109,7 @@ class EmbeddingsScreen(ExplorerScreen):
                 tooltip="Save the trained vectors (open them later with --embeddings DIR)"),
     ]
 
-    AUTO_FOCUS = ""  # no box takes the keys at first: 1–6 switch screens, ctrl+r trains at once
+    AUTO_FOCUS = ""  # no box takes the keys at first: 1–7 switch screens, ctrl+r trains at once
 
     running: reactive[bool] = reactive(False, bindings=True, repaint=False)
     which: reactive[str] = reactive("pretrained", bindings=True, repaint=False)

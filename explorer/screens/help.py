@@ -43,7 +43,7 @@ def screen_switch_text() -> str:
 
 def help_rows(bindings: list[tuple[Binding, bool]], key_display) -> list[HelpRow]:
     """One row per action of ``(binding, enabled)`` pairs (in their order), system bindings left out;
-    the screen-switch keys become one row ``1–6``."""
+    the screen-switch keys become one row (``1–7``)."""
     rows: dict[str, list] = {}
     switches: list[str] = []
     for binding, enabled in bindings:
