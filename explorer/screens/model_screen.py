@@ -6,7 +6,7 @@ of group ``"<GROUP>.load"`` and goes to the subclass's :meth:`ModelScreen.show_m
 
 A subclass that sets ``FOLLOWS_CURRENT_MODEL = True`` shows the app's current model
 (``App.current_model``, :mod:`explorer.model_choice`): it opens on it, loads the run the Train screen
-just finished or saved when it is next shown (at once if it is on screen), and a choice in its
+just finished or saved when it is next shown (on screen, it says so and keeps what it shows), and a choice in its
 ``#model`` box becomes the app's current model (so every following screen shows it too).
 Otherwise the box starts on ``--checkpoint`` or the first bundled model (Gates and Generate both follow).
 """
@@ -98,10 +98,18 @@ class ModelScreen(ExplorerScreen):
     def _current_model_changed(self, current: ModelChoice | None) -> None:
         if current is None:
             return
+        # Loaded when the screen is next shown, not on every save: a model that changed under the
+        # reader's eyes (mid-step, mid-unit) would lose what they were looking at.
+        self._pending = current
         if self.app.screen is self:
-            self.show_choice(current)
-        else:
-            self._pending = current  # loaded when the screen is shown, not on every save in the background
+            select = self.query_one("#model", Select)
+            with select.prevent(Select.Changed):
+                select.set_options(self._following_options(self._choices.get(self.loaded_choice or "") or current))
+                if self.loaded_choice in self._choices:
+                    select.value = self.loaded_choice
+            step = f" at step {current.step:,}" if current.step is not None else ""
+            self.status(f"{current.description} saved{step}: shown when you come back to this screen, "
+                        "or now from the model box (m)")
 
     def show_choice(self, choice: ModelChoice) -> None:
         """Put ``choice`` in the ``#model`` box and load it (if it is not the model loaded)."""
@@ -126,6 +134,7 @@ class ModelScreen(ExplorerScreen):
             # its way to the current model; acting on it would make that the current model again.
             return
         chosen = self._choices.get(str(event.value))
+        self._pending = None  # the reader chose: nothing is waiting any more
         if chosen is not None and self._current() != chosen:
             self.app.current_model = chosen  # every following screen shows it
         if event.value != self.loaded_choice:

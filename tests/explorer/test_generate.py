@@ -194,3 +194,14 @@ async def test_generate_opens_on_the_run_just_trained_and_goes_back_to_a_bundled
         await pilot.press("3")
         await settle(app, pilot, 3)
         assert screen.loaded_choice == tiny_checkpoint and "step 900" in str(screen.query_one("#gen-model").render())
+        # a save while Generate is on screen (training goes on in the background): what is shown
+        # stays, the status says where the new one is, and it loads when the screen is shown again
+        samples_before = screen.loaded_choice
+        app.current_model = ModelChoice(tiny_checkpoint, "trained", 1000)
+        await settle(app, pilot, 2)
+        assert screen.loaded_choice == samples_before and "step 900" in str(screen.query_one("#gen-model").render())
+        assert "saved at step 1,000" in str(screen.query_one("StatusBar").render())
+        await pilot.press("1")
+        await pilot.press("3")
+        await settle(app, pilot, 3)
+        assert "step 1,000" in str(screen.query_one("#gen-model").render())
