@@ -15,7 +15,7 @@ class Bare(App):
     BINDINGS = [("ctrl+q", "quit", "Quit")]
 
     def compose(self):
-        yield Static("seq-explorer (a bare Textual app) · ? Keys")
+        yield Static("1 Train (a bare Textual app) · ? Help")  # the markers bench/startup.py waits for
         yield Footer()
 
     def on_ready(self) -> None:

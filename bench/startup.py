@@ -2,7 +2,7 @@
 
 Runs the installed ``seq-explorer`` on a pseudo-terminal of 120×40 and reads what it
 writes: the first frame is the moment the terminal has received the tab bar
-(``seq-explorer 1 Train …``) and the key line (``? Keys`` comes first), measured from just
+(``1 Train …``) and the key line (``? Help`` comes first), measured from just
 before the process is started. Reading the pty blocks, so the measurement costs
 the app no CPU. The app
 also writes, with ``SEQ_EXPLORER_FIRST_FRAME_FILE`` set, the seconds since
@@ -31,7 +31,7 @@ from pathlib import Path
 from bench._pty import run_on_pty
 
 TARGET_S = 0.5
-FRAME_MARKERS = (b"seq-explorer", b"Keys")
+FRAME_MARKERS = (b"1 Train", b"Help")  # the tab bar and the key line (at any width)
 """Bytes that the first frame carries: the tab bar (top line) and the key line (bottom);
 the bare Textual app of ``bench/_bare_textual.py`` shows both too."""
 
