@@ -146,6 +146,7 @@ async def settle(app, pilot, pauses: int = 2) -> None:
     """Wait for every worker (a failed one has already become a dialog), then let messages land."""
     from textual.worker import WorkerFailed
 
+    await pilot.pause()  # a worker that a queued message starts is started first
     try:
         await app.workers.wait_for_complete()
     except WorkerFailed:

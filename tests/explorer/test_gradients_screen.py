@@ -23,7 +23,7 @@ from engine.gradients.events import (
 from explorer.app import make_app
 from explorer.widgets.gradient_ribbon import GradientRibbon, RibbonRender, RibbonRow, log_range
 from explorer.widgets.line_chart import LineChart
-from tests.explorer.conftest import feed
+from tests.explorer.conftest import feed, settle
 
 SIZE = (110, 34)
 TOKENS = ("the", "cats", "which", "already", "ate", "the", "old", "fish", "yesterday", "quickly")
@@ -33,18 +33,6 @@ def make_test_app(checkpoint: str | None = None):
     app = make_app(screen="gradients", checkpoint=checkpoint, preload_torch=False, options={"autoload": False})
     app.device_name = "cpu"
     return app
-
-
-async def settle(app, pilot) -> None:
-    from textual.worker import WorkerFailed
-
-    await pilot.pause()
-    try:
-        await app.workers.wait_for_complete()
-    except WorkerFailed:
-        pass
-    await pilot.pause()
-    await pilot.pause()
 
 
 def profiles() -> list[GradientsThroughTime]:

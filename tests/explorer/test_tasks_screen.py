@@ -7,6 +7,7 @@ import pytest
 from explorer.app import make_app
 from explorer.jobs.tasks import BUNDLED_TASK_MODELS, bundled_path
 from explorer.screens.tasks_text import diagram
+from tests.explorer.conftest import settle
 
 SIZE = (120, 40)
 
@@ -15,18 +16,6 @@ def make_test_app(**options):
     app = make_app(screen="tasks", preload_torch=False, device="cpu", options={"device": "cpu", **options})
     app.device_name = "cpu"
     return app
-
-
-async def settle(app, pilot) -> None:
-    from textual.worker import WorkerFailed
-
-    await pilot.pause()
-    try:
-        await app.workers.wait_for_complete()
-    except WorkerFailed:
-        pass
-    await pilot.pause()
-    await pilot.pause()
 
 
 def _text(screen, selector: str) -> str:
