@@ -89,8 +89,9 @@ def parse_form(raw: dict[str, str]) -> dict[str, object]:
     return out
 
 
-BIDIRECTIONAL_NOTE = "an LM reads → only · see Tasks 7"
-"""Why the Train screen offers no bidirectional layer (one line under the disabled box)."""
+BIDIRECTIONAL_NOTE = "LMs read → only · key 7"
+"""Why the Train screen offers no bidirectional layer (one line under the disabled box, within the form's 26
+columns at 80×24; the tooltip says it all)."""
 BIDIRECTIONAL_WHY = (
     "A language model predicts each next character from the ones before it; a backward layer would read "
     "the very character it has to predict, so a bidirectional language model learns nothing worth sampling. "
@@ -127,7 +128,7 @@ class TrainForm(VerticalScroll, can_focus=False):
     TrainForm Horizontal { height: auto; }
     TrainForm #path { width: 1fr; }
     TrainForm #browse { min-width: 3; width: 5; }
-    TrainForm #bidirectional { margin-top: 1; width: auto; }
+    TrainForm #bidirectional { width: auto; }
     TrainForm #bidirectional-note { color: $text-muted; text-style: italic; }
     """
 

@@ -364,3 +364,16 @@ async def test_a_killed_training_process_becomes_a_dialog_and_the_app_goes_on(ap
         assert app.screen.title_text == "The run stopped"
         assert "exit code -9" in app.screen.message
         assert not screen.running and screen.check_action("start", ()) is True
+
+
+async def test_every_field_of_the_form_is_on_screen_at_80x24(app_factory):
+    from textual.widgets import Input, Select
+
+    app = app_factory("train")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await form_ready(app, pilot)
+        await pilot.pause()
+        screen_rows = app.screen.region.height
+        for widget in [*form.query(Input), *form.query(Select)]:
+            region = widget.region
+            assert region.height and region.bottom <= screen_rows - 2, (widget.id, region)  # above status + key line
