@@ -87,10 +87,22 @@ class NPLMConfig:
     """Seconds between ``Progress`` events."""
 
     def __post_init__(self) -> None:
-        for name in ("context", "dim", "hidden", "epochs", "batch_size", "min_count"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise InputError(f"{name} must be an integer >= 1, got {value!r}", field=name)
+        from engine.limits import (
+            MAX_BATCH_SIZE, MAX_EMBEDDING_DIM, MAX_HIDDEN, MAX_PARAMETERS, MAX_VOCAB_SIZE, check_int, check_seed,
+        )
+
+        caps = {"context": 64, "dim": MAX_EMBEDDING_DIM, "hidden": MAX_HIDDEN, "epochs": 100_000,
+                "batch_size": MAX_BATCH_SIZE, "min_count": 1_000_000_000}
+        for name, cap in caps.items():
+            check_int(getattr(self, name), name, 1, cap)
+        check_seed(self.seed, "seed")
+        if self.max_vocab is not None:
+            check_int(self.max_vocab, "max_vocab", 1, MAX_VOCAB_SIZE)
+        vocab = self.max_vocab or 100_000  # an upper guess until the corpus is counted
+        params = vocab * self.dim + self.context * self.dim * self.hidden + self.hidden * vocab
+        if params > MAX_PARAMETERS:
+            raise InputError(f"max_vocab {vocab:,} × dim {self.dim:,} / hidden {self.hidden:,} make ~{params:,} weights, "
+                             f"more than {MAX_PARAMETERS:,}; use a smaller dim, hidden or max_vocab", field="dim")
         if self.lr <= 0:
             raise InputError(f"lr must be > 0, got {self.lr}", field="lr")
         if self.max_vocab is not None and self.max_vocab < 1:

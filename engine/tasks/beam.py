@@ -58,11 +58,15 @@ def _normalised(log_prob: float, length: int, alpha: float) -> float:
     return log_prob / (max(length, 1) ** alpha)
 
 
+MAX_BEAM_WIDTH = 1_000
+"""Beam widths beyond this keep more hypotheses than a decoder of these sizes has distinct outputs."""
+
+
 def _check(max_len: int, beam_width: int = 1, alpha: float = 0.0) -> None:
     if isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1:
         raise InputError(f"max_len must be a positive integer, got {max_len!r}", field="max_len")
-    if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
-        raise InputError(f"beam_width must be a positive integer, got {beam_width!r}", field="beam_width")
+    if isinstance(beam_width, bool) or not isinstance(beam_width, int) or not 1 <= beam_width <= MAX_BEAM_WIDTH:
+        raise InputError(f"beam_width must be an integer in 1..{MAX_BEAM_WIDTH}, got {beam_width!r}", field="beam_width")
     if not 0.0 <= alpha <= 2.0:
         raise InputError(f"alpha (length normalisation) must be in [0, 2], got {alpha!r}", field="alpha")
 

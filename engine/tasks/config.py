@@ -23,6 +23,11 @@ MODELS: tuple[str, ...] = ("average", "rnn")
 MODEL_KINDS: dict[str, str] = {t: f"task.{t}" for t in TASKS}
 """The checkpoint ``model_kind`` of each task."""
 
+MAX_DATES = 10_000_000
+"""Synthetic date pairs a run may generate."""
+MAX_EPOCHS = 100_000
+"""Passes over the training set."""
+
 TASK_DEFAULTS: dict[str, dict[str, object]] = {
     "sentiment": {"data": "rt-polarity", "embeddings": "glove", "embedding_dim": 50, "epochs": 8, "lr": 2e-3},
     "ner": {"data": "wnut17", "embeddings": "glove", "embedding_dim": 50, "epochs": 15, "lr": 2e-3},
@@ -97,7 +102,11 @@ class TaskConfig:
     """... or when this many seconds passed since the last one."""
 
     def __post_init__(self) -> None:
-        from engine.recurrent.cells import CELL_KINDS
+        from engine.limits import (
+            MAX_BATCH_SIZE, MAX_CPU_THREADS, MAX_EMBEDDING_DIM, MAX_HIDDEN, MAX_LAYERS, MAX_LR, MAX_PARAMETERS,
+            MAX_VOCAB_SIZE, check_int, check_seed,
+        )
+        from engine.recurrent.kinds import CELL_KINDS, KINDS  # torch-free: the Tasks screen builds this on the UI thread
 
         def need(cond: bool, msg: str, name: str) -> None:
             if not cond:
@@ -114,6 +123,24 @@ class TaskConfig:
             value = getattr(self, name)
             need(value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0),
                  f"{name} must be a positive integer or None, got {value!r}", name)
+        # Sizes the machine cannot hold are refused here, before anything is allocated (engine/limits.py).
+        caps = {"hidden": MAX_HIDDEN, "layers": MAX_LAYERS, "embedding_dim": MAX_EMBEDDING_DIM,
+                "pretrained_vocab": MAX_VOCAB_SIZE, "batch_size": MAX_BATCH_SIZE, "cpu_threads": MAX_CPU_THREADS,
+                "n_dates": MAX_DATES, "epochs": MAX_EPOCHS}
+        for name, cap in caps.items():
+            if getattr(self, name) is not None:
+                check_int(getattr(self, name), name, 1, cap)
+        check_seed(self.seed, "seed")
+        check_seed(self.split_seed, "split_seed")
+        need(self.lr is None or (isinstance(self.lr, (int, float)) and self.lr <= MAX_LR),
+             f"lr must be at most {MAX_LR:g}, got {self.lr!r}", "lr")
+        if self.cell in CELL_KINDS:
+            D, E, H = (2 if self.bidirectional else 1), self.embedding_dim or 300, self.hidden
+            chunks = KINDS[self.cell].n_chunks
+            params = self.layers * D * chunks * H * (H + max(E, D * H) + 2)  # the recurrent layers, roughly
+            need(params <= MAX_PARAMETERS,
+                 f"hidden {H:,} × layers {self.layers} make ~{params:,} recurrent weights, more than "
+                 f"{MAX_PARAMETERS:,}; use a smaller hidden size or fewer layers", "hidden")
         for name in ("bidirectional", "attention", "freeze_embeddings"):
             need(isinstance(getattr(self, name), bool), f"{name} must be True or False, got {getattr(self, name)!r}", name)
         need(isinstance(self.dropout, (int, float)) and 0.0 <= self.dropout < 1.0,

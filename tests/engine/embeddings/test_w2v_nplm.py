@@ -69,5 +69,5 @@ def test_nplm_stop_and_validation():
     stop.set()
     events = list(train_nplm(NPLMConfig(min_count=1, epochs=2), stop, sentences=[["a", "b", "c"]] * 10))
     assert events[-1].reason == "stopped"
-    with pytest.raises(InputError, match="context must be an integer >= 1"):
+    with pytest.raises(InputError, match="context must be in 1..64, got 0"):
         NPLMConfig(context=0)
