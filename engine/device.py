@@ -54,7 +54,9 @@ def auto_cpu_threads(requested: int | None) -> int | None:
     5.1 s vs 1.3 s for 300 demo steps; with 1 thread, 1.6 s in either).
     """
     if requested is not None:
-        return requested
+        from engine.limits import MAX_CPU_THREADS, check_int
+
+        return check_int(requested, "cpu_threads", 1, MAX_CPU_THREADS)  # 100,000 crashed OpenMP
     return None if threading.current_thread() is threading.main_thread() else 1
 
 

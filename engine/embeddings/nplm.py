@@ -88,7 +88,8 @@ class NPLMConfig:
 
     def __post_init__(self) -> None:
         from engine.limits import (
-            MAX_BATCH_SIZE, MAX_EMBEDDING_DIM, MAX_HIDDEN, MAX_PARAMETERS, MAX_VOCAB_SIZE, check_int, check_seed,
+            MAX_BATCH_SIZE, MAX_EMBEDDING_DIM, MAX_HIDDEN, MAX_LR, MAX_PARAMETERS, MAX_VOCAB_SIZE, check_float, check_int,
+            check_seed,
         )
 
         caps = {"context": 64, "dim": MAX_EMBEDDING_DIM, "hidden": MAX_HIDDEN, "epochs": 100_000,
@@ -103,8 +104,7 @@ class NPLMConfig:
         if params > MAX_PARAMETERS:
             raise InputError(f"max_vocab {vocab:,} × dim {self.dim:,} / hidden {self.hidden:,} make ~{params:,} weights, "
                              f"more than {MAX_PARAMETERS:,}; use a smaller dim, hidden or max_vocab", field="dim")
-        if self.lr <= 0:
-            raise InputError(f"lr must be > 0, got {self.lr}", field="lr")
+        check_float(self.lr, "lr", 0.0, MAX_LR, lo_open=True)
         if self.max_vocab is not None and self.max_vocab < 1:
             raise InputError(f"max_vocab must be >= 1 or None, got {self.max_vocab}", field="max_vocab")
         if self.max_words is not None and (not isinstance(self.max_words, int) or self.max_words < 1):

@@ -175,3 +175,22 @@ def test_ctrl_c_saves_the_kept_weights_and_exits_130(data, tmp_path):
     from engine.tasks.io import load_task
 
     assert load_task(out).task == "sentiment"
+
+
+TASK_SIZE_FLAGS = ["--hidden", "--layers", "--epochs", "--batch-size", "--train-size", "--pretrained-vocab",
+                   "--min-count", "--n-dates", "--seed", "--split-seed", "--threads"]
+NPLM_SIZE_FLAGS = ["--context", "--dim", "--hidden", "--epochs", "--max-words", "--max-vocab", "--min-count",
+                   "--batch-size", "--seed", "--threads"]
+
+
+@pytest.mark.parametrize("command, flag", [("task", f) for f in TASK_SIZE_FLAGS + ["--lr", "--dropout"]]
+                         + [("nplm", f) for f in NPLM_SIZE_FLAGS + ["--lr"]])
+@pytest.mark.parametrize("value", ["-1", "abc", "1e400", str(10**12)])
+def test_every_numeric_flag_refuses_absurd_values_in_one_line(command, flag, value, capsys, tmp_path):
+    """No value of a numeric flag ends in 'internal error' (an allocator's refusal, a traceback)."""
+    if value == str(10**12) and flag in ("--train-size", "--min-count", "--max-words"):
+        pytest.skip("a large count of examples or words is a valid setting (all of them)")
+    argv = ([command, "train"] + (["dates"] if command == "task" else [])
+            + [flag, value, "--out", str(tmp_path / "out"), "--device", "cpu"])
+    err = error_line(capsys, argv)
+    assert "internal error" not in err
