@@ -12,6 +12,7 @@ from typing import Literal
 
 from engine.embeddings.corpus import CorpusOptions, Punctuation
 from engine.errors import InputError
+from engine.limits import check_seed
 
 LIMITS = {"dim": 10_000, "window": 100, "epochs": 10_000, "batch_size": 1 << 22}
 
@@ -68,6 +69,7 @@ class GloveConfig:
                 raise InputError(message, field=name)
 
         need(self.device in ("auto", "cpu", "cuda"), f"device must be auto, cpu or cuda, got {self.device!r}", "device")
+        check_seed(self.seed, "seed")  # numpy refuses a negative or > 32-bit seed deep in the run
         for name in ("dim", "window", "epochs", "min_count", "batch_size", "watch_every_entries", "watch_topn"):
             value = getattr(self, name)
             need(isinstance(value, int) and value >= 1, f"{name} must be an integer >= 1, got {value!r}", name)

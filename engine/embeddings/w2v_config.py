@@ -12,6 +12,7 @@ from typing import Literal
 
 from engine.embeddings.corpus import CorpusOptions, Punctuation
 from engine.errors import InputError
+from engine.limits import check_seed
 
 MODELS = ("skipgram", "cbow")
 LOSSES = ("negative", "hierarchical", "softmax")
@@ -104,6 +105,7 @@ class Word2VecConfig:
                 raise InputError(message, field=name)
 
         need(self.model in MODELS, f"model must be one of {', '.join(MODELS)}, got {self.model!r}", "model")
+        check_seed(self.seed, "seed")  # numpy refuses a negative or > 32-bit seed deep in the run
         need(self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}", "loss")
         need(self.kernel in ("auto", "batched"), f"kernel must be auto or batched, got {self.kernel!r}", "kernel")
         need(self.negatives in NEGATIVES, f"negatives must be one of {', '.join(NEGATIVES)}, got {self.negatives!r}",

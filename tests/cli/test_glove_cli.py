@@ -54,6 +54,7 @@ def test_binary_format_and_progress_bar(corpus, tmp_path, capsys):
 @pytest.mark.parametrize("flags, message", [
     (["--window", "1000000000"], "window must be at most 100"),
     (["--dim", "0"], "dim must be an integer >= 1, got 0"),
+    (["--seed", "99999999999"], "seed must be in 0..4,294,967,295"),
     (["--eta", "-1"], "eta must be > 0"),
     (["--x-max", "lots"], "--x-max must be a number, got 'lots'"),
     (["--min-count", "100000"], "min_count=100000 removes every word"),

@@ -61,6 +61,7 @@ def test_train_with_progress_bar_cbow_hierarchical(corpus, tmp_path, capsys):
         (["--model", "sg"], "model must be one of skipgram, cbow, got 'sg'"),
         (["--loss", "nce"], "loss must be one of negative, hierarchical, softmax"),
         (["--dim", "0"], "dim must be an integer >= 1, got 0"),
+        (["--seed", "-1"], "seed must be in 0..4,294,967,295, got -1"),
         (["--epochs", "1.5"], "--epochs must be an integer, got '1.5'"),
         (["--sample", "lots"], "--sample must be a number, got 'lots'"),
         (["--device", "tpu"], "device must be auto, cpu or cuda"),
