@@ -10,39 +10,13 @@ import torch
 
 from explorer.cli import main
 from explorer.commands._output import dumps, json_safe
+from tests.cli.conftest import error_line
 from tests.engine.lm.conftest import make_names
 from tests.engine.lm.test_model import tiny_model
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 TINY = ["--hidden", "8", "--steps", "4", "--batch-size", "8", "--eval-every", "2", "--sample-every", "0", "--device", "cpu"]
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    path = tmp_path / "names.txt"
-    path.write_text("\n".join(make_names(120)) + "\n", encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def checkpoint(tmp_path):
-    from engine.lm import save_language_model
-
-    return save_language_model(tiny_model("lstm"), tmp_path / "ckpt")
-
-
-def error_line(capsys, argv):
-    assert main(argv) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("seq-explorer: error: ") and err.count("\n") == 1 and "internal error" not in err, err
-    return err
 
 
 @pytest.mark.parametrize("argv", [

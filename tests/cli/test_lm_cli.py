@@ -9,42 +9,12 @@ import sys
 import pytest
 
 from explorer.cli import main
-from tests.engine.lm.conftest import make_names
-from tests.engine.lm.test_model import tiny_model
+from tests.cli.conftest import error_line
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 TINY = ["--hidden", "8", "--steps", "6", "--batch-size", "8", "--eval-every", "3", "--sample-every", "3", "--device", "cpu"]
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    path = tmp_path / "names.txt"
-    path.write_text("\n".join(make_names(120)) + "\n", encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def checkpoint(tmp_path):
-    from engine.lm import save_language_model
-
-    return save_language_model(tiny_model("lstm"), tmp_path / "ckpt")
-
-
-def error_line(capsys, argv, code=1):
-    assert main(argv) == code
-    err = capsys.readouterr().err
-    assert err.startswith("seq-explorer: error: "), err
-    assert err.count("\n") == 1 and "Traceback" not in err
-    return err
 
 
 def test_train_lm_json_and_checkpoint(tmp_path, corpus, capsys):

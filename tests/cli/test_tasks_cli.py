@@ -16,6 +16,8 @@ import pytest
 from explorer.cli import main
 from explorer.commands._output import json_safe as _clean
 from tests.engine.tasks.conftest import conll_text, sentiment_lines
+from tests.cli.conftest import error_line
+
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = ["--hidden", "8", "--epochs", "2", "--batch-size", "16", "--embeddings", "none", "--dropout", "0", "--device", "cpu",
@@ -45,14 +47,6 @@ def trained(data, tmp_path_factory):
         out[name] = root / name
         assert main([*argv, "--out", str(out[name]), "--json"]) == 0
     return out
-
-
-def error_line(capsys, argv, code=1):
-    assert main(argv) == code
-    err = capsys.readouterr().err
-    assert err.startswith("seq-explorer: error: "), err
-    assert err.count("\n") == 1 and "Traceback" not in err
-    return err
 
 
 def test_train_json_summary(data, tmp_path, capsys):
