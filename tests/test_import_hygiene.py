@@ -50,16 +50,22 @@ def test_cli_help_does_not_import_torch():
 
 def test_jobs_and_events_import_neither_textual_nor_torch():
     """A child process imports a job module (explorer.jobs.train) before its job comes: no Textual there;
-    the screens import the events modules and the kinds table at start-up: no torch."""
+    the screens import the events modules and the kinds table at start-up and build the engine's
+    configs on the UI thread: no torch, no numba."""
     code = (
         "import importlib, json, pkgutil, sys\n"
         "import explorer.jobs\n"
         "names = ['explorer.jobs.' + m.name for m in pkgutil.iter_modules(explorer.jobs.__path__)]\n"
         "names += ['explorer.child_runs', 'explorer.progress', 'explorer.fields', 'engine.events',\n"
         "          'engine.embeddings.events', 'engine.gradients.events', 'engine.gradients.configs',\n"
-        "          'engine.recurrent.kinds', 'engine.training']\n"
+        "          'engine.recurrent.kinds', 'engine.training', 'engine.smoothing']\n"
         "for name in names: importlib.import_module(name)\n"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'torch'})))\n"
+        "from engine.embeddings.w2v_config import Word2VecConfig\n"
+        "from engine.embeddings.glove_config import GloveConfig\n"
+        "from engine.tasks.config import TaskConfig\n"
+        "Word2VecConfig(dim=8, negatives='per-pair', watch=('king',)); GloveConfig(dim=8, watch=('king',))\n"
+        "TaskConfig(task='ner', bidirectional=True)  # screens build (and validate) these on the UI thread\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'torch', 'numba'})))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 
 import pytest
 
 from engine.embeddings.glove_config import GloveConfig
 from engine.embeddings.w2v_config import Word2VecConfig
 from engine.errors import InputError
-
-
-def test_config_modules_import_neither_torch_nor_numba():
-    code = (
-        "import json, sys\n"
-        "from engine.embeddings.w2v_config import Word2VecConfig\n"
-        "from engine.embeddings.glove_config import GloveConfig\n"
-        "Word2VecConfig(dim=8, negatives='per-pair', watch=('king',)); GloveConfig(dim=8, watch=('king',))\n"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'numba', 'textual'})))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
 def test_the_training_modules_re_export_the_same_classes():

@@ -32,15 +32,6 @@ def test_task_config_keeps_sizes_that_fit():
     TaskConfig(task="ner", hidden=1024, layers=2, bidirectional=True, cpu_threads=256, seed=2**32 - 1)
 
 
-def test_task_config_imports_no_torch():
-    import subprocess
-    import sys
-
-    code = "import sys; from engine.tasks.config import TaskConfig; TaskConfig(task='ner'); print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    assert out == "False"
-
-
 @pytest.mark.parametrize("values, field", [
     ({"dim": 999_999_999}, "dim"), ({"hidden": 999_999_999}, "hidden"), ({"context": 100_000_000}, "context"),
     ({"max_vocab": 999_999_999}, "max_vocab"), ({"max_vocab": 2_000_000, "dim": 1_000}, "dim"), ({"seed": -1}, "seed"),
