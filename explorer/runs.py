@@ -111,15 +111,40 @@ def _events(factory: EventFactory, stop: threading.Event, light: bool = False) -
 
 
 def _consume(node: DOMNode, factory: EventFactory, handle: RunHandle, light: bool = False) -> None:
-    """Worker body (thread): iterate the generator, post every event to ``node``."""
+    """Worker body (thread): iterate the generator, post every event to ``node``.
+
+    Progress events held back by their :class:`Backlog`'s rate limit are posted before the next other
+    event, at a pause, at the end — and by a small timer thread every interval, since a generator may go
+    quiet for long after a burst (a watched file that stops growing, a long evaluation). One lock keeps
+    the order: steps held back are always posted before an event that followed them.
+    """
     error: BaseException | None = None
     backlogs: dict[type, Backlog] = {}
+    order = threading.Lock()
+    done = threading.Event()
 
-    def flush() -> None:  # progress events that no message on its way will show
-        for backlog in backlogs.values():
+    def flush() -> None:  # progress events that no message on its way will show (``order`` held)
+        for backlog in list(backlogs.values()):
             if backlog.flush_needed():
                 node.post_message(EngineEvent.of(backlog.latest_for_worker(), handle.group, backlog))
 
+    def locked_flush() -> None:
+        with order:
+            flush()
+
+    def flush_while_quiet() -> None:
+        while not done.wait(Backlog.MIN_INTERVAL_S):
+            with order:
+                if not done.is_set():  # never after RunFinished
+                    flush()
+
+    def finish(message: RunFinished) -> None:
+        done.set()
+        with order:
+            flush()
+            node.post_message(message)
+
+    threading.Thread(target=flush_while_quiet, name=f"flush:{handle.group}", daemon=True).start()
     try:
         for event in _events(factory, handle.stop_event, light):
             if is_progress(event):
@@ -127,23 +152,23 @@ def _consume(node: DOMNode, factory: EventFactory, handle: RunHandle, light: boo
                 if backlog.push(event):
                     node.post_message(EngineEvent.of(event, handle.group, backlog))
             else:
-                flush()  # keep the order: earlier steps before this event
-                node.post_message(EngineEvent.of(event, handle.group))
+                with order:
+                    flush()  # keep the order: earlier steps before this event
+                    node.post_message(EngineEvent.of(event, handle.group))
             if handle.paused.is_set():
-                flush()  # show where it paused
+                locked_flush()  # show where it paused
                 while handle.paused.is_set() and not handle.holds_itself and not handle.stop_event.is_set():
                     handle.stop_event.wait(0.05)  # paused: hold the generator between two events
             if handle.stop_event.is_set() and _stopped_hard(handle):
                 break
     except BaseException as exc:  # noqa: BLE001 - reported to the screen, then re-raised for the App
         error = exc
-        flush()
-        node.post_message(RunFinished(handle.group, error=exc))
+        finish(RunFinished(handle.group, error=exc))
         raise
     finally:
         if error is None:
-            flush()
-            node.post_message(RunFinished(handle.group, cancelled=handle.stop_event.is_set()))
+            finish(RunFinished(handle.group, cancelled=handle.stop_event.is_set()))
+        done.set()
 
 
 def _stopped_hard(handle: RunHandle) -> bool:

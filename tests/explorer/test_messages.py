@@ -119,3 +119,49 @@ async def test_on_handlers_receive_exactly_their_event_classes():
         await pilot.pause()
     assert app.steps == [1, 2, 3]
     assert app.any[0] == "Started" and app.any[-1] == "Finished" and set(app.any) == {"Started", "Step", "Finished"}
+
+
+async def test_steps_held_back_reach_the_screen_while_the_generator_is_quiet():
+    """A run that yields a burst of steps and then goes quiet (a watched file that stops growing, a long
+    evaluation) still shows every step: the steps held back by the rate limit are posted by the worker's
+    timer, not only before the next event (which may never come)."""
+    import asyncio
+    import threading
+    import time
+
+    from textual import on
+    from textual.app import App
+
+    from engine.events import Step
+    from explorer.runs import start_run
+
+    def step(i: int) -> Step:
+        return Step(step=i, total_steps=30, loss=1.0, smoothed_loss=1.0, grad_norm=1.0, grad_norm_clipped=1.0,
+                    clipped=False, lr=0.1, tokens_per_s=1.0, elapsed_s=0.0, eta_s=0.0)
+
+    first_read = threading.Event()
+
+    class Watcher(App):
+        def __init__(self) -> None:
+            super().__init__()
+            self.steps: list[int] = []
+
+        @on(EngineEvent[Step])
+        def show_steps(self, message: EngineEvent) -> None:
+            self.steps.extend(s.step for s in message.drain())
+            first_read.set()
+
+    def quiet_after_a_burst(stop: threading.Event):
+        yield step(1)
+        first_read.wait(10)  # the screen has read the first message: the next steps come within the interval
+        yield from (step(i) for i in range(2, 31))
+        stop.wait()  # nothing more until stopped
+
+    app = Watcher()
+    async with app.run_test():
+        handle = start_run(app, quiet_after_a_burst, group="g")
+        deadline = time.monotonic() + 5
+        while app.steps != list(range(1, 31)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        handle.stop()
+        assert app.steps == list(range(1, 31))
