@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
+from itertools import chain, repeat
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -146,20 +147,22 @@ class SentenceEncoder:
         self._get = vocab._index.get
 
     def encode(self, sentences: Iterable[list[str]]) -> EncodedSentences:
-        get = self._get
-        ids = array("i")
-        lengths = array("q")
-        raw = 0
-        for sentence in sentences:
-            raw += len(sentence)
-            before = len(ids)
-            ids.extend([i for i in map(get, sentence) if i is not None])
-            lengths.append(len(ids) - before)
-        starts = np.zeros(len(lengths) + 1, dtype=np.int64)
-        if len(lengths):
-            np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=starts[1:])
-        out = np.frombuffer(ids, dtype=np.int32).copy() if len(ids) else np.zeros(0, np.int32)
-        return EncodedSentences(ids=out, sentence_starts=starts, raw_words=raw)
+        """One chunk as ids; a word out of the vocabulary is dropped (its sentence gets shorter).
+
+        Every word of the chunk is looked up in one C-level pass (``map`` of the dict's ``get`` into
+        ``np.fromiter``) and the sentence boundaries are moved by numpy: about half the time of a
+        Python loop per sentence, which the training threads wait on in the first epoch.
+        """
+        sentences = sentences if isinstance(sentences, list) else list(sentences)
+        lengths = np.fromiter(map(len, sentences), np.int64, count=len(sentences))
+        bounds = np.zeros(len(sentences) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=bounds[1:])
+        raw = int(bounds[-1])
+        ids = np.fromiter(map(self._get, chain.from_iterable(sentences), repeat(-1)), np.int32, count=raw)
+        known = ids >= 0
+        kept_before = np.zeros(raw + 1, dtype=np.int64)
+        np.cumsum(known, out=kept_before[1:])
+        return EncodedSentences(ids=ids[known], sentence_starts=kept_before[bounds], raw_words=raw)
 
 
 def scan_corpus(

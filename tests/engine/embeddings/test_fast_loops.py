@@ -73,11 +73,14 @@ def _reference(ids, sent, in_vec, out_vec, model, hs, points, labels, lengths, n
 
 @pytest.mark.parametrize("model", ["skipgram", "cbow"])
 @pytest.mark.parametrize("hs", [True, False])
-def test_compiled_loops_take_the_c_tools_steps(model, hs):
+@pytest.mark.parametrize("v_size", [7, 3 * fast_loops.HOT_ROWS])
+def test_compiled_loops_take_the_c_tools_steps(model, hs, v_size):
+    """One thread: exactly the C tool's updates — with every inner node in the thread's copy of the hot
+    rows (7 words), and with paths that cross from the shared rows into the copied ones."""
     rng = np.random.default_rng(0)
-    v_size, d = 7, 5
-    ids = rng.integers(0, v_size, 40).astype(np.int32)
-    sent = np.repeat(np.arange(4), 10).astype(np.int64)
+    d = 5
+    ids = rng.integers(0, v_size, 40 if v_size < 10 else 400).astype(np.int32)
+    sent = np.repeat(np.arange(4), ids.size // 4).astype(np.int64)
     in_vec = rng.normal(0, 0.5, (v_size + 1, d)).astype(np.float32)
     counts = np.bincount(ids, minlength=v_size) + 1
     if hs:

@@ -87,3 +87,16 @@ def test_a_streamed_corpus_is_never_materialised(tmp_path):
     assert big < small * 1.25 + 50_000, f"streamed peak grew from {small:,} to {big:,} bytes"
     assert big < ids, f"streamed peak {big:,} bytes is more than the whole corpus as ids ({ids:,})"
     assert cached > big + ids / 2  # the check can fail: keeping the encoded corpus shows up
+
+
+def test_a_chunk_encodes_like_the_one_pass_scan_with_empty_and_unknown_only_sentences():
+    from engine.embeddings.vocab import SentenceEncoder
+
+    sentences = [["a", "x", "b"], [], ["y"], ["c", "a"], ["b"] * 3, ["c", "a"]]  # x, y: below min_count
+    vocab, held = scan_corpus(iter(sentences), min_count=2)
+    chunk = SentenceEncoder(vocab).encode(sentences)
+    assert np.array_equal(chunk.ids, held.ids) and chunk.ids.dtype == np.int32
+    assert [vocab.words[i] for i in chunk.ids] == ["a", "b", "c", "a", "b", "b", "b", "c", "a"]
+    assert list(np.diff(chunk.sentence_starts)) == [2, 0, 0, 2, 3, 2] and chunk.raw_words == 11
+    empty = SentenceEncoder(vocab).encode([])
+    assert empty.ids.size == 0 and list(empty.sentence_starts) == [0]
