@@ -37,7 +37,18 @@ import os
 import subprocess
 import sys
 
-CHILD = r"""
+STATUS = r"""
+def status():  # this process's peak and current resident memory (MiB), from /proc/self/status
+    fields = {}
+    with open("/proc/self/status") as fin:
+        for line in fin:
+            key, _, value = line.partition(":")
+            if key in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
+                fields[key] = int(value.split()[0]) / 1024
+    return fields
+"""
+
+CHILD = STATUS + r"""
 import json, os, sys, time, tracemalloc
 which, trace = sys.argv[1], sys.argv[2] == "trace"
 if trace:
@@ -47,14 +58,6 @@ if which.startswith("gensim"):  # "gensim imports" too
     from gensim.models import KeyedVectors
 from engine.embeddings.glove import load_glove, glove_root, EMBEDDINGS_FILE, INDEX_FILE
 out = {}
-def status():
-    fields = {}
-    with open("/proc/self/status") as fin:
-        for line in fin:
-            key, _, value = line.partition(":")
-            if key in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
-                fields[key] = int(value.split()[0]) / 1024
-    return fields
 t = time.perf_counter()
 if which.startswith("ours"):
     wv = load_glove()
@@ -87,18 +90,10 @@ print(json.dumps(out))
 
 SCENARIOS = ("baseline", "ours load", "ours query", "gensim imports", "gensim load", "gensim query")
 
-W2V_CHILD = r"""
+W2V_CHILD = STATUS + r"""
 import json, sys, threading, time
 which, path, train_words = sys.argv[1], sys.argv[2], int(sys.argv[3])
 from engine.embeddings import events as te
-def status():
-    fields = {}
-    with open("/proc/self/status") as fin:
-        for line in fin:
-            key, _, value = line.partition(":")
-            if key in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
-                fields[key] = int(value.split()[0]) / 1024
-    return fields
 out = {}
 t = time.perf_counter()
 if which == "word2vec held":
