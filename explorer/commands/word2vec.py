@@ -253,7 +253,7 @@ def run_training(args: argparse.Namespace, config, out: Path, events_of, source:
         finally:
             if status is not None:
                 status.stop()
-            if progress is not None:
+            if task is not None:  # started: stopping a Progress never started prints a stray blank line
                 progress.stop()
     assert finished is not None and started is not None
     if not main:
