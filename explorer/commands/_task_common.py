@@ -116,7 +116,7 @@ class Progress:
                                f"{event.val_loss:.4f}, {event.metric} {event.value:.4f}{mark}")
 
     def stop(self) -> None:
-        if self.progress is not None:
+        if self.task is not None:  # started: stopping a Progress never started prints a stray blank line
             self.progress.stop()
 
 

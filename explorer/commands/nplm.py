@@ -135,7 +135,7 @@ def run_train(args: argparse.Namespace) -> int:
                 elif isinstance(event, te.EmbeddingsFinished):
                     finished = event
         finally:
-            if progress is not None:
+            if task is not None:  # started: stopping a Progress never started prints a stray blank line
                 progress.stop()
     assert started is not None and finished is not None
     save_nplm(finished.model, finished.vocab, out, config)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from explorer.cli import main
+from tests.cli.conftest import error_line
 
 
 @pytest.fixture(scope="module")
@@ -44,18 +45,18 @@ def test_train_predict_and_neighbours(trained, capsys):
     assert len(json.loads(capsys.readouterr().out)) == 2
 
 
-def _error(capsys, argv):
-    assert main(argv) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("seq-explorer: error: ") and err.count("\n") == 1
-    return err
-
-
 def test_errors(trained, tmp_path, capsys):
-    assert "'mango' is not in the vocabulary" in _error(capsys, ["nplm", "predict", str(trained), "a glass of mango"])
-    assert "text is empty" in _error(capsys, ["nplm", "predict", str(trained), " ... "])
-    assert "--context must be an integer" in _error(capsys, ["nplm", "train", "--context", "0"])
-    assert "device must be" in _error(capsys, ["nplm", "train", "--device", "tpu"])
-    assert "holds a 'language-model' model, not a 'nplm'" in _error(
+    assert "'mango' is not in the vocabulary" in error_line(capsys, ["nplm", "predict", str(trained), "a glass of mango"])
+    assert "text is empty" in error_line(capsys, ["nplm", "predict", str(trained), " ... "])
+    assert "--context must be an integer" in error_line(capsys, ["nplm", "train", "--context", "0"])
+    assert "device must be" in error_line(capsys, ["nplm", "train", "--device", "tpu"])
+    assert "holds a 'language-model' model, not a 'nplm'" in error_line(
         capsys, ["nplm", "predict", "assets/checkpoints/dinos-lstm", "hello"])
-    assert "not found" in _error(capsys, ["nplm", "neighbours", str(tmp_path / "nothing"), "x"])
+    assert "not found" in error_line(capsys, ["nplm", "neighbours", str(tmp_path / "nothing"), "x"])
+
+
+def test_a_run_refused_after_reading_the_corpus_is_one_line_too(trained, tmp_path, capsys):
+    """With the progress display on (no --json): nothing but the error line, no blank line before it."""
+    argv = ["nplm", "train", "--corpus", str(trained.parent / "corpus.txt"), "--min-count", "100000",
+            "--device", "cpu", "--out", str(tmp_path / "none")]
+    assert "min_count" in error_line(capsys, argv)
