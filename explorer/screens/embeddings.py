@@ -471,6 +471,7 @@ class EmbeddingsScreen(ExplorerScreen):
         store.trained = event.vectors
         store.trained_note, store.trained_method = event.reason, METHOD_NAMES[self._method]
         self._finished, self.has_trained = True, True
+        self._live.finished(event.reason == "completed")
         self._line(f"finished ({event.reason}): {describe_vectors(event.vectors)} · ctrl+s saves them · "
                    "the Analogies screen (5) queries them after ctrl+g")
         self.which, self.live = "trained", False

@@ -100,6 +100,13 @@ class TrainingView(Widget):
             self._losses = (self._losses + [float(event.loss)])[-LOSS_POINTS:]
             self.query_one("#embeddings-loss", Sparkline).data = list(self._losses)
 
+    def finished(self, completed: bool) -> None:
+        """The run ended: a completed run's bar is full (the last report came a little before the end, and
+        subsampling makes the words trained differ from the estimate the bar counted to)."""
+        bar = self.query_one("#embeddings-progress", ProgressBar)
+        if completed and bar.total:
+            bar.update(progress=bar.total)
+
     def quick_analogy(self, event: QuickAnalogy) -> None:
         self._quick = (f"quick analogy test {event.correct}/{event.total} ({event.correct / event.total:.1%})"
                        if event.total else "quick analogy test: no question fits this vocabulary yet")

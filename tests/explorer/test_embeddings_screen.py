@@ -111,6 +111,8 @@ async def test_tiny_word2vec_run_trains_and_feeds_the_analogies_screen(tmp_path,
         assert trained is not None and trained.dim == 8
         assert set(trained.words) == set(corpus.read_text().split())
         assert "finished (completed)" in line(app, "embeddings-progress-line")
+        bar = app.screen.query_one("#embeddings-progress")
+        assert bar.percentage == 1.0  # a completed run's bar is full, not where the last report left it
         assert app.screen.which == "trained"
         watch = line(app, "embeddings-watch")
         assert "king →" in watch and "paris →" in watch  # neighbours refreshed during training
